@@ -1,0 +1,84 @@
+// filet-bench: speed figures that are measured, never asserted in unit tests.
+//
+//   swift run -c release filet-bench parse
+//
+// Parses a generated 5,000-step runbook (about 2.4 MB) and a 40-step one with
+// filet's parser and with Yams (`Yams.compose`: the same work, bytes to node tree),
+// in the same process, and prints MB/s for both and their ratio; then times parse +
+// full validation + plan, and `filet validate` as a whole process.
+import FiletKit
+import Foundation
+import Yams
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The best of several timed runs, in seconds: the least disturbed by the other work of a shared machine.
+func best(runs: Int, _ body: () throws -> Void) rethrows -> Double {
+    var fastest = Double.infinity
+    for _ in 0..<runs {
+        let start = ContinuousClock.now
+        try body()
+        let elapsed = ContinuousClock.now - start
+        fastest = min(fastest, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+    return fastest
+}
+
+func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+
+func parseBenchmark() throws {
+    print("filet-bench parse — best of repeated runs, same process")
+    print("document                size      filet MB/s    Yams MB/s    ratio")
+    for steps in [5000, 40] {
+        let text = LargeRunbook.text(steps: steps)
+        let file = SourceFile(path: "generated-\(steps).yaml", text: text)
+        let megabytes = Double(file.bytes.count) / 1_000_000
+        let runs = steps > 1000 ? 15 : 400
+        let filetSeconds = try best(runs: runs) { _ = try Syntax.parse(file) }
+        let yamsSeconds = try best(runs: max(3, runs / 5)) { _ = try Yams.compose(yaml: text) }
+        let filetRate = megabytes / filetSeconds, yamsRate = megabytes / yamsSeconds
+        print("\(String(steps).leftPadding(5))-step runbook  \(format(megabytes * 1000, 0).leftPadding(6)) kB  \(format(filetRate).leftPadding(10))  \(format(yamsRate).leftPadding(11))  \(format(filetRate / yamsRate).leftPadding(6))×")
+    }
+    let large = SourceFile(path: "generated-5000.yaml", text: LargeRunbook.text(steps: 5000))
+    let loadSeconds = try best(runs: 10) { _ = try RunbookLoader.load(large) }
+    print("parse + validation + plan of the 5,000-step runbook: \(format(loadSeconds * 1000)) ms")
+    try processBenchmark()
+}
+
+/// Times `filet validate` on a 40-step runbook as a whole process (start-up included), spawned with posix_spawn.
+func processBenchmark() throws {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("filet").path
+    guard FileManager.default.isExecutableFile(atPath: binary) else {
+        print("filet validate (process): skipped, build it first with `swift build -c release --product filet`")
+        return
+    }
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("filet-bench-40.yaml").path
+    try LargeRunbook.text(steps: 40).write(toFile: path, atomically: true, encoding: .utf8)
+    let seconds = try best(runs: 30) {
+        var pid: pid_t = 0
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(binary), strdup("validate"), strdup(path), nil]
+        defer { argv.forEach { free($0) } }
+        guard posix_spawn(&pid, binary, &actions, nil, argv, environ) == 0 else { throw POSIXError(.ENOENT) }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        guard status == 0 else { throw POSIXError(.EINVAL) }
+    }
+    print("filet validate on a 40-step runbook, whole process: \(format(seconds * 1000)) ms (\(binary))")
+}
+
+extension String {
+    func leftPadding(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
+
+switch CommandLine.arguments.dropFirst().first {
+case "parse": try parseBenchmark()
+default:
+    print("usage: filet-bench parse")
+    exit(2)
+}

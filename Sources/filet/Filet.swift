@@ -1,0 +1,60 @@
+import ArgumentParser
+import FiletKit
+import Foundation
+
+@main
+struct Filet: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "filet",
+        abstract: "Crisis-continuity runbooks: validate, plan and run them, drill them, audit them.",
+        discussion: """
+            Exit codes: 0 success; 1 the runbook has errors (or the run failed); 2 usage error \
+            (bad flag, unreadable file).
+            """,
+        version: FiletVersion.current,
+        subcommands: [ParseCommand.self, ValidateCommand.self, PlanCommand.self]
+    )
+
+    /// Runs the command line, mapping every usage error to exit code 2.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as SourceFile.ReadError {
+            Terminal.error("filet: \(error)")
+            Foundation.exit(ExitStatus.usage)
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Terminal.error(fullMessage(for: error))
+                Foundation.exit(ExitStatus.usage)
+            }
+            exit(withError: error)
+        }
+    }
+}
+
+/// The exit codes filet documents.
+enum ExitStatus {
+    static let success: Int32 = 0
+    static let failure: Int32 = 1
+    static let usage: Int32 = 2
+}
+
+enum Terminal {
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    static func output(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// `--format text|json`, shared by the commands that print results.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}

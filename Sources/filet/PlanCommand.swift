@@ -1,0 +1,49 @@
+import ArgumentParser
+import FiletKit
+import Foundation
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show what a runbook would do, step by step and level by level, without doing anything.",
+        discussion: """
+            Steps are grouped by dependency level: the steps of one level can run in parallel. \
+            Interpolations known before the run (vars, env, runbook id) are resolved; secrets and \
+            webhook URLs are masked. Exit 0, 1 when the runbook has errors, 2 on usage errors.
+            """
+    )
+
+    @Argument(help: "The runbook file.")
+    var file: String
+
+    @Option(name: .customLong("var"), help: ArgumentHelp("Set a variable of the runbook.", valueName: "NAME=VALUE"))
+    var variables: [String] = []
+
+    @Option(help: "Output format: text, or json for scripts.")
+    var format: OutputFormat = .text
+
+    func run() throws {
+        var overrides: [String: String] = [:]
+        for assignment in variables {
+            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                throw ValidationError("--var takes NAME=VALUE, not '\(assignment)'")
+            }
+            overrides[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+        }
+        let source = try SourceFile.read(path: file)
+        let plan: Plan
+        do throws(DiagnosticList) {
+            plan = try RunbookLoader.load(source)
+        } catch {
+            Terminal.error(DiagnosticRenderer(file: source).render(error.diagnostics))
+            throw ExitCode(ExitStatus.failure)
+        }
+        let view: PlanView
+        do throws(PlanView.VariableError) {
+            view = try PlanView(plan: plan, path: file, overrides: overrides, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        Terminal.output(format == .json ? view.json().rendered() + "\n" : view.text())
+    }
+}
