@@ -1,4 +1,4 @@
-/// A deterministic, realistic runbook of any size for the benchmarks: about 480 bytes a step,
+/// A deterministic, realistic runbook of any size for the benchmarks: about 480 bytes a step
 /// so 5,000 steps make about 2.4 MB. Every generated runbook validates.
 enum LargeRunbook {
     static func text(steps: Int) -> String {
@@ -27,8 +27,9 @@ enum LargeRunbook {
         for index in 0..<steps {
             let id = "etape-\(index)"
             let service = services[index % services.count]
+            out += "  # Étape \(index) : responsable \(service), à dérouler dans l'ordre de la fiche réflexe.\n"
             out += "  - id: \(id)\n"
-            out += "    title: 'Étape \(index) : vérifier le service \(service)'  # \(service)\n"
+            out += "    title: 'Étape \(index) : vérifier que le service \(service) est joignable et prêt à basculer'  # \(service)\n"
             if index > 0 && index % 10 == 0 { out += "    needs: [etape-\(index - 1), etape-\(index - 10)]\n" }
             switch index % 5 {
             case 0:
@@ -37,6 +38,7 @@ enum LargeRunbook {
                 out += "    check:\n      tcp: \"${vars.visio}\"\n"
             case 2:
                 out += "    run: >-\n      echo \"bascule du service \(service)\"\n      && test -d /tmp\n"
+                out += "    env: { SERVICE: \"\(service)\", ETAPE: \"\(index)\", JOURNAL: /var/log/filet/\(id).log }\n"
                 out += "    retries: 2\n    backoff: 500ms\n    idempotent: false\n    undo: echo annulation \(index)\n"
             case 3:
                 out += "    notify:\n      channel: \(index % 2 == 0 ? "crise" : "journal")\n"
@@ -45,7 +47,7 @@ enum LargeRunbook {
             default:
                 out += "    wait: 1s\n    when: steps.etape-\(index - 1).status == 'succeeded' and mode == 'run'\n"
             }
-            out += "    timeout: 1m30s\n"
+            out += "    timeout: 1m30s\n    drill: \(index % 5 == 2 ? "simulate" : "run")\n"
             out += "    on_failure: \(index % 7 == 0 ? "continue" : "abort")\n\n"
         }
         out += "finally:\n  - id: compte-rendu\n    notify: { channel: crise, text: \"Fin : ${run.status}\" }\n"

@@ -13,17 +13,29 @@ public struct RunbookDuration: Sendable, Hashable, Comparable, CustomStringConve
 
     /// Parses the runbook notation, or returns nil.
     public init?(parsing text: String) {
-        var rest = Substring(text)
         var total: Int64 = 0
         var nextUnit = 0
-        guard !rest.isEmpty else { return nil }
-        while !rest.isEmpty {
-            let digits = rest.prefix { $0.isASCII && $0.isNumber }
-            guard !digits.isEmpty, digits.count <= 9, let value = Int64(digits) else { return nil }
-            rest = rest.dropFirst(digits.count)
-            let unit = rest.hasPrefix("ms") ? 3 : ["h": 0, "m": 1, "s": 2][rest.first.map(String.init) ?? ""]
-            guard let unit, unit >= nextUnit else { return nil }
-            rest = rest.dropFirst(Self.units[unit].suffix.count)
+        var bytes = text.utf8[...]
+        guard !bytes.isEmpty else { return nil }
+        while !bytes.isEmpty {
+            var value: Int64 = 0
+            var digits = 0
+            while let byte = bytes.first, byte >= 0x30, byte <= 0x39 {
+                value = value * 10 + Int64(byte - 0x30)
+                digits += 1
+                bytes = bytes.dropFirst()
+            }
+            guard digits > 0, digits <= 9 else { return nil }
+            let unit: Int
+            switch (bytes.first, bytes.dropFirst().first) {
+            case (UInt8(ascii: "m"), UInt8(ascii: "s")): unit = 3
+            case (UInt8(ascii: "h"), _): unit = 0
+            case (UInt8(ascii: "m"), _): unit = 1
+            case (UInt8(ascii: "s"), _): unit = 2
+            default: return nil
+            }
+            guard unit >= nextUnit else { return nil }
+            bytes = bytes.dropFirst(Self.units[unit].suffix.utf8.count)
             total += value * Self.units[unit].milliseconds
             nextUnit = unit + 1
         }

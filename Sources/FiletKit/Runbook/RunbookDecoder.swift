@@ -302,7 +302,7 @@ struct RunbookDecoder {
         }
     }
 
-    private mutating func decodeAction(_ entry: Node.Entry, fields: [String: Node.Entry], of what: String, isFinally: Bool) -> Action? {
+    private mutating func decodeAction(_ entry: Node.Entry, fields: NodeReader.Fields, of what: String, isFinally: Bool) -> Action? {
         let node = entry.value
         switch entry.key.text {
         case "check": return decodeCheck(node, of: what, isFinally: isFinally).map { .check($0) }
@@ -382,7 +382,7 @@ struct RunbookDecoder {
         return !host.contains(":") && !host.contains(" ")
     }
 
-    private mutating func decodeCommand(_ node: Node, fields stepFields: [String: Node.Entry], of what: String, isFinally: Bool) -> Command? {
+    private mutating func decodeCommand(_ node: Node, fields stepFields: NodeReader.Fields, of what: String, isFinally: Bool) -> Command? {
         var options = stepFields
         let commandNode: Node
         if node.mapping != nil {

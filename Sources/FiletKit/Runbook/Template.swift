@@ -14,16 +14,22 @@ public enum Reference: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `vars.NAME`, `steps.ID.status`, … (the text between `${` and `}`).
     public init?(path: String) {
-        let parts = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        switch (parts.first, parts.count) {
-        case ("vars", 2) where Self.isName(parts[1]): self = .variable(parts[1])
-        case ("env", 2) where Self.isName(parts[1]): self = .environment(parts[1])
-        case ("run", 2) where parts[1] == "id": self = .runID
-        case ("run", 2) where parts[1] == "mode": self = .runMode
-        case ("run", 2) where parts[1] == "status": self = .runStatus
-        case ("runbook", 2) where parts[1] == "id": self = .runbookID
-        case ("steps", 3) where StepID.isValid(parts[1]) && parts[2] == "status": self = .stepStatus(parts[1])
-        case ("steps", 3) where StepID.isValid(parts[1]) && parts[2] == "output": self = .stepOutput(parts[1])
+        guard let dot = path.firstIndex(of: ".") else { return nil }
+        let head = path[..<dot], rest = path[path.index(after: dot)...]
+        switch head {
+        case "vars" where Self.isName(rest): self = .variable(String(rest))
+        case "env" where Self.isName(rest): self = .environment(String(rest))
+        case "run" where rest == "id": self = .runID
+        case "run" where rest == "mode": self = .runMode
+        case "run" where rest == "status": self = .runStatus
+        case "runbook" where rest == "id": self = .runbookID
+        case "steps":
+            guard let last = rest.lastIndex(of: "."), StepID.isValid(rest[..<last]) else { return nil }
+            switch rest[rest.index(after: last)...] {
+            case "status": self = .stepStatus(String(rest[..<last]))
+            case "output": self = .stepOutput(String(rest[..<last]))
+            default: return nil
+            }
         default: return nil
         }
     }
@@ -50,7 +56,7 @@ public enum Reference: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Names of variables and environment variables: a letter or `_`, then letters, digits, `_`.
-    static func isName(_ text: String) -> Bool {
+    static func isName<Text: StringProtocol>(_ text: Text) -> Bool {
         guard let first = text.unicodeScalars.first, first == "_" || ("a"..."z").contains(first) || ("A"..."Z").contains(first) else {
             return false
         }
@@ -81,36 +87,58 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
     }
 
     public init(parsing text: String) throws(Problem) {
+        guard text.utf8.contains(UInt8(ascii: "$")) else {
+            parts = text.isEmpty ? [] : [.literal(text)]
+            return
+        }
         var parts: [Part] = []
         var literal = ""
-        let scalars = Array(text.unicodeScalars)
+        let bytes = Array(text.utf8)
         var index = 0
-        while index < scalars.count {
-            let scalar = scalars[index]
-            if scalar == "$", index + 2 < scalars.count, scalars[index + 1] == "$", scalars[index + 2] == "{" {
-                literal += "${"
-                index += 3
-                continue
-            }
-            guard scalar == "$", index + 1 < scalars.count, scalars[index + 1] == "{" else {
-                literal.unicodeScalars.append(scalar)
+        var literalStart = 0
+        var offset = 0  // in Unicode scalars, for locations
+        func flushLiteral(upTo end: Int) {
+            literal += String(decoding: bytes[literalStart..<end], as: UTF8.self)
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == UInt8(ascii: "$") else {
+                if byte & 0xC0 != 0x80 { offset += 1 }
                 index += 1
                 continue
             }
-            guard let close = scalars[(index + 2)...].firstIndex(of: "}") else {
-                throw Problem(message: "'${' is never closed with '}'", offset: index,
+            let next = index + 1 < bytes.count ? bytes[index + 1] : 0
+            if next == UInt8(ascii: "$"), index + 2 < bytes.count, bytes[index + 2] == UInt8(ascii: "{") {
+                flushLiteral(upTo: index)
+                literal += "${"
+                index += 3
+                offset += 3
+                literalStart = index
+                continue
+            }
+            guard next == UInt8(ascii: "{") else {
+                index += 1
+                offset += 1
+                continue
+            }
+            guard let close = bytes[(index + 2)...].firstIndex(of: UInt8(ascii: "}")) else {
+                throw Problem(message: "'${' is never closed with '}'", offset: offset,
                               hint: "close it, or write '$${' for a literal '${'")
             }
-            let path = String(String.UnicodeScalarView(scalars[(index + 2)..<close]))
+            let path = String(decoding: bytes[(index + 2)..<close], as: UTF8.self)
             guard let reference = Reference(path: path) else {
-                throw Problem(message: "unknown reference '${\(path)}'", offset: index,
-                              hint: "write one of " + Reference.acceptedForms.split(separator: ",").map { "${\($0.trimmingPrefix(" "))}" }.joined(separator: ", "))
+                throw Problem(message: "unknown reference '${\(path)}'", offset: offset,
+                              hint: "write one of " + Reference.acceptedForms.split(separator: ", ").map { "${\($0)}" }.joined(separator: ", "))
             }
+            flushLiteral(upTo: index)
             if !literal.isEmpty { parts.append(.literal(literal)) }
             literal = ""
-            parts.append(.reference(reference, offset: index))
+            parts.append(.reference(reference, offset: offset))
+            offset += path.unicodeScalars.count + 3
             index = close + 1
+            literalStart = index
         }
+        flushLiteral(upTo: bytes.count)
         if !literal.isEmpty { parts.append(.literal(literal)) }
         self.parts = parts
     }

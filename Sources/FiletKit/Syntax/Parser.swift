@@ -655,8 +655,8 @@ struct Parser {
 
     /// Rejects the YAML features that filet YAML leaves out, at the start of a node.
     private func checkNodeStart(flow: Bool) throws(Diagnostic) {
-        let here = location()
         let c = byte(pos)
+        var here: SourceLocation { location() }
         switch c {
         case .ampersand:
             throw Diagnostic("anchor", "anchors ('&name') are not supported in filet YAML", at: here,
