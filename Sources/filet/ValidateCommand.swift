@@ -53,7 +53,8 @@ struct ValidateCommand: ParsableCommand {
                 switch result {
                 case .success(let plan):
                     let finals = plan.finallySteps.isEmpty ? "" : " + \(plan.finallySteps.count) finally"
-                    Terminal.output("\(source.path): ok (runbook \(plan.runbook.id), \(plan.steps.count) steps\(finals))\n")
+                    let steps = "\(plan.steps.count) step\(plan.steps.count == 1 ? "" : "s")"
+                    Terminal.output("\(source.path): ok (runbook \(plan.runbook.id), \(steps)\(finals))\n")
                 case .failure(let list):
                     Terminal.output(DiagnosticRenderer(file: source).render(list.diagnostics))
                     let count = list.diagnostics.count

@@ -130,7 +130,10 @@ public struct Plan: Sendable {
                                               hint: known ? nil : Suggestion.hint(for: target.id, in: (main + finally).map(\.step.id), listing: "steps")))
                 continue
             }
-            if !isAncestor(targetPosition, of: index[from]!, in: phase, index: index) {
+            if target.id == from {
+                diagnostics.append(Diagnostic("step-reference-order", "step '\(from)' reads its own 'steps.\(target.id)', which is known only once it has finished",
+                                              at: target.location, hint: "read it from a later step that needs '\(from)'"))
+            } else if !isAncestor(targetPosition, of: index[from]!, in: phase, index: index) {
                 diagnostics.append(Diagnostic("step-reference-order",
                                               "step '\(from)' reads 'steps.\(target.id)', but '\(target.id)' is not sure to have finished before '\(from)' starts",
                                               at: target.location,

@@ -87,6 +87,11 @@ struct NodeReader {
             report("expected-integer", "\(what()) must be a whole number, not '\(scalar.text)'", at: node.location)
             return nil
         }
+        if digits.count > 1 && digits.hasPrefix("0") {
+            report("leading-zero", "\(what()) is written with a leading zero: '\(scalar.text)'", at: node.location,
+                   hint: "write it without leading zeros: YAML 1.1 tools read 0200 as an octal number")
+            return nil
+        }
         guard range.contains(value) else {
             report("out-of-range", "\(what()) must be between \(range.lowerBound) and \(range.upperBound), not \(value)", at: node.location)
             return nil
@@ -158,7 +163,7 @@ struct NodeReader {
     }
 
     /// The location of a character of a scalar's text. Exact for one-line plain and
-    /// quoted scalars without escapes; block scalars point at their first line of text.
+    /// quoted scalars without escapes; block scalars point at their '|' or '>'.
     func location(in node: Node, characterOffset: Int) -> SourceLocation {
         guard let scalar = node.scalar else { return node.location }
         switch scalar.style {

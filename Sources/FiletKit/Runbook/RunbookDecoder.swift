@@ -106,18 +106,20 @@ struct RunbookDecoder {
         }
         channelNames = entries.map(\.key.text)
         let channels = entries.compactMap { decodeChannel(name: $0.key.text, $0.value, at: $0.keyLocation) }
-        for channel in channels {
-            guard let fallback = channel.fallback else { continue }
-            var seen = [channel.name]
+        // Report each circle of fallbacks once, at the first of its channels (a channel that is its own fallback is reported where it is read).
+        for (position, channel) in channels.enumerated() {
+            guard let fallback = channel.fallback, fallback != channel.name else { continue }
+            var chain = [channel.name]
             var next: String? = fallback
-            while let current = next, let target = channels.first(where: { $0.name == current }) {
-                if seen.contains(current) {
-                    reader.report("fallback-cycle", "the fallbacks of channel '\(channel.name)' go round in a circle: \((seen + [current]).joined(separator: " → "))",
-                                  at: channel.location, hint: "end the chain with a channel that has no fallback")
-                    break
-                }
-                seen.append(current)
+            while let current = next, current != channel.name, !chain.contains(current),
+                  let target = channels.first(where: { $0.name == current }) {
+                chain.append(current)
                 next = target.fallback
+            }
+            let isFirstOfCircle = chain.allSatisfy { name in channels.firstIndex { $0.name == name }! >= position }
+            if next == channel.name && isFirstOfCircle {
+                reader.report("fallback-cycle", "the fallbacks of channel '\(channel.name)' go round in a circle: \((chain + [channel.name]).joined(separator: " → "))",
+                              at: channel.location, hint: "end the chain with a channel that has no fallback")
             }
         }
         return channels
@@ -155,6 +157,10 @@ struct RunbookDecoder {
         channel.timeout = fields["timeout"].flatMap { reader.duration($0.value, "the timeout of \(what)") }
         channel.retries = fields["retries"].flatMap { reader.integer($0.value, "the retries of \(what)", in: 0...Self.maximumRetries) }
         channel.drillWebhook = fields["drill_webhook"].flatMap { channelTemplate($0.value, "the drill_webhook of \(what)") }
+        if let drillWebhook = fields["drill_webhook"], case .file = destination {
+            reader.report("drill-webhook-on-file", "\(what) writes to a file; 'drill_webhook' only replaces a webhook", at: drillWebhook.keyLocation,
+                          hint: "remove 'drill_webhook', or give the channel a 'webhook'")
+        }
         if let fallback = fields["fallback"], let target = reader.text(fallback.value, "the fallback of \(what)") {
             if !channelNames.contains(target) {
                 reader.report("unknown-channel", "the fallback of \(what) names an undeclared channel '\(target)'", at: fallback.value.location,
@@ -224,6 +230,7 @@ struct RunbookDecoder {
         guard StepID.isValid(id) else {
             reader.report("bad-id", "the step id '\(id)' may only hold lowercase letters, digits, '_' and '-'", at: idNode.location,
                           hint: "for example: ouvrir-canal")
+            declaredSteps[id] = declaredSteps[id] ?? idNode.location
             return nil
         }
         let what = "step '\(id)'"

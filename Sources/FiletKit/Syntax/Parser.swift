@@ -316,7 +316,7 @@ struct Parser {
             while (indent == 0 || column < indent) && byte(pos) == .space { pos += 1 }
             if (indent == 0 || column < indent) && byte(pos) == .tab {
                 throw Diagnostic("tab", "a tab character in the indentation of a block scalar", at: location(),
-                                 hint: "indent block scalar lines with spaces; tabs may follow the indentation")
+                                 hint: "indent block scalar lines with spaces; after the first line of text, tabs may follow the indentation")
             }
             guard pos < end, isBreak(byte(pos)) else { break }
             maxBlankIndent = max(maxBlankIndent, column)
@@ -678,7 +678,7 @@ struct Parser {
         case .question where flow || isBlankOrEnd(pos + 1):
             throw complexKey(at: here)
         case .colon where flow || isBlankOrEnd(pos + 1):
-            throw Diagnostic("missing-key", "a ':' with no key before it", at: here, hint: "write 'key: value'")
+            throw Diagnostic("colon-without-key", "a ':' with no key before it", at: here, hint: "write 'key: value'")
         case .comma, .closeBracket, .closeBrace, .openBracket, .openBrace:
             throw Diagnostic("unexpected-indicator", "unexpected '\(Character(Unicode.Scalar(c)))'", at: here,
                              hint: "quote the value if the character is part of the text")

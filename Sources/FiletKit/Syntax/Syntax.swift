@@ -18,7 +18,7 @@ public enum Syntax {
         if file.bytes.count > maximumFileSize {
             throw DiagnosticList([Diagnostic(
                 "file-too-large",
-                "the file is \(file.bytes.count) bytes; runbooks are limited to \(maximumFileSize) bytes (8 MiB)",
+                "the file is larger than \(maximumFileSize) bytes (8 MiB), the limit for a runbook",
                 at: .start, hint: "split the runbook into smaller ones")])
         }
         do throws(Diagnostic) {

@@ -128,6 +128,8 @@ let header = """
         ("wait: 5 m", "expected-duration"),
         ("wait: 2s, timeout: 1s", "wait-exceeds-timeout"),
         ("run: x, retries: -1", "out-of-range"),
+        ("run: x, retries: 03", "leading-zero"),
+        ("run: 'echo ${steps.s.output}'", "step-reference-order"),
         ("run: x, idempotent: True", "expected-boolean"),
         ("run: x, idempotent: 'true'", "quoted-scalar"),
         ("run: x, on_failure: abrot", "unknown-choice"),
@@ -155,6 +157,19 @@ let header = """
     func stepFields(_ body: String, expected: String?) {
         let found = codes(header + "steps:\n  - { id: s, \(body) }\n")
         #expect(found == (expected.map { [$0] } ?? []), "\(body)")
+    }
+
+    @Test func channelChecks() {
+        let steps = "steps:\n  - { id: s, wait: 0s }\n"
+        let circle = "runbook: a\ntitle: b\nchannels:\n  x: { file: x, fallback: y }\n  y: { file: y, fallback: z }\n  z: { file: z, fallback: x }\n"
+        #expect(codes(circle + steps) == ["fallback-cycle"])
+        #expect(codes("runbook: a\ntitle: b\nchannels:\n  x: { file: x, fallback: x }\n" + steps) == ["fallback-cycle"])
+        #expect(codes("runbook: a\ntitle: b\nchannels:\n  x: { file: x, drill_webhook: 'https://h' }\n" + steps) == ["drill-webhook-on-file"])
+        #expect(codes("runbook: a\ntitle: b\nchannels:\n  x: { webhook: 'https://h', fallback: y }\n  y: { file: y }\n" + steps) == [])
+    }
+
+    @Test func needsOnAStepWithABadIDIsNotReportedTwice() {
+        #expect(codes(header + "steps:\n  - { id: B, wait: 0s }\n  - { id: c, wait: 0s, needs: [B] }\n") == ["bad-id"])
     }
 
     @Test func interpolationErrorPointsInsideTheScalar() throws {
