@@ -9,7 +9,7 @@ let strictSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "filet",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "filet", targets: ["filet"]),
         .library(name: "FiletKit", targets: ["FiletKit"]),
@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "FiletTestSupport", dependencies: ["FiletKit"], swiftSettings: strictSettings),
         .executableTarget(
             name: "filet-bench",
-            dependencies: ["FiletKit", .product(name: "Yams", package: "Yams")],
+            dependencies: ["FiletKit", "FiletTestSupport", .product(name: "Yams", package: "Yams")],
             path: "Benchmarks/filet-bench",
             swiftSettings: strictSettings
         ),

@@ -7,6 +7,7 @@
 // in the same process, and prints MB/s for both and their ratio; then times parse +
 // full validation + plan, and `filet validate` as a whole process.
 import FiletKit
+import FiletTestSupport
 import Foundation
 import Yams
 
@@ -32,7 +33,7 @@ func parseBenchmark() throws {
     print("filet-bench parse — best of repeated runs, same process")
     print("document                size      filet MB/s    Yams MB/s    ratio")
     for steps in [5000, 40] {
-        let text = LargeRunbook.text(steps: steps)
+        let text = RunbookGenerator.largeRunbook(steps: steps)
         let file = SourceFile(path: "generated-\(steps).yaml", text: text)
         let megabytes = Double(file.bytes.count) / 1_000_000
         let runs = steps > 1000 ? 15 : 400
@@ -47,7 +48,7 @@ func parseBenchmark() throws {
 
 /// Parse alone, then parse + validation + plan, of the 5,000-step runbook.
 func validationBenchmark(runs: Int) throws {
-    let large = SourceFile(path: "generated-5000.yaml", text: LargeRunbook.text(steps: 5000))
+    let large = SourceFile(path: "generated-5000.yaml", text: RunbookGenerator.largeRunbook(steps: 5000))
     let parseSeconds = try best(runs: runs) { _ = try Syntax.parse(large) }
     let loadSeconds = try best(runs: runs) { _ = try RunbookLoader.load(large) }
     print("5,000-step runbook: parse \(format(parseSeconds * 1000)) ms, parse + validation + plan \(format(loadSeconds * 1000)) ms")
@@ -61,7 +62,7 @@ func processBenchmark() throws {
         return
     }
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("filet-bench-40.yaml").path
-    try LargeRunbook.text(steps: 40).write(toFile: path, atomically: true, encoding: .utf8)
+    try RunbookGenerator.largeRunbook(steps: 40).write(toFile: path, atomically: true, encoding: .utf8)
     let seconds = try best(runs: 30) {
         var pid: pid_t = 0
         var actions = posix_spawn_file_actions_t()

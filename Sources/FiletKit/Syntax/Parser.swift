@@ -16,6 +16,7 @@ struct Parser {
     private var contentStart = -1
     private var depth = 0
     private var scratch: [UInt8] = []
+    private let lastLocation = LocationMemo()
     private(set) var duplicateKeys: [Diagnostic] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -37,6 +38,7 @@ struct Parser {
         if isDocumentMarker(.dash) {
             pos += 3
             try nextContentLine(after: "'---'")
+            if isDocumentMarker(.dash) { throw secondDocument() }
         }
         if pos >= end || isDocumentMarker(.dot) {
             throw Diagnostic("empty-document", "the document is empty", at: location(),
@@ -149,6 +151,9 @@ struct Parser {
                              hint: "indent the list under the key it belongs to, or add the missing 'key:'")
         case .openBracket, .openBrace:
             throw complexKey(at: start)
+        case .pipe, .greater:
+            throw Diagnostic("block-scalar-key", "a key cannot start with '\(Character(Unicode.Scalar(byte(pos))))': in YAML it starts a block scalar",
+                             at: start, hint: "quote the key: '\(Character(Unicode.Scalar(byte(pos))))...': value")
         default:
             try checkNodeStart(flow: false)
             let textStart = pos
@@ -176,9 +181,7 @@ struct Parser {
             throw Diagnostic("missing-colon", "expected ': ' after the key", at: location(),
                              hint: "a key is followed by a colon and a space: 'key: value'")
         }
-        if key.text.utf8.count > Syntax.maximumKeyLength {
-            throw Diagnostic("key-too-long", "this key is longer than \(Syntax.maximumKeyLength) bytes", at: start)
-        }
+        try checkKeyLength(from: start)
         pos += 1
         return (key, start)
     }
@@ -405,9 +408,7 @@ struct Parser {
             throw Diagnostic("merge-key", "merge keys ('<<') are not supported in filet YAML", at: start,
                              hint: "write the keys out in full")
         }
-        if key.text.utf8.count > Syntax.maximumKeyLength {
-            throw Diagnostic("key-too-long", "this key is longer than \(Syntax.maximumKeyLength) bytes", at: start)
-        }
+        try checkKeyLength(from: start)
         pos += 1
         return (key, start)
     }
@@ -687,6 +688,15 @@ struct Parser {
         }
     }
 
+    /// YAML reads a key only when its ':' (at `pos`) is at most 1024 characters after the
+    /// key's start, quotes, escapes and blanks included: count that span, in bytes.
+    private func checkKeyLength(from start: SourceLocation) throws(Diagnostic) {
+        if pos - start.offset > Syntax.maximumKeyLength {
+            throw Diagnostic("key-too-long", "this key is longer than \(Syntax.maximumKeyLength) bytes (counted up to its ':')", at: start,
+                             hint: "shorten the key: YAML reads a key only when its ':' is at most \(Syntax.maximumKeyLength) characters after its start")
+        }
+    }
+
     private func reservedStart(_ c: UInt8, at here: SourceLocation) -> Diagnostic {
         Diagnostic("reserved-indicator", "a value cannot start with '\(Character(Unicode.Scalar(c)))' in YAML", at: here,
                    hint: "quote the value: '\(Character(Unicode.Scalar(c)))...'")
@@ -865,12 +875,24 @@ struct Parser {
         lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
     }
 
-    /// The location of `pos`, whose line is the current line.
+    /// The location of `pos`, whose line is the current line. Counts on from the last
+    /// location taken on the same line, so that the nodes of a long line (a flow list
+    /// of thousands of items) do not each count the line from its start.
     private func location() -> SourceLocation {
-        var column = 1
-        for index in lineStart..<pos where bytes[index] & 0xC0 != 0x80 { column += 1 }
+        let memo = lastLocation
+        var (from, column) = memo.lineStart == lineStart && memo.offset <= pos ? (memo.offset, memo.column) : (lineStart, 1)
+        for index in from..<pos where bytes[index] & 0xC0 != 0x80 { column += 1 }
+        (memo.lineStart, memo.offset, memo.column) = (lineStart, pos, column)
         return SourceLocation(line: line, column: column, offset: pos)
     }
+}
+
+/// The last location ``Parser`` computed, kept in a reference so that its non-mutating
+/// helpers can update it.
+private final class LocationMemo {
+    var lineStart = -1
+    var offset = 0
+    var column = 1
 }
 
 extension UInt8 {
