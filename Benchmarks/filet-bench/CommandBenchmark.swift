@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// Runs `/bin/true` 1,000 times in a chain (each run after the previous one ended) through
-/// ``CommandRunner`` (posix_spawn, its two threads, pipes, poll, waitid, reaping): as a step
+/// ``CommandRunner`` (posix_spawn, its thread, pipes, poll on a pidfd, reaping): as a step
 /// does (`/bin/sh -c /bin/true`, where dash forks again for the external command), with the
 /// shell's builtin `true`, and with `/bin/true` itself as the shell (the runner's own cost over
 /// the floor). The floor is a bare posix_spawn + waitpid of `/bin/true`. Then, for comparison in

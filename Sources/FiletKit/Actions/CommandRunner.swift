@@ -5,8 +5,9 @@ import Synchronization
 /// group, its output captured within a limit, and none of its processes left behind.
 ///
 /// Nothing here blocks Swift's cooperative threads: each command has a thread of its own that
-/// spawns it, reads its output with poll(2) and is woken by a second thread blocked in waitid(2)
-/// when the shell exits. Cancelling the calling task (a timeout, Ctrl-C) sends SIGTERM to the
+/// spawns it and polls (poll(2), no timer) its output pipes, a pidfd that tells the shell's exit
+/// (or, without pidfd_open, a pipe written by a second thread blocked in waitid(2)) and a pipe
+/// that tells the task's cancellation. Cancelling the calling task (a timeout, Ctrl-C) sends SIGTERM to the
 /// whole group, then SIGKILL after ``CommandSpec/terminationGrace``.
 public enum CommandRunner {
     /// Runs `spec` to its end and returns what happened, whatever the exit status.
@@ -104,38 +105,24 @@ private struct Supervision {
 
     static func run(_ spec: CommandSpec, cancellation: CancellationSignal) -> Result<CommandResult, CommandError> {
         guard !cancellation.isSignalled else { return .failure(.cancelledBeforeStart) }
-        let exitPipe: (read: Int32, write: Int32)
-        switch PipeFDs.make(nonBlocking: true) {
-        case .success(let pipe): exitPipe = pipe
-        case .failure(let error): return .failure(error)
-        }
         let start = ContinuousClock.now
         let process: ShellProcess
         switch ShellProcess.spawn(spec) {
         case .success(let spawned): process = spawned
+        case .failure(let error): return .failure(error)
+        }
+        let exitFD: Int32
+        switch ExitWatch.start(process.pid) {
+        case .success(let fd): exitFD = fd
         case .failure(let error):
-            close(exitPipe.read)
-            close(exitPipe.write)
+            kill(-process.pid, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(process.pid, &status, 0) < 0, errno == EINTR {}
+            close(process.stdout)
+            close(process.stderr)
             return .failure(error)
         }
-        // Waits for the shell's exit without reaping it (WNOWAIT): until it is reaped, its
-        // process group ID cannot be reused, so the final kill reaches only this step's processes.
-        let pid = process.pid, exitWrite = exitPipe.write
-        let waiter = DedicatedThread.start {
-            var info = siginfo_t()
-            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0, errno == EINTR {}
-            var byte: UInt8 = 1
-            _ = write(exitWrite, &byte, 1)
-            close(exitWrite)
-        }
-        if waiter != 0 {
-            kill(-pid, SIGKILL)
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-            [process.stdout, process.stderr, exitPipe.read, exitPipe.write].forEach { close($0) }
-            return .failure(CommandError(.systemResources, "cannot start a thread to wait for a command", errno: waiter))
-        }
-        var supervision = Supervision(spec: spec, process: process, exitFD: exitPipe.read, cancelFD: cancellation.readEnd)
+        var supervision = Supervision(spec: spec, process: process, exitFD: exitFD, cancelFD: cancellation.readEnd)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer { buffer.deallocate() }
         supervision.superviseUntilDone(buffer: buffer)
@@ -212,7 +199,7 @@ private struct Supervision {
     /// shell. Returns its wait status, or nil if it could not be reaped.
     private mutating func terminateAndReap(buffer: UnsafeMutableRawBufferPointer) -> Int32? {
         if !exited {
-            // Only after a failed poll: end the command and wait for the waiter's word.
+            // Only after a failed poll: end the command and wait for word of its exit.
             kill(-pid, SIGKILL)
             var entry = pollfd(fd: exitFD, events: Int16(POLLIN), revents: 0)
             while poll(&entry, 1, -1) < 0, errno == EINTR {}

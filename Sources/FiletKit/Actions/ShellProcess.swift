@@ -114,6 +114,43 @@ struct ShellProcess {
     }
 }
 
+/// Tells when a process has exited, without reaping it: until it is reaped, its process group ID
+/// cannot be reused, so a last kill of the group reaches only the step's processes.
+enum ExitWatch {
+    typealias PidFDOpen = @convention(c) (pid_t, UInt32) -> Int32
+
+    /// `pidfd_open`, glibc 2.36 and later (Linux 5.3).
+    private static let pidFDOpen: PidFDOpen? = dlsym(nil, "pidfd_open").map { unsafeBitCast($0, to: PidFDOpen.self) }
+
+    /// A descriptor that becomes readable when `pid` exits: a pidfd where the system has them,
+    /// otherwise the read end of a pipe written by a thread blocked in waitid(WNOWAIT).
+    static func start(_ pid: pid_t, usePidFD: Bool = true) -> Result<Int32, CommandError> {
+        if usePidFD, let pidFDOpen {
+            let fd = pidFDOpen(pid, 0)  // close-on-exec by definition
+            if fd >= 0 { return .success(fd) }
+        }
+        let pipe: (read: Int32, write: Int32)
+        switch PipeFDs.make(nonBlocking: true) {
+        case .success(let made): pipe = made
+        case .failure(let error): return .failure(error)
+        }
+        let write = pipe.write
+        let status = DedicatedThread.start {
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0, errno == EINTR {}
+            var byte: UInt8 = 1
+            _ = Glibc.write(write, &byte, 1)
+            close(write)
+        }
+        guard status == 0 else {
+            close(pipe.read)
+            close(pipe.write)
+            return .failure(CommandError(.systemResources, "cannot start a thread to wait for a command", errno: status))
+        }
+        return .success(pipe.read)
+    }
+}
+
 /// glibc functions that Swift's Glibc module does not import (they need `_GNU_SOURCE`),
 /// looked up once by name. Nil when the C library lacks them.
 enum SpawnExtensions {
