@@ -86,6 +86,7 @@ extension String {
 switch CommandLine.arguments.dropFirst().first {
 case "parse": try parseBenchmark()
 case "validate": try validationBenchmark(runs: 50)
+case "command": try await commandBenchmark()
 default:
     print("usage: filet-bench parse | validate")
     exit(2)
