@@ -85,6 +85,7 @@ extension String {
 switch CommandLine.arguments.dropFirst().first {
 case "parse": try parseBenchmark()
 case "validate": try validationBenchmark(runs: 50)
+case "journal": try await journalBenchmark()
 default:
     print("usage: filet-bench parse | validate")
     exit(2)
