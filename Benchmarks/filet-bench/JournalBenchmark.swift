@@ -2,9 +2,11 @@
 //
 //   swift run -c release filet-bench journal
 //
-// Appends one by one (each waits for its fdatasync), then from 64 concurrent tasks (group
-// commit), then verifies a journal of about 100 MB with and without a key. Everything is
-// written to a fresh directory under the system's temporary directory, removed at the end.
+// Measures the disk's bare write + fdatasync pace first (it varies with the machine's other
+// work), then appends one by one (each waits for its fdatasync), from 16 and 64 concurrent
+// tasks (group commit), one by one on tmpfs (the writer's own cost), and verifies a journal
+// of about 125 MB with and without a key. Files go to a fresh directory under the system's
+// temporary directory (and /dev/shm), removed at the end.
 import FiletKit
 import Foundation
 
@@ -12,7 +14,7 @@ import Foundation
 import Glibc
 #endif
 
-/// A `step.attempt` record of a realistic size (about 330 bytes with the envelope and a MAC).
+/// A `step.attempt` record of a realistic size (about 420 bytes with the envelope and a MAC).
 func sampleAttempt(_ index: Int) -> [(String, JSONValue)] {
     [
         ("step", .string("check-portail-\(index % 40)")),
@@ -30,14 +32,14 @@ func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
 }
 
-/// Appends a 330-byte line `count` times with `write(2)` + `fdatasync(2)`, as a C program would.
+/// Appends a 420-byte line `count` times with `write(2)` + `fdatasync(2)`, as a C program would.
 func rawSyncedAppendsPerSecond(directory: String, count: Int) throws -> Double {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     let path = directory + "/baseline.jsonl"
     let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
     guard descriptor >= 0 else { throw POSIXError(.EIO) }
     defer { close(descriptor); unlink(path) }
-    let line = [UInt8](repeating: UInt8(ascii: "x"), count: 329) + [0x0A]
+    let line = [UInt8](repeating: UInt8(ascii: "x"), count: 419) + [0x0A]
     let start = ContinuousClock.now
     for _ in 0..<count {
         guard line.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == line.count, fdatasync(descriptor) == 0 else {
@@ -85,7 +87,19 @@ func journalBenchmark() async throws {
         print("appends from \(String(tasks).leftPadding(2)) tasks (group commit): \(format(Double(tasks * perTask) / concurrentSeconds, 0).leftPadding(9)) records/s")
     }
 
-    // Verification of a ~100 MB journal, written through the writer (group commit).
+    // The writer's own cost, without a disk: the same on tmpfs, where fdatasync returns at once.
+    if FileManager.default.fileExists(atPath: "/dev/shm") {
+        let memoryDirectory = "/dev/shm/filet-bench-journal-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: memoryDirectory) }
+        let inMemory = try JournalWriter.create(directory: memoryDirectory, runbookSHA256: runbookHash, key: key)
+        start = ContinuousClock.now
+        for index in 0..<20_000 { try await inMemory.append("step.attempt", sampleAttempt(index)) }
+        let memorySeconds = seconds(ContinuousClock.now - start)
+        try await inMemory.close()
+        print("appends one by one on tmpfs (no disk: the writer's own cost): \(format(20_000 / memorySeconds, 0)) records/s (\(format(memorySeconds / 20_000 * 1e6, 0)) µs each)")
+    }
+
+    // Verification of a ~125 MB journal, written through the writer (group commit).
     let large = try JournalWriter.create(directory: directory, runbookSHA256: runbookHash, key: key)
     try await withThrowingTaskGroup(of: Void.self) { group in
         for task in 0..<64 {

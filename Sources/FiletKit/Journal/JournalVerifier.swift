@@ -72,8 +72,8 @@ private struct Scan {
     var run: [UInt8]?
 
     var entries: [Entry] = []
-    /// Lines that are not records: (line, why, terminated).
-    var badLines: [(line: Int, reason: String, terminated: Bool)] = []
+    /// Lines that are not records, and why.
+    var badLines: [(line: Int, reason: String)] = []
     /// The full hash of the previous line when it was a record.
     var previousHash: DigestWords?
     var previousMilliseconds: Int64 = .min
@@ -91,7 +91,7 @@ private struct Scan {
 
     mutating func take(_ line: UnsafeBufferPointer<UInt8>, number: Int, terminated: Bool) {
         guard terminated else {
-            badLines.append((number, "it has no newline: its write was cut short", false))
+            badLines.append((number, "it has no newline: its write was cut short"))
             previousHash = nil
             prefixBroken = true
             return
@@ -100,7 +100,7 @@ private struct Scan {
         do throws(RecordFormat.SyntaxError) {
             envelope = try RecordFormat.parseEnvelope(line)
         } catch {
-            badLines.append((number, "byte \(error.offset + 1): \(error.message)", true))
+            badLines.append((number, "byte \(error.offset + 1): \(error.message)"))
             previousHash = nil
             prefixBroken = true
             return
