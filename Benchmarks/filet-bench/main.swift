@@ -87,7 +87,8 @@ switch CommandLine.arguments.dropFirst().first {
 case "parse": try parseBenchmark()
 case "validate": try validationBenchmark(runs: 50)
 case "command": try await commandBenchmark()
+case "journal": try await journalBenchmark()
 default:
-    print("usage: filet-bench parse | validate")
+    print("usage: filet-bench parse | validate | command | journal")
     exit(2)
 }
