@@ -55,7 +55,7 @@ private func measure(batches: Int = 5, of size: Int = 200, _ body: () throws -> 
     for _ in 0..<batches {
         let start = ContinuousClock.now
         for _ in 0..<size { try body() }
-        let each = seconds(ContinuousClock.now - start) / Double(size)
+        let each = (ContinuousClock.now - start).seconds / Double(size)
         total += each
         best = min(best, each)
     }
@@ -68,7 +68,7 @@ private func measure(batches: Int = 5, of size: Int = 200, _ body: () async thro
     for _ in 0..<batches {
         let start = ContinuousClock.now
         for _ in 0..<size { try await body() }
-        let each = seconds(ContinuousClock.now - start) / Double(size)
+        let each = (ContinuousClock.now - start).seconds / Double(size)
         total += each
         best = min(best, each)
     }
@@ -99,6 +99,3 @@ private func spawnAndWait(_ path: String, environment: [String: String]) throws 
     guard status == 0 else { throw POSIXError(.ECHILD) }
 }
 
-private func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-}

@@ -28,9 +28,6 @@ func sampleAttempt(_ index: Int) -> [(String, JSONValue)] {
     ]
 }
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-}
 
 /// Appends a 420-byte line `count` times with `write(2)` + `fdatasync(2)`, as a C program would.
 func rawSyncedAppendsPerSecond(directory: String, count: Int) throws -> Double {
@@ -46,7 +43,7 @@ func rawSyncedAppendsPerSecond(directory: String, count: Int) throws -> Double {
             throw POSIXError(.EIO)
         }
     }
-    return Double(count) / seconds(ContinuousClock.now - start)
+    return Double(count) / (ContinuousClock.now - start).seconds
 }
 
 func journalBenchmark() async throws {
@@ -65,7 +62,7 @@ func journalBenchmark() async throws {
     let sequentialCount = 3000
     var start = ContinuousClock.now
     for index in 0..<sequentialCount { try await oneByOne.append("step.attempt", sampleAttempt(index)) }
-    let sequentialSeconds = seconds(ContinuousClock.now - start)
+    let sequentialSeconds = (ContinuousClock.now - start).seconds
     try await oneByOne.close()
     print("appends one by one (each durable):  \(format(Double(sequentialCount) / sequentialSeconds, 0).leftPadding(9)) records/s  (\(format(sequentialSeconds / Double(sequentialCount) * 1e6, 0)) µs each)")
 
@@ -82,7 +79,7 @@ func journalBenchmark() async throws {
             }
             try await group.waitForAll()
         }
-        let concurrentSeconds = seconds(ContinuousClock.now - start)
+        let concurrentSeconds = (ContinuousClock.now - start).seconds
         try await concurrent.close()
         print("appends from \(String(tasks).leftPadding(2)) tasks (group commit): \(format(Double(tasks * perTask) / concurrentSeconds, 0).leftPadding(9)) records/s")
     }
@@ -94,7 +91,7 @@ func journalBenchmark() async throws {
         let inMemory = try JournalWriter.create(directory: memoryDirectory, runbookSHA256: runbookHash, key: key)
         start = ContinuousClock.now
         for index in 0..<20_000 { try await inMemory.append("step.attempt", sampleAttempt(index)) }
-        let memorySeconds = seconds(ContinuousClock.now - start)
+        let memorySeconds = (ContinuousClock.now - start).seconds
         try await inMemory.close()
         print("appends one by one on tmpfs (no disk: the writer's own cost): \(format(20_000 / memorySeconds, 0)) records/s (\(format(memorySeconds / 20_000 * 1e6, 0)) µs each)")
     }

@@ -12,7 +12,7 @@ struct Filet: AsyncParsableCommand {
             (bad flag, unreadable file).
             """,
         version: FiletVersion.current,
-        subcommands: [ParseCommand.self, ValidateCommand.self, PlanCommand.self]
+        subcommands: [ParseCommand.self, ValidateCommand.self, PlanCommand.self, RunCommand.self, AuditCommand.self]
     )
 
     /// Runs the command line, mapping every usage error to exit code 2.
@@ -57,4 +57,26 @@ enum Terminal {
 /// `--format text|json`, shared by the commands that print results.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
+}
+
+/// Reads a runbook file and plans it; on errors, prints every diagnostic and returns nil.
+func loadPlan(_ source: SourceFile) -> Plan? {
+    do throws(DiagnosticList) {
+        return try RunbookLoader.load(source)
+    } catch {
+        Terminal.error(DiagnosticRenderer(file: source).render(error.diagnostics))
+        return nil
+    }
+}
+
+/// `--var NAME=VALUE` options as a dictionary.
+func variableAssignments(_ assignments: [String]) throws -> [String: String] {
+    var values: [String: String] = [:]
+    for assignment in assignments {
+        guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+            throw ValidationError("--var takes NAME=VALUE, not '\(assignment)'")
+        }
+        values[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+    }
+    return values
 }

@@ -23,21 +23,9 @@ struct PlanCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        var overrides: [String: String] = [:]
-        for assignment in variables {
-            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
-                throw ValidationError("--var takes NAME=VALUE, not '\(assignment)'")
-            }
-            overrides[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
-        }
+        let overrides = try variableAssignments(variables)
         let source = try SourceFile.read(path: file)
-        let plan: Plan
-        do throws(DiagnosticList) {
-            plan = try RunbookLoader.load(source)
-        } catch {
-            Terminal.error(DiagnosticRenderer(file: source).render(error.diagnostics))
-            throw ExitCode(ExitStatus.failure)
-        }
+        guard let plan = loadPlan(source) else { throw ExitCode(ExitStatus.failure) }
         let view: PlanView
         do throws(PlanView.VariableError) {
             view = try PlanView(plan: plan, path: file, overrides: overrides, environment: ProcessInfo.processInfo.environment)

@@ -13,8 +13,13 @@ public enum JournalKey {
     /// but shorter than ``minimumLength`` bytes (an empty value included).
     public static func fromEnvironment(_ environment: [String: String]) throws(JournalError) -> [UInt8]? {
         guard let value = environment[environmentVariable] else { return nil }
+        return try validated(value, source: environmentVariable)
+    }
+
+    /// The key held by an environment variable's value, checked: `source` names the variable in errors.
+    public static func validated(_ value: String, source: String) throws(JournalError) -> [UInt8] {
         let key = Array(value.utf8)
-        try validate(key, source: environmentVariable)
+        try validate(key, source: source)
         return key
     }
 

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +30,7 @@ public final class JournalWriter: Sendable {
 
     private let descriptor: Int32
     private let queue: DispatchQueue
-    private let state: Locked<State>
+    private let state: Mutex<State>
 
     private typealias Waiter = (seq: Int, continuation: CheckedContinuation<Result<Int, JournalError>, Never>)
 
@@ -115,7 +116,7 @@ public final class JournalWriter: Sendable {
         self.path = path
         self.runID = runID
         self.queue = DispatchQueue(label: "filet.journal.\(runID)")
-        self.state = Locked(State(run: Array(runID.rawValue.utf8), authenticator: key.map(LineAuthenticator.init),
+        self.state = Mutex(State(run: Array(runID.rawValue.utf8), authenticator: key.map(LineAuthenticator.init),
                                   prev: Array(runbookSHA256.utf8)))
     }
 

@@ -17,11 +17,7 @@ public struct PlanView: Sendable {
     ///   - environment: the environment that `${env.NAME}` reads.
     public init(plan: Plan, path: String, overrides: [String: String], environment: [String: String]) throws(VariableError) {
         let runbook = plan.runbook
-        for name in overrides.keys.sorted() where runbook.variable(named: name) == nil {
-            let declared = runbook.vars.map(\.name)
-            throw VariableError(description: "--var \(name): the runbook has no variable '\(name)'; "
-                + Suggestion.hint(for: name, in: declared, listing: "its vars are"))
-        }
+        if let unknown = runbook.unknownVariable(in: overrides) { throw VariableError(description: unknown) }
         var masker = Masker(runbook: runbook, environment: environment)
         var values: [String: String] = [:]
         for variable in runbook.vars {

@@ -84,7 +84,7 @@ struct SyntaxRobustnessTests {
         let clock = ContinuousClock()
         let start = clock.now
         let root = try Syntax.parse(SourceFile(path: "long.yaml", text: text))
-        #expect(clock.now - start < .seconds(10))
+        #expect(clock.now - start < .seconds(60), "quadratic parsing of this 600 kB line would take minutes")
         let last = try #require(root.mapping?.first?.value.sequence?.last?.mapping?.first)
         #expect(last.keyLocation.description == "1:600006")
         #expect(last.value.location.description == "1:600009")

@@ -1,0 +1,89 @@
+/// A step's action with every interpolation resolved, ready to perform.
+public enum PreparedAction: Sendable {
+    case command(PreparedCommand)
+    case http(PreparedHTTPCheck)
+    case tcp(host: String, port: Int)
+    case dns(name: String)
+    case notify(channel: String, text: String, severity: Notification.Severity)
+    case confirm(prompt: String, approvers: [String])
+    case wait(Duration)
+
+    /// The word the journal and the terminal use for it.
+    public var kind: String {
+        switch self {
+        case .command: "run"
+        case .http: "check.http"
+        case .tcp: "check.tcp"
+        case .dns: "check.dns"
+        case .notify: "notify"
+        case .confirm: "confirm"
+        case .wait: "wait"
+        }
+    }
+}
+
+public struct PreparedCommand: Sendable {
+    public var shell: String
+    public var script: String
+    /// The step's own `env`, added to the minimal environment.
+    public var environment: [String: String]
+    public var workingDirectory: String?
+    public var expectedExit: Int32
+}
+
+public struct PreparedHTTPCheck: Sendable {
+    public var url: String
+    public var method: String
+    public var headers: [(name: String, value: String)]
+    public var statuses: [Int]
+    public var contains: String?
+    public var maxLatency: Duration?
+}
+
+/// What one attempt of an action did and saw. A failed check is an observation, not an error.
+public struct ActionResult: Sendable {
+    public enum Outcome: String, Sendable {
+        case succeeded, failed
+        case timedOut = "timed_out"
+        case cancelled
+    }
+
+    public var outcome: Outcome
+    /// Why it did not succeed, in words.
+    public var reason: String?
+    /// What it observed (exit code, HTTP status and latency, addresses…), recorded in the journal.
+    public var observations: [(String, JSONValue)]
+    /// The last line of its output: `${steps.ID.output}`.
+    public var output: String
+
+    public init(_ outcome: Outcome, reason: String? = nil, observations: [(String, JSONValue)] = [], output: String = "") {
+        self.outcome = outcome
+        self.reason = reason
+        self.observations = observations
+        self.output = output
+    }
+
+    public static func failed(_ reason: String, observations: [(String, JSONValue)] = []) -> ActionResult {
+        ActionResult(.failed, reason: reason, observations: observations)
+    }
+}
+
+/// Performs prepared actions. The engine applies timeouts, retries and journaling around it.
+public protocol ActionPerformer: Sendable {
+    /// Performs one attempt. Must return promptly once the task is cancelled
+    /// (killing whatever it started), with outcome `.cancelled`.
+    func perform(_ action: PreparedAction, stepID: String) async -> ActionResult
+}
+
+/// Who approves a `confirm` step, and how.
+public enum ConfirmationAnswer: Sendable {
+    case granted(by: String, how: String)
+    case refused(by: String, how: String)
+    /// Nobody could be asked (no terminal, no --yes).
+    case unavailable(String)
+}
+
+/// Asks an operator to confirm a step: the terminal prompt, or `--yes`.
+public protocol ConfirmationProvider: Sendable {
+    func confirm(prompt: String, stepID: String, approvers: [String]) async -> ConfirmationAnswer
+}
