@@ -198,17 +198,7 @@ public struct Executor: Sendable {
         await withTaskGroup(of: (Int, StepResult).self) { group in
             var running = 0
             while true {
-                if stopReason == nil {
-                    if control.journalFailure != nil {
-                        stopReason = "the journal could not be written"
-                    } else if control.signal != nil {
-                        stopReason = "the run was interrupted"
-                    } else if control.timedOut {
-                        stopReason = "the run's time limit expired"
-                    } else if let failed = control.abortedBy, !steps[0].step.isFinally {
-                        stopReason = "step '\(failed)' failed and the run aborted"
-                    }
-                }
+                if stopReason == nil { stopReason = control.stopReason(inFinally: steps[0].step.isFinally) }
                 while stopReason == nil, running < max(1, configuration.concurrency), !ready.isEmpty {
                     let position = ready.removeFirst()
                     let planned = steps[position]

@@ -24,6 +24,18 @@ final class RunControl: Sendable {
     /// Succeeded steps that have an undo, in the order they completed.
     var completionOrder: [(step: Step, undo: String, rawUndo: String)] { state.withLock { $0.completionOrder } }
 
+    /// Why no further step of a phase may start, or nil. Finally steps still start after a first
+    /// signal, a timeout or an abort: only a second signal or a journal failure stops them.
+    func stopReason(inFinally: Bool) -> String? {
+        state.withLock { state in
+            if state.journalFailure != nil { return "the journal could not be written" }
+            if inFinally { return state.signals >= 2 ? "a second signal stopped the finally steps" : nil }
+            if state.signal != nil { return "the run was interrupted" }
+            if state.timedOut { return "the run's time limit expired" }
+            return state.abortedBy.map { "step '\($0)' failed and the run aborted" }
+        }
+    }
+
     func setCurrentPhase<Success: Sendable>(_ task: Task<Success, Never>) {
         let cancel: @Sendable () -> Void = { task.cancel() }
         let cancelNow = state.withLock { state -> Bool in
