@@ -88,7 +88,8 @@ case "parse": try parseBenchmark()
 case "validate": try validationBenchmark(runs: 50)
 case "command": try await commandBenchmark()
 case "journal": try await journalBenchmark()
+case "engine": try await engineBenchmark()
 default:
-    print("usage: filet-bench parse | validate | command | journal")
+    print("usage: filet-bench parse | validate | command | journal | engine")
     exit(2)
 }

@@ -16,7 +16,7 @@ public struct StandardPerformer: ActionPerformer {
         switch action {
         case .wait(let duration):
             do {
-                try await Task.sleep(for: duration)
+                if duration > .zero { try await Task.sleep(for: duration) }
                 return ActionResult(.succeeded, observations: [("waited_ms", .integer(Int(duration.milliseconds)))])
             } catch {
                 return ActionResult(.cancelled, reason: "cancelled while waiting")

@@ -1,9 +1,11 @@
 import Foundation
 
-/// Where the engine writes its records: the journal. Each call returns once the record is
-/// durable; a thrown error is fatal to the run.
+/// Where the engine writes its records: the journal. A thrown error is fatal to the run.
 public protocol RunRecorder: Sendable {
-    func record(_ type: String, _ fields: [(String, JSONValue)]) async throws
+    /// Records one entry. With `durable`, returns only once it (and every entry before it) is
+    /// durable: write-ahead records use it. Without, the entry is durable no later than the next
+    /// durable one.
+    func record(_ type: String, _ fields: [(String, JSONValue)], durable: Bool) async throws
 }
 
 /// Something that follows a run as it happens: the terminal view.
@@ -104,7 +106,7 @@ public struct Executor: Sendable {
                                  environment: configuration.environment,
                                  vars: Self.variables(of: plan.runbook, configuration: configuration))
         do {
-            try await recorder.record("run.started", runStartedFields(context: context))
+            try await recorder.record("run.started", runStartedFields(context: context), durable: true)
         } catch {
             return RunOutcome(runID: configuration.runID, status: .failed, steps: [], finallySteps: [], duration: clock.now - start,
                               signal: nil, journalFailure: "\(error)")
@@ -120,7 +122,7 @@ public struct Executor: Sendable {
                 try? await recorder.record("run.interrupted", [
                     ("signal", .string(number == SIGTERM ? "SIGTERM" : number == SIGINT ? "SIGINT" : "signal \(number)")),
                     ("stops", .string(second ? "finally" : "steps")),
-                ])
+                ], durable: true)
             }
         }
         let timer = configuration.timeout.map { limit in
@@ -128,7 +130,7 @@ public struct Executor: Sendable {
                 guard (try? await Task.sleep(for: limit)) != nil else { return }
                 if control.timeOut() {
                     await observer?.handle(.timedOut)
-                    try? await recorder.record("run.timed_out", [("limit", .string(Self.text(limit)))])
+                    try? await recorder.record("run.timed_out", [("limit", .string(Self.text(limit)))], durable: true)
                 }
             }
         }
@@ -155,7 +157,7 @@ public struct Executor: Sendable {
                                  duration: duration, signal: control.signal, journalFailure: control.journalFailure)
         if outcome.journalFailure == nil {
             do {
-                try await recorder.record("run.finished", runFinishedFields(outcome))
+                try await recorder.record("run.finished", runFinishedFields(outcome), durable: true)
             } catch {
                 outcome.journalFailure = "\(error)"
             }
@@ -256,7 +258,7 @@ public struct Executor: Sendable {
             ("step", .string(step.id)), ("title", .optional(step.title)), ("action", .string(action.kind)),
             ("needs", .array(planned.needs.map { .string($0) })), ("phase", .string(step.isFinally ? "finally" : "main")),
             ("timeout", .optional(step.timeout.map(\.description))), ("max_attempts", .integer(policy.maximumAttempts)),
-        ], control: control) else {
+        ], durable: true, control: control) else {
             return StepResult(stepID: step.id, status: .cancelled, reason: "the journal could not be written", attempts: 0, output: "",
                               duration: clock.now - start)
         }
@@ -357,7 +359,7 @@ public struct Executor: Sendable {
         for (step, shown, raw) in completed.reversed() {
             guard control.signal == nil, control.journalFailure == nil else { return }
             guard await journal("undo.started", [("step", .string(step.id)), ("command", .string(shown)), ("because", .string("step '\(failed)' failed"))],
-                                control: control) else { return }
+                                durable: true, control: control) else { return }
             let command = PreparedCommand(shell: step.commandShell, script: raw, environment: [:], workingDirectory: nil, expectedExit: 0)
             let result = masked(await perform(.command(command), stepID: step.id, timeout: step.timeout?.duration))
             await journal("undo.finished", [("step", .string(step.id)), ("outcome", .string(result.outcome.rawValue)),
@@ -370,10 +372,10 @@ public struct Executor: Sendable {
 
     /// Records one journal entry; a failure is fatal: it stops the run.
     @discardableResult
-    private func journal(_ type: String, _ fields: [(String, JSONValue)], control: RunControl) async -> Bool {
+    private func journal(_ type: String, _ fields: [(String, JSONValue)], durable: Bool = false, control: RunControl) async -> Bool {
         guard control.journalFailure == nil else { return false }
         do {
-            try await recorder.record(type, fields)
+            try await recorder.record(type, fields, durable: durable)
             return true
         } catch {
             control.failJournal("\(error)")
@@ -427,7 +429,11 @@ extension Step {
 }
 
 extension JournalWriter: RunRecorder {
-    public func record(_ type: String, _ fields: [(String, JSONValue)]) async throws {
-        try await append(type, fields)
+    public func record(_ type: String, _ fields: [(String, JSONValue)], durable: Bool) async throws {
+        if durable {
+            try await append(type, fields)
+        } else {
+            try appendWithoutWaiting(type, fields)
+        }
     }
 }

@@ -139,32 +139,50 @@ public final class JournalWriter: Sendable {
     ///   ``JournalError/Kind/sync`` (this one's or an earlier one's).
     @discardableResult
     public func append(_ type: String, _ fields: [(String, JSONValue)]) async throws(JournalError) -> Int {
+        let (typeBytes, fieldBytes) = try render(type, fields)
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Int, JournalError>, Never>) in
+            _ = enqueue(type: typeBytes, fields: fieldBytes, continuation: continuation)
+        }
+        return try result.get()
+    }
+
+    /// Appends one record without waiting for it to be durable: it goes out with the next batch,
+    /// and any later ``append(_:_:)`` returns only once this one is durable too (batches keep
+    /// file order). For records that report what already happened (an attempt's outcome); a
+    /// record that must be durable before something starts uses ``append(_:_:)``.
+    /// A write failure it meets is thrown by the next append.
+    @discardableResult
+    public func appendWithoutWaiting(_ type: String, _ fields: [(String, JSONValue)]) throws(JournalError) -> Int {
+        let (typeBytes, fieldBytes) = try render(type, fields)
+        return try enqueue(type: typeBytes, fields: fieldBytes, continuation: nil).get()
+    }
+
+    private func render(_ type: String, _ fields: [(String, JSONValue)]) throws(JournalError) -> ([UInt8], [UInt8]) {
         let typeBytes = Array(type.utf8)
         guard RecordFormat.isValidType(typeBytes) else {
             throw JournalError(.invalidRecord, path: path,
                                message: "\(path): '\(type)' is not a record type (1 to 64 letters, digits, '.', '_' or '-')")
         }
-        let fieldBytes = try RecordFormat.renderFields(fields, type: type, path: path)
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Int, JournalError>, Never>) in
-            enqueue(type: typeBytes, fields: fieldBytes, continuation: continuation)
-        }
-        return try result.get()
+        return (typeBytes, try RecordFormat.renderFields(fields, type: type, path: path))
     }
 
     /// The fatal error that stopped this writer, if one did.
     public var failure: JournalError? { state.withLock { $0.failure } }
 
     /// Gives the record its seq, time and `prev`, adds it to the next batch, and makes sure a
-    /// flush will take it.
-    private func enqueue(type: [UInt8], fields: [UInt8], continuation: CheckedContinuation<Result<Int, JournalError>, Never>) {
+    /// flush will take it. The continuation, if any, is resumed once the record is durable.
+    private func enqueue(type: [UInt8], fields: [UInt8],
+                         continuation: CheckedContinuation<Result<Int, JournalError>, Never>?) -> Result<Int, JournalError> {
         state.withLock { state in
             if let failure = state.failure {
-                continuation.resume(returning: .failure(refusal(after: failure)))
-                return
+                let refused = refusal(after: failure)
+                continuation?.resume(returning: .failure(refused))
+                return .failure(refused)
             }
             guard !state.closed else {
-                continuation.resume(returning: .failure(JournalError(.closed, path: path, message: "\(path): the journal is closed; nothing more can be appended")))
-                return
+                let closed = JournalError(.closed, path: path, message: "\(path): the journal is closed; nothing more can be appended")
+                continuation?.resume(returning: .failure(closed))
+                return .failure(closed)
             }
             let milliseconds = max(UTCTime.nowMilliseconds(), state.lastMilliseconds)
             state.lastMilliseconds = milliseconds
@@ -176,12 +194,13 @@ public final class JournalWriter: Sendable {
             line.withUnsafeBytes { DigestWords(sha256: $0) }.appendHex(to: &state.prev)
             state.pending.append(contentsOf: line)
             state.pending.append(UInt8(ascii: "\n"))
-            state.waiters.append((seq, continuation))
+            if let continuation { state.waiters.append((seq, continuation)) }
             if !state.flushScheduled {
                 // Scheduled under the lock, so that close() is always queued after it.
                 state.flushScheduled = true
                 queue.async { self.flushLoop() }
             }
+            return .success(seq)
         }
     }
 

@@ -33,6 +33,20 @@ import Glibc
         }
     }
 
+    @Test func aDurableAppendAlsoMakesEarlierUnwaitedRecordsDurable() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let writer = try JournalWriter.create(directory: directory.path, runbookSHA256: String(repeating: "a", count: 64), key: nil)
+        let first = try writer.appendWithoutWaiting("step.attempt", [("n", .integer(1))])
+        let second = try writer.appendWithoutWaiting("step.finished", [("n", .integer(2))])
+        let third = try await writer.append("step.started", [("n", .integer(3))])
+        #expect([first, second, third] == [1, 2, 3] as [Int])
+        // Once the durable append has returned, the file holds all three, in seq order.
+        #expect(try JournalReader.read(path: writer.path).records.map(\.seq) == [1, 2, 3] as [Int])
+        try await writer.close()
+        #expect(try JournalVerifier.verify(path: writer.path).recordCount == 3)
+    }
+
     @Test func writesTheEnvelopeAndAChainThatSha256sumConfirms() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
