@@ -17,6 +17,8 @@ actor TerminalView: RunObserver {
     private var lines: [Line] = []
     private var drawnLines = 0
     private var paused = false
+    /// Set once the summary is printed: nothing is drawn after it.
+    private var ended = false
     private var ticker: Task<Void, Never>?
 
     init(format: OutputFormat, plan: Plan) {
@@ -33,8 +35,8 @@ actor TerminalView: RunObserver {
         }
         if interactive {
             ticker = Task { [weak self] in
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(250))
+                // A cancelled sleep ends the loop: a redraw after end() would overwrite the summary.
+                while (try? await Task.sleep(for: .milliseconds(250))) != nil {
                     await self?.redraw()
                 }
             }
@@ -52,6 +54,7 @@ actor TerminalView: RunObserver {
     func end(_ outcome: RunOutcome, journalPath: String) {
         ticker?.cancel()
         if interactive { redraw() }
+        ended = true
         switch format {
         case .json:
             emit(.object([("event", "run.finished"), ("run", .string(outcome.runID)), ("status", .string(outcome.status.rawValue)),
@@ -108,7 +111,7 @@ actor TerminalView: RunObserver {
     }
 
     private func redraw() {
-        guard interactive, !paused else { return }
+        guard interactive, !paused, !ended else { return }
         let width = max(8, lines.map(\.id.count).max() ?? 8)
         var out = drawnLines > 0 ? "\u{1B}[\(drawnLines)A" : ""
         for line in lines {
