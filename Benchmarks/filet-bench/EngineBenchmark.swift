@@ -5,7 +5,8 @@ import Foundation
 ///
 /// - 1,000 `run: /bin/true` steps in a chain (goal ≤ 2 ms a step);
 /// - 10,000 `wait: 0s` steps, in a chain and as a wide DAG (all `needs: []`), with the journal
-///   on this disk (fsync on) and on /dev/shm (where fsync costs nothing: the engine's own overhead).
+///   on this disk (fsync on), on /dev/shm (fsync costs nothing, thread hand-offs remain), and with
+///   no journal at all (the engine's own overhead).
 func engineBenchmark() async throws {
     let disk = FileManager.default.currentDirectoryPath + "/.build/filet-bench-journals"
     let memory = "/dev/shm/filet-bench-journals"
@@ -16,7 +17,7 @@ func engineBenchmark() async throws {
     print("1,000 'run: /bin/true' in a chain, journal on disk: \(format(commands * 1000 / 1000, 2)) ms a step")
 
     for (name, text, concurrency) in [("chain", chain(10_000, action: "wait: 0s"), 8), ("wide DAG", wide(10_000), 64)] {
-        for (place, directory) in [("disk, fsync on", disk), ("/dev/shm", memory)] {
+        for (place, directory) in [("disk, fsync on", disk), ("/dev/shm", memory), ("nowhere (engine alone)", nil)] {
             let seconds = try await timedRun(text, journal: directory, concurrency: concurrency)
             print("10,000 'wait: 0s', \(name), journal on \(place): \(format(10_000 / seconds, 0)) steps/s, "
                   + "\(format(seconds * 1_000_000 / 10_000, 1)) µs a step")
@@ -33,21 +34,26 @@ private func wide(_ count: Int) -> String {
 }
 
 /// Runs a runbook to the end and returns the wall time of the run itself (not the parse).
-private func timedRun(_ text: String, journal directory: String, concurrency: Int) async throws -> Double {
+private func timedRun(_ text: String, journal directory: String?, concurrency: Int) async throws -> Double {
     let plan = try RunbookLoader.load(SourceFile(path: "bench.yaml", text: text))
-    let writer = try JournalWriter.create(directory: directory, runbookSHA256: String(repeating: "0", count: 64), key: nil)
-    var configuration = RunConfiguration(runID: writer.runID.description, operatorName: "bench", host: "bench",
+    let writer = try directory.map { try JournalWriter.create(directory: $0, runbookSHA256: String(repeating: "0", count: 64), key: nil) }
+    var configuration = RunConfiguration(runID: writer?.runID.description ?? "bench", operatorName: "bench", host: "bench",
                                          environment: ["PATH": "/usr/bin:/bin"], runbookSHA256: String(repeating: "0", count: 64))
     configuration.concurrency = concurrency
     let executor = Executor(plan: plan, configuration: configuration,
                             performer: StandardPerformer(environment: configuration.environment, forwarding: [], confirmations: Unattended()),
-                            recorder: writer)
+                            recorder: writer.map { $0 as any RunRecorder } ?? Discard())
     let start = ContinuousClock.now
     let outcome = await executor.run()
     let seconds = (ContinuousClock.now - start).seconds
-    try await writer.close()
+    try await writer?.close()
     guard outcome.status == .succeeded else { throw BenchmarkError("the benchmark run ended \(outcome.status)") }
     return seconds
+}
+
+/// No journal: what remains is the engine's own cost.
+private struct Discard: RunRecorder {
+    func record(_ type: String, _ fields: [(String, JSONValue)], durable: Bool) async throws {}
 }
 
 private struct Unattended: ConfirmationProvider {

@@ -71,7 +71,8 @@ struct RunOptions: ParsableArguments {
         let overrides = try variableAssignments(variables)
         let preflight = RunPreflight(plan: plan, overrides: overrides, environment: environment)
         if let problem = preflight.problem {
-            throw ValidationError(problem)
+            Terminal.error("filet: \(problem)\nfilet: nothing ran")
+            return RunExitCode.usage
         }
         for name in preflight.shortSecrets {
             Terminal.error("filet: warning: secret \(name) is shorter than \(Masker.recommendedMinimumLength) characters; masking it may also hide ordinary text")
@@ -80,7 +81,8 @@ struct RunOptions: ParsableArguments {
         do throws(JournalError) {
             key = try JournalKey.fromEnvironment(environment)
         } catch {
-            throw ValidationError(error.message)
+            Terminal.error("filet: \(error.message)\nfilet: nothing ran")
+            return RunExitCode.usage
         }
         let writer: JournalWriter
         do throws(JournalError) {

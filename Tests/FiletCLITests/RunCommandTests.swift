@@ -88,9 +88,8 @@ import Testing
         let result = try await FiletProcess.run(["run", runbook, "--var", "nope=1", "--journal", directory.journal])
         #expect(result.status == 2)
         #expect(result.stderr.contains("--var nope: the runbook has no variable 'nope'"))
-        withKnownIssue("FiletKit RunPreflight.swift:37 passes \"its vars are\" as the noun to Suggestion.hint: 'there are no its vars are'") {
-            #expect(!result.stderr.contains("there are no its vars are"), "\(result.stderr)")
-        }
+        #expect(!result.stderr.contains("there are no its vars are"), "\(result.stderr)")
+        #expect(result.stderr.contains("the runbook declares no vars"), "\(result.stderr)")
         #expect(!directory.exists("journal"))
     }
 

@@ -7,12 +7,6 @@ import Testing
 /// Each wait is bounded (30 s here, where the alternative is a `sleep 300` of minutes): the machine is
 /// shared and noisy, so no test asserts anything tighter.
 @Suite struct RunInterruptionTests {
-    static let knownFinallyBug: Comment = """
-        FiletKit Executor.swift runPhase (lines 201-210): once control.signal or control.timedOut is set, \
-        stopReason is set for the finally phase too, so every finally step is skipped ('the run was interrupted') \
-        instead of running; only the abort check is limited to the main phase (!steps[0].step.isFinally)
-        """
-
     /// A step that records its shell's pid, then becomes `sleep 300` with the same pid.
     static func sleeper(_ pidFile: String) -> String {
         "echo $$ > \(pidFile); exec sleep 300"
@@ -63,10 +57,8 @@ import Testing
         #expect(verify.status == 0, "\(verify.stdout)")
         #expect(verify.stdout.contains("intact: verified 1..\(journal.lines.count) of \(journal.lines.count) records"))
 
-        withKnownIssue(Self.knownFinallyBug) {
-            #expect(directory.contents("marker") == "done\n", "the finally step did not run")
-            #expect(journal.records("step.finished", step: "marqueur").first?["status"] as? String == "succeeded")
-        }
+        #expect(directory.contents("marker") == "done\n", "the finally step did not run")
+        #expect(journal.records("step.finished", step: "marqueur").first?["status"] as? String == "succeeded")
     }
 
     /// The scenario of the design: Ctrl-C during the main steps, then Ctrl-C again during a long finally step.
@@ -92,11 +84,8 @@ import Testing
         try #require(running)
         filet.send(SIGINT)
         let finallyRunning = await filet.wait(upTo: .seconds(30)) { ChildProcess.pid(in: directory.path("finally.pid")) != nil }
-        if finallyRunning {
-            filet.send(SIGINT)
-        } else {
-            withKnownIssue(Self.knownFinallyBug) { Issue.record("the finally step never started after the first SIGINT") }
-        }
+        #expect(finallyRunning, "the finally step must start after the first SIGINT")
+        if finallyRunning { filet.send(SIGINT) }
         let result = await filet.finish(within: .seconds(30))
         #expect(result.status == 130, "\(result.stdout)\(result.stderr)")
         let journal = try JournalFile.only(in: directory.journal)
@@ -178,8 +167,6 @@ import Testing
         #expect(journal.records("run.timed_out").first?["limit"] as? String == "1s")
         #expect(journal.records.last?["status"] as? String == "timed_out")
         #expect(try await FiletProcess.run(["audit", "verify", journal.path]).status == 0)
-        withKnownIssue(Self.knownFinallyBug) {
-            #expect(directory.contents("marker") == "done\n", "the finally step did not run after the time limit")
-        }
+        #expect(directory.contents("marker") == "done\n", "the finally step did not run after the time limit")
     }
 }

@@ -159,15 +159,11 @@ import Testing
         #expect(result.status == 1)
         let journal = try JournalFile.only(in: directory.journal)
         // `\/` for '/' (PHP json_encode, Foundation's JSONSerialization and JSONEncoder): the secret is cut in two at the '/'.
-        withKnownIssue("FiletKit Masker.swift add(_:): the only JSON form registered is JSONValue.quoted, which never writes '\\/'") {
-            #expect(!result.stdout.contains("S3ntinel-Zq8w"), "\(result.stdout)")
-            #expect(!journal.data.contains("S3ntinel-Zq8w"))
-        }
+        #expect(!result.stdout.contains("S3ntinel-Zq8w"), "\(result.stdout)")
+        #expect(!journal.data.contains("S3ntinel-Zq8w"))
         // `\u00e9` for 'é' (Python's json.dumps by default, ensure_ascii=True).
-        withKnownIssue("FiletKit Masker.swift add(_:): non-ASCII characters escaped as \\uXXXX are not a registered form") {
-            #expect(!result.stdout.contains("Mot-de-passe-"), "\(result.stdout)")
-            #expect(!journal.data.contains("Mot-de-passe-"))
-        }
+        #expect(!result.stdout.contains("Mot-de-passe-"), "\(result.stdout)")
+        #expect(!journal.data.contains("Mot-de-passe-"))
     }
 }
 

@@ -53,7 +53,8 @@ extension StandardPerformer {
     func run(_ command: PreparedCommand) async -> ActionResult {
         var added = environment.filter { forwardedNames.contains($0.key) }
         added.merge(command.environment) { _, step in step }
-        let spec = CommandSpec(script: command.script, environment: CommandRunner.minimalEnvironment(from: environment, adding: added),
+        let spec = CommandSpec(script: Self.execIfSingleProgram(command.script),
+                               environment: CommandRunner.minimalEnvironment(from: environment, adding: added),
                                shell: command.shell, workingDirectory: command.workingDirectory)
         let result: CommandResult
         do {
@@ -81,6 +82,16 @@ extension StandardPerformer {
             ?? "killed by signal \(result.terminatingSignal.map(String.init) ?? "?")"
         let detail = result.stderr.lastLine.isEmpty ? "" : ": \(result.stderr.lastLine)"
         return ActionResult(.failed, reason: reason + detail, observations: observations, output: output)
+    }
+
+    /// `exec /path/to/program args` for a script that is only a program given by its path and plain
+    /// arguments: the shell then runs it without forking again (it would exec that same file anyway).
+    static func execIfSingleProgram(_ script: String) -> String {
+        let plain = script.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || " _./:=,@%+-".utf8.contains(byte)
+        }
+        guard plain, let program = script.split(separator: " ").first, program.contains("/"), !program.contains("=") else { return script }
+        return "exec " + script
     }
 
     private static func json(_ output: CapturedOutput) -> JSONValue {

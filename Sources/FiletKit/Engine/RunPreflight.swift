@@ -34,7 +34,9 @@ extension Runbook {
     /// A message for the first `--var` name that is not a variable of the runbook.
     public func unknownVariable(in overrides: [String: String]) -> String? {
         guard let name = overrides.keys.sorted().first(where: { variable(named: $0) == nil }) else { return nil }
-        return "--var \(name): the runbook has no variable '\(name)'; " + Suggestion.hint(for: name, in: vars.map(\.name), listing: "its vars are")
+        let message = "--var \(name): the runbook has no variable '\(name)'; "
+        guard !vars.isEmpty else { return message + "the runbook declares no vars" }
+        return message + Suggestion.hint(for: name, in: vars.map(\.name), listing: "its vars are")
     }
 
     /// The environment variables the runbook reads with `${env.NAME}`, anywhere.

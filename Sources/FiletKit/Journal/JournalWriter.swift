@@ -32,6 +32,9 @@ public final class JournalWriter: Sendable {
     private let queue: DispatchQueue
     private let state: Mutex<State>
 
+    /// How long a record appended without waiting may stay in memory before it is written anyway.
+    static let linger: DispatchTimeInterval = .milliseconds(20)
+
     private typealias Waiter = (seq: Int, continuation: CheckedContinuation<Result<Int, JournalError>, Never>)
 
     private struct State {
@@ -47,6 +50,8 @@ public final class JournalWriter: Sendable {
         /// A buffer given back by the last batch, to reuse its capacity.
         var spare: [UInt8] = []
         var flushScheduled = false
+        /// A delayed flush is queued for records appended without waiting.
+        var lingerScheduled = false
         var failure: JournalError?
         var closed = false
         var descriptorOpen = true
@@ -194,11 +199,20 @@ public final class JournalWriter: Sendable {
             line.withUnsafeBytes { DigestWords(sha256: $0) }.appendHex(to: &state.prev)
             state.pending.append(contentsOf: line)
             state.pending.append(UInt8(ascii: "\n"))
-            if let continuation { state.waiters.append((seq, continuation)) }
-            if !state.flushScheduled {
-                // Scheduled under the lock, so that close() is always queued after it.
-                state.flushScheduled = true
-                queue.async { self.flushLoop() }
+            if let continuation {
+                state.waiters.append((seq, continuation))
+                if !state.flushScheduled {
+                    // Scheduled under the lock, so that close() is always queued after it.
+                    state.flushScheduled = true
+                    queue.async { self.flushLoop() }
+                }
+            } else if !state.flushScheduled && !state.lingerScheduled {
+                // A record nobody waits for lingers a little, to share the next durable append's fsync.
+                state.lingerScheduled = true
+                queue.asyncAfter(deadline: .now() + Self.linger) {
+                    self.state.withLock { $0.lingerScheduled = false }
+                    self.flushLoop()
+                }
             }
             return .success(seq)
         }

@@ -30,7 +30,7 @@ public struct Masker: Sendable {
     /// first, so a secret that contains another is hidden whole.
     public mutating func add(_ secret: String) {
         guard !secret.isEmpty else { return }
-        var forms = [secret, Self.jsonEscaped(secret)]
+        var forms = [secret] + Self.jsonEscapes(of: secret)
         forms += Self.percentEncodings(of: secret).flatMap { [$0, Self.lowercasingEscapes($0)] }
         forms += Self.base64Cores(of: Array(secret.utf8))
         let lines = secret.split(whereSeparator: \.isNewline).map(String.init)
@@ -65,8 +65,20 @@ public struct Masker: Sendable {
         return url[..<schemeEnd.upperBound] + host + (rest.isEmpty ? "" : "/" + mask)
     }
 
-    private static func jsonEscaped(_ text: String) -> String {
-        String(JSONValue.quoted(text).dropFirst().dropLast())
+    /// The secret inside a JSON string as common encoders write it: filet's own form, with `\/`
+    /// for '/' (PHP, Foundation), with `\uXXXX` for every non-ASCII character (Python's default),
+    /// and with both.
+    private static func jsonEscapes(of text: String) -> [String] {
+        let plain = String(JSONValue.quoted(text).dropFirst().dropLast())
+        var ascii = ""
+        for scalar in plain.unicodeScalars {
+            if scalar.isASCII {
+                ascii.unicodeScalars.append(scalar)
+            } else {
+                for unit in String(scalar).utf16 { ascii += "\\u" + EncodingCheck.hex(UInt32(unit)).lowercased() }
+            }
+        }
+        return [plain, ascii].flatMap { [$0, $0.replacing("/", with: "\\/")] }
     }
 
     /// URL encodings as common tools write them: RFC 3986 unreserved characters kept,
