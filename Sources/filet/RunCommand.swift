@@ -101,7 +101,7 @@ struct RunOptions: ParsableArguments {
         configuration.rollback = rollback ? true : nil
         configuration.variables = overrides
 
-        let view = TerminalView(format: format, plan: plan)
+        let view = TerminalView(format: format)
         await view.begin(runID: runID.description, journalPath: writer.path)
         let confirmations = TerminalConfirmation(preApproved: yes, operatorName: configuration.operatorName, view: view)
         let executor = Executor(plan: plan, configuration: configuration,

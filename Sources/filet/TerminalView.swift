@@ -21,7 +21,7 @@ actor TerminalView: RunObserver {
     private var ended = false
     private var ticker: Task<Void, Never>?
 
-    init(format: OutputFormat, plan: Plan) {
+    init(format: OutputFormat) {
         self.format = format
         interactive = format == .text && isatty(STDOUT_FILENO) == 1
     }

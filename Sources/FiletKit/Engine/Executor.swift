@@ -114,7 +114,7 @@ public struct Executor: Sendable {
 
         let mainContext = context
         let mainPhase = Task { await runPhase(plan.steps, context: mainContext, control: control) }
-        control.setCurrentPhase(mainPhase)
+        control.setPhase(mainPhase, isFinally: false)
         let watcher = Task {
             for await number in interruption.signals {
                 let second = control.interrupt(signal: number)
@@ -137,23 +137,21 @@ public struct Executor: Sendable {
         let (mainResults, mainContextAfter) = await mainPhase.value
         context = mainContextAfter
 
-        var status = Self.status(of: mainResults, control: control)
         if control.journalFailure == nil, let aborting = control.abortedBy, configuration.rollback ?? plan.runbook.defaults.rollback {
             await rollBack(completed: control.completionOrder, context: context, after: aborting, control: control)
         }
-        context.runStatus = status
+        context.runStatus = Self.status(of: mainResults, control: control)
         var finallyResults: [StepResult] = []
         if control.journalFailure == nil && !plan.finallySteps.isEmpty && !control.stopsFinally {
             let finallyContext = context
             let finallyPhase = Task { await runPhase(plan.finallySteps, context: finallyContext, control: control) }
-            control.setCurrentPhase(finallyPhase)
+            control.setPhase(finallyPhase, isFinally: true)
             finallyResults = await finallyPhase.value.0
         }
         timer?.cancel()
-        if control.timedOut { status = .timedOut }
-        if let signal = control.signal, status != .timedOut { _ = signal; status = .interrupted }
         let duration = clock.now - start
-        var outcome = RunOutcome(runID: configuration.runID, status: status, steps: mainResults, finallySteps: finallyResults,
+        var outcome = RunOutcome(runID: configuration.runID, status: Self.status(of: mainResults + finallyResults, control: control),
+                                 steps: mainResults, finallySteps: finallyResults,
                                  duration: duration, signal: control.signal, journalFailure: control.journalFailure)
         if outcome.journalFailure == nil {
             do {

@@ -36,15 +36,17 @@ final class RunControl: Sendable {
         }
     }
 
-    func setCurrentPhase<Success: Sendable>(_ task: Task<Success, Never>) {
+    /// Registers the task of a phase so that signals, the timer and journal failures can stop it;
+    /// stops it at once if what stops it has already happened.
+    func setPhase<Success: Sendable>(_ task: Task<Success, Never>, isFinally: Bool) {
         let cancel: @Sendable () -> Void = { task.cancel() }
         let cancelNow = state.withLock { state -> Bool in
-            if state.cancelMain == nil {
-                state.cancelMain = cancel
-                return state.signal != nil || state.timedOut || state.journalFailure != nil
+            if isFinally {
+                state.cancelFinally = cancel
+                return state.signals >= 2 || state.journalFailure != nil
             }
-            state.cancelFinally = cancel
-            return state.signals >= 2 || state.journalFailure != nil
+            state.cancelMain = cancel
+            return state.signal != nil || state.timedOut || state.journalFailure != nil
         }
         if cancelNow { cancel() }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a step ended.
 public enum StepStatus: String, Sendable, CaseIterable {
     case succeeded, failed, skipped, cancelled
@@ -59,7 +61,7 @@ public struct RunOutcome: Sendable {
         case .succeeded: return RunExitCode.succeeded
         case .failed: return RunExitCode.failed
         case .timedOut: return RunExitCode.timedOut
-        case .interrupted: return signal == 15 ? RunExitCode.terminated : RunExitCode.interrupted
+        case .interrupted: return signal == SIGTERM ? RunExitCode.terminated : RunExitCode.interrupted
         }
     }
 }

@@ -103,7 +103,7 @@ public struct PlanView: Sendable {
         out += "      \(actionText(step.action))\n"
         var policy = [planned.needs.isEmpty ? "starts at once" : "after " + planned.needs.joined(separator: ", ")]
         policy.append(step.timeout.map { "timeout \($0)" } ?? "no timeout")
-        if step.retries > 0 { policy.append("\(count(step.retries, "retry")) (backoff \(step.backoff))".replacing("retrys", with: "retries")) }
+        if step.retries > 0 { policy.append("\(step.retries) \(step.retries == 1 ? "retry" : "retries") (backoff \(step.backoff))") }
         policy.append("on failure \(step.onFailure.rawValue)")
         policy.append(step.idempotent ? "idempotent" : "not idempotent")
         policy.append("drill: \(step.drill.rawValue)")

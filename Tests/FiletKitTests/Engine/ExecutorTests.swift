@@ -177,6 +177,14 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
         #expect(continued.step("never")?.reason == "when is false: steps.broken.status == 'succeeded'")
     }
 
+    @Test func aFailingFinallyStepFailsTheRun() async throws {
+        let engine = try EngineRun(engineHeader + "steps:\n  - { id: ok, run: 'true' }\nfinally:\n  - { id: bad, run: 'exit 2' }\n")
+        let (outcome, journal) = try await engine.run()
+        #expect(outcome.step("ok")?.status == .succeeded)
+        #expect(outcome.status == .failed)
+        #expect(journal.records.last?.field("status") == .string("failed"))
+    }
+
     @Test func rollbackUndoesCompletedStepsNewestFirst() async throws {
         var engine = try EngineRun(engineHeader + """
             steps:
