@@ -23,9 +23,17 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() async throws {
-        let code = try await options.execute(file: file, mode: .run)
-        throw ExitCode(code)
+        switch try await options.execute(file: file, mode: .run) {
+        case .notRun(let code): throw ExitCode(code)
+        case .ran(let outcome, _): throw ExitCode(outcome.exitCode)
+        }
     }
+}
+
+/// What `RunOptions.execute` did: refused to start (with its exit code), or ran.
+enum Execution {
+    case notRun(Int32)
+    case ran(RunOutcome, Plan)
 }
 
 /// The options `filet run` (and later `filet drill`) share.
@@ -61,18 +69,18 @@ struct RunOptions: ParsableArguments {
         }
     }
 
-    func execute(file: String, mode: RunMode) async throws -> Int32 {
+    func execute(file: String, mode: RunMode, drillPrefix: String? = nil) async throws -> Execution {
         let environment = ProcessInfo.processInfo.environment
         let source = try SourceFile.read(path: file)
         guard let plan = loadPlan(source) else {
             Terminal.error("filet: \(file) is not valid: nothing ran")
-            return RunExitCode.usage
+            return .notRun(RunExitCode.usage)
         }
         let overrides = try variableAssignments(variables)
         let preflight = RunPreflight(plan: plan, overrides: overrides, environment: environment)
         if let problem = preflight.problem {
             Terminal.error("filet: \(problem)\nfilet: nothing ran")
-            return RunExitCode.usage
+            return .notRun(RunExitCode.usage)
         }
         for name in preflight.shortSecrets {
             Terminal.error("filet: warning: secret \(name) is shorter than \(Masker.recommendedMinimumLength) characters; masking it may also hide ordinary text")
@@ -82,20 +90,21 @@ struct RunOptions: ParsableArguments {
             key = try JournalKey.fromEnvironment(environment)
         } catch {
             Terminal.error("filet: \(error.message)\nfilet: nothing ran")
-            return RunExitCode.usage
+            return .notRun(RunExitCode.usage)
         }
         let writer: JournalWriter
         do throws(JournalError) {
             writer = try JournalWriter.create(directory: journal, runbookSHA256: source.sha256, key: key)
         } catch {
             Terminal.error("filet: cannot create the journal in \(journal): \(error.message)")
-            return RunExitCode.journalFailure
+            return .notRun(RunExitCode.journalFailure)
         }
         let runID = writer.runID
         var configuration = RunConfiguration(runID: runID.description, operatorName: operatorName ?? Operator.loginName(environment),
                                              host: ProcessInfo.processInfo.hostName, environment: environment,
                                              runbookSHA256: source.sha256)
         configuration.mode = mode
+        if let drillPrefix { configuration.drillPrefix = drillPrefix }
         configuration.concurrency = concurrency
         configuration.timeout = timeout.flatMap(RunbookDuration.init(parsing:)).map(\.duration)
         configuration.rollback = rollback ? true : nil
@@ -114,7 +123,7 @@ struct RunOptions: ParsableArguments {
         signals.stop()
         try? await writer.close()
         await view.end(outcome, journalPath: writer.path)
-        return outcome.exitCode
+        return .ran(outcome, plan)
     }
 }
 

@@ -8,6 +8,19 @@ public enum PreparedAction: Sendable {
     case confirm(prompt: String, approvers: [String])
     case wait(Duration)
 
+    /// What it does, in one line (for a drill's simulated steps).
+    public var summary: String {
+        switch self {
+        case .command(let command): "run: \(command.script)"
+        case .http(let check): "check.http \(check.method) \(check.url)"
+        case .tcp(let host, let port): "check.tcp \(host):\(port)"
+        case .dns(let name): "check.dns \(name)"
+        case .notify(let channel, let text, let severity): "notify \(channel) [\(severity.rawValue)]: \(text)"
+        case .confirm(let prompt, _): "confirm: \(prompt)"
+        case .wait(let duration): "wait \(RunbookDuration(milliseconds: duration.milliseconds))"
+        }
+    }
+
     /// The word the journal and the terminal use for it.
     public var kind: String {
         switch self {

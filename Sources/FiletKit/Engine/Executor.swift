@@ -28,6 +28,8 @@ public enum RunEvent: Sendable {
 public struct RunConfiguration: Sendable {
     public var runID: String
     public var mode: RunMode = .run
+    /// In a drill, put before every notification's text so that nobody mistakes it for the real thing.
+    public var drillPrefix = "[EXERCICE]"
     /// How many steps may run at once.
     public var concurrency: Int = 8
     /// The whole run's time limit.
@@ -204,12 +206,18 @@ public struct Executor: Sendable {
                     let planned = steps[position]
                     if let condition = planned.step.when, !context.holds(condition) {
                         let result = StepResult(stepID: planned.step.id, status: .skipped, reason: "when is false: \(condition)",
-                                                attempts: 0, output: "", duration: .zero)
+                                                attempts: 0, output: "", duration: .zero, action: planned.step.action.keyword,
+                                                isDeliberateSkip: true)
                         await finishSkipped(result, isFinally: planned.step.isFinally, control: control)
                         settle(position, result, context: &context, ready: &ready)
                         continue
                     }
                     let prepared = prepare(planned.step.action, context: context)
+                    if configuration.mode == .drill && planned.step.drill != .run {
+                        let result = await notDoneInDrill(planned, prepared, control: control)
+                        settle(position, result, context: &context, ready: &ready)
+                        continue
+                    }
                     let undo = planned.step.undo.map { context.render($0) }
                     group.addTask {
                         let result = await execute(planned, prepared, control: control)
@@ -235,6 +243,21 @@ public struct Executor: Sendable {
             context.statuses[planned.step.id] = .skipped
         }
         return (results.map { $0! }, context)
+    }
+
+    /// A drill's `skip` or `simulate` step: nothing is done; a simulated step records what it would have done.
+    private func notDoneInDrill(_ planned: PlannedStep, _ action: PreparedAction, control: RunControl) async -> StepResult {
+        let simulated = planned.step.drill == .simulate
+        let would = masker(action.summary)
+        let result = StepResult(stepID: planned.step.id, status: simulated ? .simulated : .skipped,
+                                reason: simulated ? "drill: simulated, not done" : "drill: skipped", attempts: 0, output: "",
+                                duration: .zero, action: action.kind, isDeliberateSkip: !simulated)
+        await journal("step.finished", [
+            ("step", .string(result.stepID)), ("status", .string(result.status.rawValue)), ("reason", .optional(result.reason)),
+            ("attempts", .integer(0)), ("duration_ms", .integer(0)), ("would", .string(would)),
+        ], control: control)
+        await observer?.handle(.stepFinished(result, isFinally: planned.step.isFinally))
+        return result
     }
 
     private func finishSkipped(_ result: StepResult, isFinally: Bool, control: RunControl) async {
@@ -291,7 +314,7 @@ public struct Executor: Sendable {
         case .cancelled: .cancelled
         }
         let result = StepResult(stepID: step.id, status: status, reason: last.reason, attempts: attempt, output: last.output,
-                                duration: clock.now - start)
+                                duration: clock.now - start, observed: last.observations, action: action.kind)
         await journal("step.finished", [
             ("step", .string(step.id)), ("status", .string(status.rawValue)), ("reason", .optional(last.reason)),
             ("attempts", .integer(attempt)), ("duration_ms", .integer(Int(result.duration.milliseconds))), ("output", .string(last.output)),

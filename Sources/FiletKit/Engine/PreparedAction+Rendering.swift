@@ -21,7 +21,9 @@ extension Executor {
         case .check(.dns(let name)):
             return .dns(name: context.render(name))
         case .notify(let notification):
-            return .notify(channel: notification.channel, text: context.render(notification.text), severity: notification.severity)
+            let text = context.render(notification.text)
+            return .notify(channel: notification.channel, text: context.mode == .drill ? "\(configuration.drillPrefix) \(text)" : text,
+                           severity: notification.severity)
         case .confirm(let confirmation):
             return .confirm(prompt: context.render(confirmation.prompt), approvers: confirmation.approvers)
         case .wait(let duration):

@@ -3,6 +3,8 @@ import Foundation
 /// How a step ended.
 public enum StepStatus: String, Sendable, CaseIterable {
     case succeeded, failed, skipped, cancelled
+    /// In a drill, a step whose `drill:` is `simulate`: recorded, not done. Counts as done for the steps after it.
+    case simulated
 }
 
 /// How a run ended. `${run.status}` in finally steps reads it.
@@ -41,6 +43,12 @@ public struct StepResult: Sendable {
     /// The last line of its output (`${steps.ID.output}`), masked.
     public var output: String
     public var duration: Duration
+    /// What the last attempt observed (masked), for reports and the drill's readiness summary.
+    public var observed: [(String, JSONValue)] = []
+    /// The action's kind: `run`, `check.http`, `notify`…
+    public var action: String = ""
+    /// Skipped on purpose (its `when` was false, or its `drill:` is `skip`), not because the run stopped.
+    public var isDeliberateSkip = false
 }
 
 /// The result of a whole run.

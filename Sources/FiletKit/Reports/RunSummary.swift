@@ -20,6 +20,7 @@ public enum RunSummary {
         case .failed: "✘"
         case .skipped: "–"
         case .cancelled: "■"
+        case .simulated: "≈"
         }
     }
 

@@ -515,7 +515,7 @@ struct RunbookDecoder {
                               hint: Suggestion.hint(for: name, in: varNames.sorted(), listing: "defined vars"))
             }
         }
-        let statuses = ["succeeded", "failed", "skipped", "cancelled"]
+        let statuses = StepStatus.allCases.map(\.rawValue)
         for (left, right) in condition.comparisons {
             for (reference, literal) in [(left, right), (right, left)] {
                 guard case .reference(let ref) = reference, case .literal(let text) = literal else { continue }

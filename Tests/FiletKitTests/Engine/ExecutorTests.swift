@@ -185,6 +185,63 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
         #expect(journal.records.last?.field("status") == .string("failed"))
     }
 
+    @Test func aDrillSimulatesCommandsAndConfirmationsAndRunsChecks() async throws {
+        var engine = try EngineRun(engineHeader + """
+            steps:
+              - { id: simulated, run: 'touch $DIR/ran-simulated' }
+              - { id: real, run: 'touch $DIR/ran-real', drill: run }
+              - { id: skipped, run: 'touch $DIR/ran-skipped', drill: skip }
+              - { id: go, confirm: Basculer ? }
+              - { id: lookup, check: { dns: localhost } }
+              - { id: after, run: 'echo "${steps.simulated.status}"', drill: run }
+            """)
+        engine.configuration.mode = .drill
+        let (outcome, journal) = try await engine.run()
+        #expect(!FileManager.default.fileExists(atPath: engine.file("ran-simulated")), "a simulated command must not run")
+        #expect(!FileManager.default.fileExists(atPath: engine.file("ran-skipped")), "a skipped command must not run")
+        #expect(FileManager.default.fileExists(atPath: engine.file("ran-real")))
+        #expect(outcome.step("simulated")?.status == .simulated)
+        #expect(outcome.step("skipped")?.status == .skipped)
+        #expect(outcome.step("go")?.status == .simulated)
+        #expect(outcome.step("lookup")?.status == .succeeded)
+        #expect(outcome.step("after")?.output == "simulated")
+        #expect(journal.records("step.finished", step: "simulated").first?.field("would") == .string("run: touch \(engine.directory)/ran-simulated"))
+        #expect(journal.records("run.started").first?.field("mode") == .string("drill"))
+        let readiness = DrillReadiness(outcome: outcome, plan: engine.plan)
+        #expect(readiness.considered == 5, "the step skipped on purpose does not count")
+        #expect(readiness.percentage == 100)
+        #expect(readiness.checks.map(\.step) == ["lookup"])
+    }
+
+    @Test func aDrillPrefixesNotificationTexts() async throws {
+        var engine = try EngineRun(engineHeader + """
+            channels: { crise: { file: $DIR/notes.jsonl } }
+            steps:
+              - { id: alerte, notify: { channel: crise, text: "Bascule ${runbook.id}", severity: critical }, drill: simulate }
+            """)
+        engine.configuration.mode = .drill
+        engine.configuration.drillPrefix = "[EXERCISE]"
+        let (_, journal) = try await engine.run()
+        #expect(journal.records("step.finished", step: "alerte").first?.field("would") == .string("notify crise [critical]: [EXERCISE] Bascule essai"))
+    }
+
+    @Test func readinessCountsFailuresAgainstTheMinimum() async throws {
+        var engine = try EngineRun(engineHeader + """
+            steps:
+              - { id: ok, needs: [], check: { dns: localhost } }
+              - { id: down, needs: [], check: { tcp: '127.0.0.1:1' }, on_failure: continue }
+              - { id: off, needs: [], run: 'true', when: "mode == 'run'" }
+            """)
+        engine.configuration.mode = .drill
+        let (outcome, _) = try await engine.run()
+        let readiness = DrillReadiness(outcome: outcome, plan: engine.plan)
+        #expect(readiness.considered == 2)
+        #expect(readiness.wouldSucceed == 1)
+        #expect(readiness.percentage == 50)
+        #expect(readiness.meets(minimum: 50) && !readiness.meets(minimum: 51))
+        #expect(readiness.checks.first { $0.step == "down" }?.status == .failed)
+    }
+
     @Test func rollbackUndoesCompletedStepsNewestFirst() async throws {
         var engine = try EngineRun(engineHeader + """
             steps:
