@@ -181,8 +181,21 @@ struct TestDirectory: Sendable {
     func remove() { try? FileManager.default.removeItem(at: url) }
 }
 
+/// One folder per test process for the files of ``temporaryFile(_:name:)``, removed when the process exits.
+private let scratchFolder: String = {
+    let path = NSTemporaryDirectory() + "/filet-cli-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "/filet-cli-\(getpid())") }
+    return path
+}()
+
+/// Writes a small runbook into a fresh folder of this test process's scratch folder.
 func temporaryFile(_ text: String, name: String = "runbook.yaml") throws -> String {
-    try TestDirectory().write(name, text)
+    let folder = scratchFolder + "/" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let path = folder + "/" + name
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    return path
 }
 
 /// One journal file as written: its bytes, its lines and its records parsed as JSON.

@@ -100,7 +100,7 @@ public struct PlanView: Sendable {
     private func text(of planned: PlannedStep) -> String {
         let step = planned.step
         var out = "  \(step.id)" + (step.title.map { " — \($0)" } ?? "") + "\n"
-        out += "      \(actionText(step.action))\n"
+        out += "      \(actionText(step.action).replacing("\n", with: "\n        "))\n"
         var policy = [planned.needs.isEmpty ? "starts at once" : "after " + planned.needs.joined(separator: ", ")]
         policy.append(step.timeout.map { "timeout \($0)" } ?? "no timeout")
         if step.retries > 0 { policy.append("\(step.retries) \(step.retries == 1 ? "retry" : "retries") (backoff \(step.backoff))") }
