@@ -10,6 +10,13 @@ struct Approver: ConfirmationProvider {
     }
 }
 
+/// One folder per test process for the engine tests' runs, removed when the process exits.
+private let engineScratchFolder: String = {
+    let path = NSTemporaryDirectory() + "/filet-engine-\(getpid())"
+    atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "/filet-engine-\(getpid())") }
+    return path
+}()
+
 /// A run of a runbook written in the test, with the real performer and a real journal on disk.
 struct EngineRun {
     let directory: String
@@ -18,7 +25,7 @@ struct EngineRun {
     var grants = true
 
     init(_ runbook: String, environment: [String: String] = [:]) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("filet-engine-\(UUID().uuidString)").path
+        directory = engineScratchFolder + "/" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let text = runbook.replacing("$DIR", with: directory)
         plan = try RunbookLoader.load(SourceFile(path: "test.yaml", text: text))
