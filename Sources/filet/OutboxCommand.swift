@@ -95,6 +95,7 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
     var format: OutputFormat = .text
 
     func run() async throws {
+        let started = ContinuousClock.now
         let environment = ProcessInfo.processInfo.environment
         let outbox = location.outbox
         let key: [UInt8]?
@@ -146,6 +147,13 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
             try await writer.append("outbox.finished", [
                 ("status", .string(summary.isComplete ? "delivered" : "waiting")), ("delivered", .integer(summary.delivered)),
                 ("waiting", .integer(summary.waiting)), ("unreadable", .integer(summary.unreadable.count)),
+            ])
+            // Every journal closes with run.finished: that is what `filet audit verify` checks for.
+            try await writer.append("run.finished", [
+                ("status", .string(summary.isComplete ? "succeeded" : "failed")),
+                ("counts", .object([("delivered", .integer(summary.delivered)), ("waiting", .integer(summary.waiting)),
+                                    ("unreadable", .integer(summary.unreadable.count))])),
+                ("duration_ms", .integer(Int((ContinuousClock.now - started) / .milliseconds(1)))),
             ])
             try await writer.close()
         } catch {
