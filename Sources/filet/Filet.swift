@@ -12,7 +12,8 @@ struct Filet: AsyncParsableCommand {
             (bad flag, unreadable file).
             """,
         version: FiletVersion.current,
-        subcommands: [ParseCommand.self, ValidateCommand.self, PlanCommand.self, RunCommand.self, DrillCommand.self, AuditCommand.self]
+        subcommands: [ParseCommand.self, ValidateCommand.self, PlanCommand.self, RunCommand.self, DrillCommand.self, AuditCommand.self,
+                      OutboxCommand.self]
     )
 
     /// Runs the command line, mapping every usage error to exit code 2.

@@ -1,0 +1,224 @@
+import ArgumentParser
+import FiletKit
+import Foundation
+
+struct OutboxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "Notifications that could not be delivered: list them, deliver them again.",
+        subcommands: [OutboxListCommand.self, OutboxDeliverCommand.self]
+    )
+}
+
+/// `--journal DIR`, shared by the outbox commands: the outbox is `DIR/outbox`.
+struct OutboxLocation: ParsableArguments {
+    @Option(help: "The directory of journals; the outbox is its outbox/ directory.")
+    var journal: String = "filet-journal"
+
+    var outbox: Outbox { Outbox(journalDirectory: journal) }
+}
+
+struct OutboxListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "Show what waits in the outbox, oldest first.",
+        discussion: "A file of the outbox that is not a valid entry is listed as such. Exit 0; 2 on usage errors."
+    )
+
+    @OptionGroup var location: OutboxLocation
+
+    @Option(help: "Output format: text, or json.")
+    var format: OutputFormat = .text
+
+    func run() throws {
+        let outbox = location.outbox
+        let scan: OutboxScan
+        do throws(OutboxError) { scan = try outbox.scan() } catch { throw ValidationError(error.message) }
+        let now = OutboxEntry.nowMilliseconds()
+        switch format {
+        case .json:
+            Terminal.output(JSONValue.object([
+                ("outbox", .string(outbox.directory)),
+                ("entries", .array(scan.entries.map { entry in
+                    .object([
+                        ("id", .string(entry.id)), ("channel", .string(entry.channel)), ("step", .string(entry.message.stepID)),
+                        ("run", .string(entry.journalRunID)), ("runbook", .string(entry.runbookPath)),
+                        ("created", .string(entry.created)), ("age_seconds", .integer(Int(max(0, now - entry.createdMilliseconds) / 1000))),
+                        ("attempts", .integer(entry.attempts)), ("last_error", .optional(entry.lastError)),
+                    ])
+                })),
+                ("unreadable", .array(scan.problems.map { problem in
+                    .object([("file", .string(problem.file)), ("kind", .string(problem.kind.rawValue)), ("problem", .string(problem.message))])
+                })),
+            ]).rendered() + "\n")
+        case .text:
+            if scan.entries.isEmpty && scan.problems.isEmpty {
+                Terminal.output("the outbox is empty (\(outbox.directory))\n")
+                return
+            }
+            let header = ["AGE", "CHANNEL", "STEP", "RUN", "ATTEMPTS", "LAST ERROR"]
+            let rows = scan.entries.map { entry in
+                [HumanAge.describe(milliseconds: now - entry.createdMilliseconds), entry.channel, entry.message.stepID, entry.journalRunID,
+                 String(entry.attempts), entry.lastError ?? "-"]
+            }
+            Terminal.output(Table.render([header] + rows))
+            for problem in scan.problems {
+                Terminal.output("\(problem.kind.rawValue): \(outbox.directory)/\(problem.file): \(problem.message)\n")
+            }
+            var summary = "\(scan.entries.count) waiting in \(outbox.directory)"
+            if !scan.problems.isEmpty { summary += ", \(scan.problems.count) unreadable" }
+            Terminal.output(summary + "\n")
+        }
+    }
+}
+
+struct OutboxDeliverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deliver",
+        abstract: "Try every waiting notification again, oldest first, recording each outcome in a journal.",
+        discussion: """
+            Each entry's runbook is read again and must be byte for byte the one the run used (same SHA-256); the \
+            channel's destination is resolved from it and the environment. An entry leaves the outbox only once its \
+            delivery is durable in this session's journal (<journal dir>/<run id>.jsonl).
+
+            Exit codes: 0 everything selected was delivered; 1 entries remain (or an outbox file is unreadable); \
+            2 usage error; 3 the journal or the outbox could not be written.
+            """
+    )
+
+    @OptionGroup var location: OutboxLocation
+
+    @Option(help: "Deliver only this channel's entries.")
+    var channel: String?
+
+    @Option(help: "Output format: text, or json.")
+    var format: OutputFormat = .text
+
+    func run() async throws {
+        let started = ContinuousClock.now
+        let environment = ProcessInfo.processInfo.environment
+        let outbox = location.outbox
+        let key: [UInt8]?
+        do throws(JournalError) { key = try JournalKey.fromEnvironment(environment) } catch { throw ValidationError(error.message) }
+        let scan: OutboxScan
+        do throws(OutboxError) { scan = try outbox.scan() } catch { throw ValidationError(error.message) }
+        let selected = scan.entries.filter { channel == nil || $0.channel == channel }
+        if selected.isEmpty && scan.problems.isEmpty {
+            let what = channel.map { "nothing waits for channel \($0)" } ?? "the outbox is empty"
+            switch format {
+            case .json: Terminal.output(JSONValue.object([("journal", .null), ("delivered", 0), ("waiting", 0), ("entries", .array([]))]).rendered() + "\n")
+            case .text: Terminal.output("\(what) (\(outbox.directory)): nothing to deliver\n")
+            }
+            return
+        }
+        let lock: OutboxLock
+        do throws(OutboxError) { lock = try outbox.lockForDelivery() } catch {
+            Terminal.error("filet: \(error.message)")
+            throw ExitCode(error.code == .busy ? ExitStatus.failure : OutboxExit.writeFailure)
+        }
+        defer { lock.release() }
+        let writer: JournalWriter
+        do throws(JournalError) {
+            writer = try JournalWriter.create(directory: location.journal, runbookSHA256: OutboxExit.emptySHA256, key: key)
+        } catch {
+            Terminal.error("filet: cannot create the journal in \(location.journal): \(error.message)")
+            throw ExitCode(OutboxExit.writeFailure)
+        }
+        if format == .text { Terminal.output("outbox delivery \(writer.runID): journal \(writer.path)\n") }
+        let summary: OutboxDeliverySummary
+        do {
+            try await writer.append("outbox.started", [
+                ("outbox", .string(outbox.directory)), ("channel", .optional(channel)), ("entries", .integer(selected.count)),
+                ("unreadable", .integer(scan.problems.count)), ("operator", .string(Operator.loginName(environment))),
+                ("host", .string(ProcessInfo.processInfo.hostName)), ("filet", .string(FiletVersion.current)),
+            ])
+            let dispatcher = OutboxDispatcher(sender: FileNotificationSender(), environment: environment)
+            let textOutput = format == .text
+            summary = try await OutboxDelivery(outbox: outbox, channel: channel).run(
+                deliver: { entry in
+                    let result = await dispatcher.deliver(entry)
+                    if textOutput {
+                        let reason = result.reason.map { ": \($0)" } ?? ""
+                        Terminal.output("  \(result.outcome) \(entry.id) (channel \(entry.channel), step \(entry.message.stepID))\(reason)\n")
+                    }
+                    return result
+                },
+                record: { type, fields in try await writer.append(type, fields) })
+            try await writer.append("outbox.finished", [
+                ("status", .string(summary.isComplete ? "delivered" : "waiting")), ("delivered", .integer(summary.delivered)),
+                ("waiting", .integer(summary.waiting)), ("unreadable", .integer(summary.unreadable.count)),
+            ])
+            // Every journal closes with run.finished: that is what `filet audit verify` checks for.
+            try await writer.append("run.finished", [
+                ("status", .string(summary.isComplete ? "succeeded" : "failed")),
+                ("counts", .object([("delivered", .integer(summary.delivered)), ("waiting", .integer(summary.waiting)),
+                                    ("unreadable", .integer(summary.unreadable.count))])),
+                ("duration_ms", .integer(Int((ContinuousClock.now - started) / .milliseconds(1)))),
+            ])
+            try await writer.close()
+        } catch {
+            try? await writer.close()
+            Terminal.error("filet: the delivery stopped: \(error)\nfilet: journal \(writer.path)")
+            throw ExitCode(OutboxExit.writeFailure)
+        }
+        switch format {
+        case .json:
+            Terminal.output(JSONValue.object([
+                ("journal", .string(writer.path)), ("delivered", .integer(summary.delivered)), ("waiting", .integer(summary.waiting)),
+                ("unreadable", .array(summary.unreadable.map { .object([("file", .string($0.file)), ("problem", .string($0.message))]) })),
+                ("channels", .array(summary.channels.map {
+                    .object([("channel", .string($0.channel)), ("delivered", .integer($0.delivered)), ("waiting", .integer($0.waiting))])
+                })),
+                ("entries", .array(summary.outcomes.map {
+                    .object([("id", .string($0.id)), ("channel", .string($0.channel)), ("step", .string($0.stepID)),
+                             ("run", .string($0.journalRunID)), ("outcome", .string($0.outcome)), ("reason", .optional($0.reason)),
+                             ("attempts", .integer($0.attempts))])
+                })),
+            ]).rendered() + "\n")
+        case .text:
+            for problem in summary.unreadable {
+                Terminal.output("  unreadable \(outbox.directory)/\(problem.file): \(problem.message)\n")
+            }
+            for count in summary.channels {
+                Terminal.output("channel \(count.channel): \(count.delivered) delivered, \(count.waiting) waiting\n")
+            }
+            var line = "\(summary.delivered) delivered, \(summary.waiting) waiting"
+            if !summary.unreadable.isEmpty { line += ", \(summary.unreadable.count) unreadable" }
+            Terminal.output(line + "; journal \(writer.path)\n")
+        }
+        if !summary.isComplete { throw ExitCode(ExitStatus.failure) }
+    }
+}
+
+enum OutboxExit {
+    /// The journal or the outbox could not be written (as `filet run`'s journal failure).
+    static let writeFailure: Int32 = 3
+    /// A delivery session has no runbook: its first `prev` is the SHA-256 of no bytes.
+    static let emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+}
+
+/// Ages as people say them: `42s`, `5m`, `3h12m`, `2d4h`.
+enum HumanAge {
+    static func describe(milliseconds: Int64) -> String {
+        let seconds = max(0, milliseconds / 1000)
+        switch seconds {
+        case ..<60: return "\(seconds)s"
+        case ..<3600: return "\(seconds / 60)m"
+        case ..<86400: return "\(seconds / 3600)h" + (seconds % 3600 / 60 == 0 ? "" : "\(seconds % 3600 / 60)m")
+        default: return "\(seconds / 86400)d" + (seconds % 86400 / 3600 == 0 ? "" : "\(seconds % 86400 / 3600)h")
+        }
+    }
+}
+
+/// Left-aligned columns separated by two spaces; the last column is not padded.
+enum Table {
+    static func render(_ rows: [[String]]) -> String {
+        guard let columns = rows.first?.count else { return "" }
+        let widths = (0..<columns).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                index == columns - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}
