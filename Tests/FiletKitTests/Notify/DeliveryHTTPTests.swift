@@ -79,8 +79,9 @@ private func deliver(
         let clock = ContinuousClock()
         let start = clock.now
         let (report, requests) = try await deliver(deadline: .milliseconds(500)) { _ in .respond(.retryAfter(seconds: 3, status: 503)) }
-        #expect(clock.now - start < .seconds(2), "does not sleep past the deadline")
+        #expect(clock.now - start < .seconds(60), "does not sleep past the deadline (loose: the machine is shared)")
         #expect(requests.count == 1)
+        #expect(report.attempts.count == 1 && report.attempts[0].wait == nil, "no wait was started")
         guard case .failed(let reason, let retryable) = report.outcome else { Issue.record("\(report.outcome)"); return }
         #expect(retryable)
         #expect(reason.contains("would start after the deadline"))
@@ -126,7 +127,7 @@ private func deliver(
         let clock = ContinuousClock()
         let start = clock.now
         let (report, requests) = try await deliver(retries: 1, timeout: .milliseconds(300)) { _ in .hang }
-        #expect(clock.now - start < .seconds(10))
+        #expect(clock.now - start < .seconds(60))
         #expect(requests.count == 2)
         #expect(report.attempts.map(\.errorCode) == [.timedOut, .timedOut])
         #expect(report.attempts.allSatisfy { $0.latency >= .milliseconds(250) })
@@ -160,14 +161,14 @@ private func deliver(
     @Test func cancellationStopsAHangingAttempt() async throws {
         let server = try TestHTTPServer { _ in .hang }
         defer { server.stop() }
-        let endpoint = WebhookEndpoint(url: server.url("/hook"), format: .generic, timeout: .seconds(30), retries: 3)
+        let endpoint = WebhookEndpoint(url: server.url("/hook"), format: .generic, timeout: .seconds(300), retries: 3)
         let clock = ContinuousClock()
         let start = clock.now
         let task = Task { await quickDelivery().deliver(sampleMessage(), to: endpoint, deadline: nil) }
         _ = await server.waitForRequests(1)
         task.cancel()
         let report = await task.value
-        #expect(clock.now - start < .seconds(10))
+        #expect(clock.now - start < .seconds(120), "well before the 300 s timeout")
         #expect(report.outcome == .failed(reason: "cancelled during the attempt", retryable: true))
         #expect(server.requests.count == 1)
     }
