@@ -49,7 +49,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FiletCLITests",
-            dependencies: ["FiletKit"],
+            dependencies: ["FiletKit", "FiletTestSupport"],
             swiftSettings: strictSettings
         ),
     ],

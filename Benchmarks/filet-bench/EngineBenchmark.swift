@@ -41,7 +41,10 @@ private func timedRun(_ text: String, journal directory: String?, concurrency: I
                                          environment: ["PATH": "/usr/bin:/bin"], runbookSHA256: String(repeating: "0", count: 64))
     configuration.concurrency = concurrency
     let executor = Executor(plan: plan, configuration: configuration,
-                            performer: StandardPerformer(environment: configuration.environment, forwarding: [], confirmations: Unattended()),
+                            performer: StandardPerformer(environment: configuration.environment, forwarding: [], confirmations: Unattended(),
+                                                         notifications: NotificationService(plan: plan, configuration: configuration,
+                                                                                            sender: ChannelSender(), outbox: Outbox(journalDirectory: directory ?? "/tmp"),
+                                                                                            runbookPath: "bench.yaml")),
                             recorder: writer.map { $0 as any RunRecorder } ?? Discard())
     let start = ContinuousClock.now
     let outcome = await executor.run()

@@ -132,7 +132,7 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
                 ("unreadable", .integer(scan.problems.count)), ("operator", .string(Operator.loginName(environment))),
                 ("host", .string(ProcessInfo.processInfo.hostName)), ("filet", .string(FiletVersion.current)),
             ])
-            let dispatcher = OutboxDispatcher(sender: FileNotificationSender(), environment: environment)
+            let dispatcher = OutboxDispatcher(sender: ChannelSender(skipsRepeatsInFiles: true), environment: environment)
             let textOutput = format == .text
             summary = try await OutboxDelivery(outbox: outbox, channel: channel).run(
                 deliver: { entry in

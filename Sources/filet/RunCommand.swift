@@ -110,12 +110,14 @@ struct RunOptions: ParsableArguments {
         configuration.rollback = rollback ? true : nil
         configuration.variables = overrides
 
+        let notifications = NotificationService(plan: plan, configuration: configuration, sender: ChannelSender(),
+                                                outbox: Outbox(journalDirectory: journal), runbookPath: Operator.absolute(file))
         let view = TerminalView(format: format)
         await view.begin(runID: runID.description, journalPath: writer.path)
         let confirmations = TerminalConfirmation(preApproved: yes, operatorName: configuration.operatorName, view: view)
         let executor = Executor(plan: plan, configuration: configuration,
                                 performer: StandardPerformer(environment: environment, forwarding: plan.runbook.environmentNames,
-                                                             confirmations: confirmations),
+                                                             confirmations: confirmations, notifications: notifications),
                                 recorder: writer, observer: view)
         let interruption = Interruption()
         let signals = SignalWatcher(interruption: interruption)
@@ -128,6 +130,11 @@ struct RunOptions: ParsableArguments {
 }
 
 enum Operator {
+    /// `path` made absolute against the working directory (the outbox records where the runbook is).
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
     /// The login name, for the journal's `operator` when `--operator` is not given.
     static func loginName(_ environment: [String: String]) -> String {
         if let name = getlogin().map({ String(cString: $0) }), !name.isEmpty { return name }

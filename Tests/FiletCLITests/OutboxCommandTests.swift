@@ -1,4 +1,5 @@
 import FiletKit
+import FiletTestSupport
 import Foundation
 import Testing
 
@@ -84,7 +85,7 @@ import Testing
         #expect(try outbox.scan().entries.isEmpty)
         let lines = try #require(directory.contents("notifications.jsonl")).split(separator: "\n")
         #expect(lines.count == 1)
-        #expect(lines.first?.hasPrefix(#"{"id":"msg_20261129T093757Z-b665_canal","runbook":"bascule""#) == true)
+        #expect(lines.first?.hasPrefix(#"{"id":"msg_20261129T093757Z-b665_canal","runbook":{"id":"bascule""#) == true)
 
         let journal = try JournalFile.only(in: directory.journal)
         #expect(journal.types == ["outbox.started", "outbox.attempt", "outbox.finished", "run.finished"])
@@ -125,11 +126,12 @@ import Testing
         let directory = try TestDirectory()
         defer { directory.remove() }
         let (_, outbox) = try prepare(directory, webhookEntry: true)
-        let hook = "https://sentinel-7c1e.example/hooks/secret-path"
+        // A loopback port where nothing listens: the delivery is refused, retried, and the entry waits.
+        let hook = "http://127.0.0.1:\(try Loopback.unusedPort(.ipv4))/hooks/sentinel-7c1e"
         let result = try await FiletProcess.run(["outbox", "deliver", "--journal", directory.journal, "--channel", "crise"],
                                                 environment: ["FILET_TEST_HOOK": hook])
         #expect(result.status == 1)
-        #expect(result.stdout.contains("  failed msg_20261129T093757Z-b665_alerte (channel crise, step alerte): webhook delivery is not wired yet\n"))
+        #expect(result.stdout.contains("  failed msg_20261129T093757Z-b665_alerte (channel crise, step alerte): "), "\(result.stdout)")
         #expect(result.stdout.contains("channel crise: 0 delivered, 1 waiting"))
         #expect(try outbox.entries().map(\.attempts) == [4, 5])  // the file channel's entry was not selected
         for path in JournalFile.paths(in: directory.journal) + [outbox.directory] {

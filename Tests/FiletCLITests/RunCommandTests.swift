@@ -1,4 +1,6 @@
+import FiletTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// `filet run` end to end: the real binary, real runbooks in temporary directories, real journals,
@@ -27,7 +29,7 @@ import Testing
         let started = journal.records("step.started").compactMap { $0["step"] as? String }
         let finished = journal.records("step.finished").compactMap { $0["step"] as? String }
         #expect(Set(started) == Set(finished))
-        #expect(started.count == 9)
+        #expect(started.count == 10)
         #expect(journal.records("confirm.granted", step: "confirmer").first?["how"] as? String == "pre-approved with --yes")
 
         let verify = try await FiletProcess.run(["audit", "verify", journal.path])
@@ -171,22 +173,46 @@ import Testing
         #expect(directory.exists("marker"))
     }
 
-    @Test func notifyFailsClearly() async throws {
+    @Test func undeliveredNotificationWaitsInTheOutboxThenIsDeliveredOnce() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
+        let receiverUp = Mutex(false)
+        let server = try TestHTTPServer { _ in receiverUp.withLock { $0 } ? .respond(.status(200)) : .respond(.status(503)) }
+        defer { server.stop() }
         let runbook = try directory.write("notify.yaml", """
             runbook: notification
             title: Notification
             channels:
-              crise: { webhook: "https://chat.example/hooks/abc", format: generic }
+              crise: { webhook: "\(server.url("/hooks/T0-s3cret"))", format: mattermost, retries: 1 }
             steps:
               - id: prevenir
                 notify: { channel: crise, text: bonjour }
             """)
-        let result = try await FiletProcess.run(["run", runbook, "--journal", directory.journal])
-        #expect(result.status == 1)
-        let row = result.stdout.split(separator: "\n").first { $0.hasPrefix("prevenir ") }.map(String.init) ?? ""
-        #expect(row.contains(" failed ") && row.contains("notify is not available yet"), "summary row: '\(row)'")
+        let run = try await FiletProcess.run(["run", runbook, "--journal", directory.journal])
+        #expect(run.status == 1)
+        let row = run.stdout.split(separator: "\n").first { $0.hasPrefix("prevenir ") }.map(String.init) ?? ""
+        #expect(row.contains(" failed ") && row.contains("kept in the outbox"), "summary row: '\(row)'")
+        #expect(server.requests.count == 2)
+
+        let list = try await FiletProcess.run(["outbox", "list", "--journal", directory.journal])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("crise") && list.stdout.contains("prevenir"), "\(list.stdout)")
+
+        receiverUp.withLock { $0 = true }
+        let deliver = try await FiletProcess.run(["outbox", "deliver", "--journal", directory.journal])
+        #expect(deliver.status == 0, "\(deliver.stdout)\(deliver.stderr)")
+        let again = try await FiletProcess.run(["outbox", "deliver", "--journal", directory.journal])
+        #expect(again.status == 0)
+        // A receiver that de-duplicates by webhook-id sees the message exactly once, delivered.
+        let ids = server.requests.compactMap { $0.header("webhook-id") }
+        #expect(Set(ids).count == 1, "every attempt, retry and outbox delivery carries the same id")
+        #expect(server.requests.count == 3, "two failed attempts, then one delivery; nothing after the outbox emptied")
+        for output in [run.stdout, run.stderr, list.stdout, deliver.stdout, deliver.stderr] {
+            #expect(!output.contains("T0-s3cret"), "a webhook URL is a secret")
+        }
+        for journal in try FileManager.default.contentsOfDirectory(atPath: directory.journal) where journal.hasSuffix(".jsonl") {
+            #expect(!(directory.contents("journal/\(journal)") ?? "").contains("T0-s3cret"))
+        }
     }
 
     @Test func tooShortJournalKeyExits2() async throws {

@@ -5,11 +5,14 @@ public struct StandardPerformer: ActionPerformer {
     /// The environment variables the runbook names (`${env.NAME}`): commands get them too.
     public var forwardedNames: Set<String>
     public var confirmations: any ConfirmationProvider
+    public var notifications: NotificationService
 
-    public init(environment: [String: String], forwarding names: Set<String>, confirmations: any ConfirmationProvider) {
+    public init(environment: [String: String], forwarding names: Set<String>, confirmations: any ConfirmationProvider,
+                notifications: NotificationService) {
         self.environment = environment
         forwardedNames = names
         self.confirmations = confirmations
+        self.notifications = notifications
     }
 
     public func perform(_ action: PreparedAction, stepID: String) async -> ActionResult {
@@ -23,8 +26,8 @@ public struct StandardPerformer: ActionPerformer {
             }
         case .confirm(let prompt, let approvers):
             return await confirm(prompt: prompt, approvers: approvers, stepID: stepID)
-        case .notify:
-            return .failed("notify is not available yet: webhook and file channels come with the notifications issue")
+        case .notify(let channel, let text, let severity):
+            return await notifications.notify(channel: channel, text: text, severity: severity, stepID: stepID)
         case .command(let command):
             return await run(command)
         case .http(let check):

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 #if canImport(Glibc)
@@ -93,50 +94,53 @@ public struct OutboxDispatcher: Sendable {
     }
 }
 
-/// The sender of `file:` channels: appends the message as one JSON line (every field of
-/// ``NotificationMessage``) and `fsync`s the file. A message whose id is already in the file is
-/// not written again (a delivery repeated after a crash). Webhook channels are not wired yet.
-public struct FileNotificationSender: NotificationSender {
-    public init() {}
+/// Sends notifications for real: webhooks through ``WebhookDelivery`` (retries, signing, pacing per URL),
+/// files through ``FileChannel`` (one JSON line, `fdatasync`ed, off the cooperative pool).
+public struct ChannelSender: NotificationSender {
+    public let delivery: WebhookDelivery
+    /// Whether a file channel skips a message whose id it already holds: the outbox sets it, so that a
+    /// delivery repeated after a crash is not written twice (it reads the file, so runs leave it off).
+    public let skipsRepeatsInFiles: Bool
+
+    public init(delivery: WebhookDelivery = WebhookDelivery(pacer: DeliveryPacer()), skipsRepeatsInFiles: Bool = false) {
+        self.delivery = delivery
+        self.skipsRepeatsInFiles = skipsRepeatsInFiles
+    }
 
     public func send(_ message: NotificationMessage, via channel: Channel, to destination: NotificationDestination) async -> OutboxAttemptResult {
         switch destination {
-        case .webhook:
-            return .failed(reason: "webhook delivery is not wired yet", retryable: true)
+        case .webhook(let endpoint):
+            let report = await delivery.deliver(message, to: endpoint, deadline: nil)
+            let tries = report.attempts.count == 1 ? "1 attempt" : "\(report.attempts.count) attempts"
+            switch report.outcome {
+            case .delivered: return .delivered
+            case .accepted: return .accepted
+            case .gone: return .gone(reason: "\(report.target) answered 410 Gone: it wants no more messages from this channel")
+            case .failed(let reason, let retryable): return .failed(reason: "\(reason) (\(tries))", retryable: retryable)
+            }
         case .file(let path):
-            return Self.append(message, to: path)
+            guard !path.isEmpty else { return .failed(reason: "the channel's file resolves to an empty path", retryable: false) }
+            let skipsRepeats = skipsRepeatsInFiles
+            return await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    if skipsRepeats && Self.file(path, holds: message.id) {
+                        continuation.resume(returning: .delivered)
+                        return
+                    }
+                    do throws(FileChannel.Failure) {
+                        try FileChannel.append(message, to: path)
+                        continuation.resume(returning: .delivered)
+                    } catch {
+                        continuation.resume(returning: .failed(reason: error.description, retryable: true))
+                    }
+                }
+            }
         }
     }
 
-    static func append(_ message: NotificationMessage, to path: String) -> OutboxAttemptResult {
-        guard !path.isEmpty else { return .failed(reason: "the channel's file resolves to an empty path", retryable: false) }
-        let line = message.json.rendered(pretty: false)
-        let prefix = "{\"id\":\(JSONValue.quoted(message.id)),"
-        let existed = FileManager.default.fileExists(atPath: path)
-        if existed, let data = FileManager.default.contents(atPath: path) {
-            let text = String(decoding: data, as: UTF8.self)
-            if text.split(separator: "\n").contains(where: { $0.hasPrefix(prefix) }) { return .delivered }
-        }
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        guard descriptor >= 0 else { return .failed(reason: "\(path): cannot open: \(String(cString: strerror(errno)))", retryable: true) }
-        defer { _ = systemClose(descriptor) }
-        let bytes = Array((line + "\n").utf8)
-        let written = bytes.withUnsafeBytes { buffer in
-            var result: Int
-            repeat { result = write(descriptor, buffer.baseAddress, buffer.count) } while result < 0 && errno == EINTR
-            return result
-        }
-        guard written == bytes.count else {
-            return .failed(reason: "\(path): cannot write: \(written < 0 ? String(cString: strerror(errno)) : "short write")", retryable: true)
-        }
-        guard fsync(descriptor) == 0 else {
-            return .failed(reason: "\(path): cannot make the line durable (fsync): \(String(cString: strerror(errno)))", retryable: true)
-        }
-        if !existed {
-            do throws(OutboxError) { try Outbox.syncDirectory(JournalWriter.parent(of: path)) } catch {
-                return .failed(reason: error.message, retryable: true)
-            }
-        }
-        return .delivered
+    private static func file(_ path: String, holds id: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path) else { return false }
+        let marker = "\"id\":\(JSONValue.quoted(id))"
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").contains { $0.contains(marker) }
     }
 }

@@ -1,4 +1,5 @@
 import FiletKit
+import FiletTestSupport
 import Foundation
 import Testing
 
@@ -37,6 +38,12 @@ struct EngineRun {
 
     func file(_ name: String) -> String { "\(directory)/\(name)" }
 
+    /// Real delivery, with the outbox in the run's directory.
+    func notifications(_ configuration: RunConfiguration) -> NotificationService {
+        NotificationService(plan: plan, configuration: configuration, sender: ChannelSender(), outbox: Outbox(journalDirectory: directory),
+                            runbookPath: file("test.yaml"))
+    }
+
     func read(_ name: String) -> String {
         (try? String(contentsOfFile: file(name), encoding: .utf8)) ?? ""
     }
@@ -47,7 +54,7 @@ struct EngineRun {
         var configuration = configuration
         configuration.runID = writer.runID.description
         let performer = StandardPerformer(environment: configuration.environment, forwarding: plan.runbook.environmentNames,
-                                          confirmations: Approver(grants: grants))
+                                          confirmations: Approver(grants: grants), notifications: notifications(configuration))
         let executor = Executor(plan: plan, configuration: configuration, performer: performer, recorder: writer)
         let interruption = Interruption()
         let helper = during.map { body in Task { await body(interruption) } }
@@ -58,6 +65,12 @@ struct EngineRun {
         #expect(verification.isIntact, "\(verification.verdict): \(verification.problems)")
         return (outcome, try JournalReader.read(path: writer.path))
     }
+}
+
+/// The one journal a test run wrote in its directory.
+func journalPath(in directory: String) -> String {
+    let name = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.first { $0.hasSuffix(".jsonl") && $0 != "notes.jsonl" && $0 != "papier.jsonl" }
+    return "\(directory)/\(name ?? "missing.jsonl")"
 }
 
 extension RunOutcome {
@@ -286,11 +299,82 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
         #expect(refusals.records("confirm.refused").first?.field("how") == .string("refused by the test"))
     }
 
-    @Test func notifyFailsClearlyUntilChannelsAreDelivered() async throws {
-        let engine = try EngineRun(engineHeader + "channels: { c: { file: x.jsonl } }\nsteps:\n  - { id: n, notify: { channel: c, text: t } }\n")
+    @Test func notifyWritesToAFileChannelWithAStableID() async throws {
+        let engine = try EngineRun(engineHeader + """
+            channels: { journal: { file: $DIR/notes.jsonl } }
+            steps:
+              - { id: alerte, notify: { channel: journal, text: "Cellule ouverte (${run.id})", severity: critical } }
+            """)
+        let (outcome, journal) = try await engine.run()
+        #expect(outcome.status == .succeeded)
+        let runID = try #require(journal.records.first?.run)
+        let line = try #require(engine.read("notes.jsonl").split(separator: "\n").first)
+        let payload = try JSONValue(parsing: String(line))
+        guard case .object(let members) = payload else { Issue.record("not an object"); return }
+        let fields = Dictionary(members, uniquingKeysWith: { first, _ in first })
+        #expect(fields["id"] == .string("msg_\(runID)_alerte"))
+        #expect(fields["text"] == .string("Cellule ouverte (\(runID))"))
+        #expect(fields["severity"] == .string("critical"))
+        #expect(fields["drill"] == .bool(false))
+        #expect(journal.records("step.attempt", step: "alerte").first?.field("observed").map { "\($0)" }?.contains("delivered") == true)
+    }
+
+    @Test func notifyFallsBackAndTheJournalShowsBoth() async throws {
+        let server = try TestHTTPServer { _ in .respond(.status(500)) }
+        defer { server.stop() }
+        let engine = try EngineRun(engineHeader + """
+            channels:
+              chat: { webhook: "\(server.url("/hooks/s3cret-path"))", format: mattermost, retries: 1, fallback: papier }
+              papier: { file: $DIR/papier.jsonl }
+            steps:
+              - { id: alerte, notify: { channel: chat, text: Bascule } }
+            """)
+        let (outcome, journal) = try await engine.run()
+        #expect(outcome.step("alerte")?.status == .succeeded)
+        #expect(server.requests.count == 2, "one attempt and one retry on the webhook before the fallback")
+        #expect(Set(server.requests.compactMap { $0.header("webhook-id") }).count == 1, "the same id on every attempt")
+        #expect(engine.read("papier.jsonl").contains("\"text\":\"Bascule\""))
+        let observed = try #require(journal.records("step.attempt", step: "alerte").first?.field("observed"))
+        #expect("\(observed)".contains("\"chat\"") && "\(observed)".contains("\"papier\""))
+        let bytes = try String(contentsOfFile: journalPath(in: engine.directory), encoding: .utf8)
+        #expect(!bytes.contains("s3cret-path"), "a webhook URL is a secret: never in the journal")
+    }
+
+    @Test func goneDisablesTheChannelAndUndeliveredGoesToTheOutbox() async throws {
+        let server = try TestHTTPServer { _ in .respond(.status(410)) }
+        defer { server.stop() }
+        let engine = try EngineRun(engineHeader + """
+            channels: { chat: { webhook: "\(server.url("/hook"))", format: slack } }
+            steps:
+              - { id: premier, notify: { channel: chat, text: Un }, on_failure: continue }
+              - { id: second, notify: { channel: chat, text: Deux }, on_failure: continue }
+            """)
         let (outcome, _) = try await engine.run()
-        #expect(outcome.step("n")?.status == .failed)
-        #expect(outcome.step("n")?.reason?.hasPrefix("notify is not available yet") == true)
+        #expect(outcome.step("premier")?.status == .failed)
+        #expect(outcome.step("second")?.status == .failed)
+        #expect(outcome.step("second")?.reason?.contains("disabled earlier in this run") == true)
+        #expect(server.requests.count == 1, "a channel that answered 410 gets nothing more in this run")
+        let waiting = try Outbox(journalDirectory: engine.directory).entries()
+        #expect(waiting.map(\.message.stepID) == ["premier", "second"])
+        #expect(waiting.allSatisfy { $0.channel == "chat" })
+    }
+
+    @Test func aDrillUsesTheDrillWebhookAndMarksTheMessage() async throws {
+        let real = try TestHTTPServer()
+        let exercise = try TestHTTPServer()
+        defer { real.stop(); exercise.stop() }
+        var engine = try EngineRun(engineHeader + """
+            channels: { chat: { webhook: "\(real.url())", drill_webhook: "\(exercise.url())", format: generic } }
+            steps:
+              - { id: alerte, notify: { channel: chat, text: Bascule } }
+            """)
+        engine.configuration.mode = .drill
+        let (outcome, _) = try await engine.run()
+        #expect(outcome.step("alerte")?.status == .succeeded)
+        #expect(real.requests.isEmpty, "a drill never reaches the real channel when it has a drill_webhook")
+        let body = try #require(exercise.requests.first?.bodyText)
+        #expect(body.contains("\"text\":\"[EXERCICE] Bascule\""))
+        #expect(body.contains("\"drill\":true"))
     }
 
     @Test func interruptionCancelsStepsRunsFinallyAndClosesTheJournal() async throws {
@@ -387,7 +471,8 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
         }
         let engine = try EngineRun(engineHeader + "steps:\n" + (1...5).map { "  - { id: s\($0), run: 'echo \($0) >> $DIR/ran' }\n" }.joined())
         let executor = Executor(plan: engine.plan, configuration: engine.configuration,
-                                performer: StandardPerformer(environment: [:], forwarding: [], confirmations: Approver(grants: true)),
+                                performer: StandardPerformer(environment: [:], forwarding: [], confirmations: Approver(grants: true),
+                                                             notifications: engine.notifications(engine.configuration)),
                                 recorder: FailingRecorder(failingAfter: 3))
         let outcome = await executor.run()
         #expect(outcome.exitCode == 3)
