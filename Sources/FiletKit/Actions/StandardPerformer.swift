@@ -26,8 +26,8 @@ public struct StandardPerformer: ActionPerformer {
             }
         case .confirm(let prompt, let approvers):
             return await confirm(prompt: prompt, approvers: approvers, stepID: stepID)
-        case .notify(let channel, let text, let severity):
-            return await notifications.notify(channel: channel, text: text, severity: severity, stepID: stepID)
+        case .notify(let channel, let text, let severity, let undelivered):
+            return await notifications.notify(channel: channel, text: text, severity: severity, undelivered: undelivered, stepID: stepID)
         case .command(let command):
             return await run(command)
         case .http(let check):

@@ -4,7 +4,7 @@ public enum PreparedAction: Sendable {
     case http(PreparedHTTPCheck)
     case tcp(host: String, port: Int)
     case dns(name: String)
-    case notify(channel: String, text: String, severity: Notification.Severity)
+    case notify(channel: String, text: String, severity: Notification.Severity, undelivered: Notification.Undelivered)
     case confirm(prompt: String, approvers: [String])
     case wait(Duration)
 
@@ -15,7 +15,7 @@ public enum PreparedAction: Sendable {
         case .http(let check): "check.http \(check.method) \(check.url)"
         case .tcp(let host, let port): "check.tcp \(host):\(port)"
         case .dns(let name): "check.dns \(name)"
-        case .notify(let channel, let text, let severity): "notify \(channel) [\(severity.rawValue)]: \(text)"
+        case .notify(let channel, let text, let severity, _): "notify \(channel) [\(severity.rawValue)]: \(text)"
         case .confirm(let prompt, _): "confirm: \(prompt)"
         case .wait(let duration): "wait \(RunbookDuration(milliseconds: duration.milliseconds))"
         }

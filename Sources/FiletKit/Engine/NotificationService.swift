@@ -23,7 +23,8 @@ public final class NotificationService: Sendable {
 
     /// Sends one notification. The message id is stable for the run and the step: a receiver that has
     /// seen it (a retry, a fallback, an outbox delivery, a resumed run) can drop it.
-    func notify(channel name: String, text: String, severity: Notification.Severity, stepID: String) async -> ActionResult {
+    func notify(channel name: String, text: String, severity: Notification.Severity, undelivered: Notification.Undelivered,
+                stepID: String) async -> ActionResult {
         let runbook = plan.runbook
         let message = NotificationMessage(
             id: NotificationMessage.id(runID: configuration.runID, stepID: stepID), runbookID: runbook.id, runbookTitle: runbook.title,
@@ -60,7 +61,7 @@ public final class NotificationService: Sendable {
             }
         }
         let observations: [(String, JSONValue)] = [
-            ("message_id", .string(message.id)), ("channel", .string(name)), ("outcome", "undelivered"),
+            ("message_id", .string(message.id)), ("channel", .string(name)), ("outcome", undelivered == .later ? "delivered_later" : "undelivered"),
             ("text", .string(text)), ("deliveries", .array(deliveries)),
         ]
         let entry = OutboxEntry(message: message, channel: name, runbookPath: runbookPath, runbookSHA256: configuration.runbookSHA256,
@@ -72,8 +73,12 @@ public final class NotificationService: Sendable {
             return .failed("not delivered (\(failures.joined(separator: "; "))), and it could not be kept in the outbox: \(error.message)",
                            observations: observations)
         }
-        return .failed("not delivered (\(failures.joined(separator: "; "))); kept in the outbox: deliver it later with `filet outbox deliver`",
-                       observations: observations + [("outbox", .string(outbox.directory))])
+        let kept = "not delivered (\(failures.joined(separator: "; "))); kept in the outbox: deliver it later with `filet outbox deliver`"
+        if undelivered == .later {
+            return ActionResult(.succeeded, reason: kept, observations: observations + [("outbox", .string(outbox.directory))],
+                                output: "delivered_later")
+        }
+        return .failed(kept, observations: observations + [("outbox", .string(outbox.directory))])
     }
 
     /// A channel that answered 410 Gone, with why; nil while it is enabled.

@@ -23,7 +23,7 @@ extension Executor {
         case .notify(let notification):
             let text = context.render(notification.text)
             return .notify(channel: notification.channel, text: context.mode == .drill ? "\(configuration.drillPrefix) \(text)" : text,
-                           severity: notification.severity)
+                           severity: notification.severity, undelivered: notification.undelivered)
         case .confirm(let confirmation):
             return .confirm(prompt: context.render(confirmation.prompt), approvers: confirmation.approvers)
         case .wait(let duration):

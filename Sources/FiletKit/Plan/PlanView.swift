@@ -133,6 +133,7 @@ public struct PlanView: Sendable {
             return text
         case .notify(let notification):
             return "notify \(notification.channel) [\(notification.severity.rawValue)]: \"\(show(notification.text))\""
+                + (notification.undelivered == .later ? " (if undelivered: later, from the outbox)" : "")
         case .confirm(let confirmation):
             return "confirm \"\(show(confirmation.prompt))\"" + (confirmation.approvers.isEmpty ? "" : " (approvers: \(confirmation.approvers.joined(separator: ", ")))")
         case .wait(let duration):
@@ -209,7 +210,7 @@ public struct PlanView: Sendable {
             ])
         case .notify(let notification):
             .object([("type", "notify"), ("channel", .string(notification.channel)), ("text", .string(show(notification.text))),
-                     ("severity", .string(notification.severity.rawValue))])
+                     ("severity", .string(notification.severity.rawValue)), ("undelivered", .string(notification.undelivered.rawValue))])
         case .confirm(let confirmation):
             .object([("type", "confirm"), ("prompt", .string(show(confirmation.prompt))),
                      ("approvers", .array(confirmation.approvers.map { .string($0) }))])

@@ -130,8 +130,17 @@ public struct Notification: Sendable {
     public var channel: String
     public var text: Template
     public var severity: Severity = .info
+    /// What an undelivered notification (kept in the outbox) does to its step.
+    public var undelivered: Undelivered = .fail
 
     public enum Severity: String, Sendable, CaseIterable { case info, warning, critical }
+
+    public enum Undelivered: String, Sendable, CaseIterable {
+        /// The step fails (the default); the outbox keeps the notification.
+        case fail
+        /// The step succeeds as `delivered_later`; the outbox keeps the notification.
+        case later
+    }
 }
 
 public struct Confirmation: Sendable {

@@ -437,7 +437,7 @@ struct RunbookDecoder {
     }
 
     private mutating func decodeNotification(_ node: Node, of what: String, isFinally: Bool) -> Notification? {
-        guard let fields = reader.fields(node, allowed: ["channel", "text", "severity"], of: "the notify of \(what)") else { return nil }
+        guard let fields = reader.fields(node, allowed: ["channel", "text", "severity", "undelivered"], of: "the notify of \(what)") else { return nil }
         let channelNode = reader.require("channel", in: fields, of: "the notify of \(what)", at: node.location)
         let textNode = reader.require("text", in: fields, of: "the notify of \(what)", at: node.location)
         guard let channelNode, let channel = reader.text(channelNode, "the channel of \(what)"),
@@ -450,6 +450,10 @@ struct RunbookDecoder {
         var notification = Notification(channel: channel, text: text)
         if let severity = fields["severity"], let value = reader.choice(severity.value, "the severity of \(what)", as: Notification.Severity.self) {
             notification.severity = value
+        }
+        if let undelivered = fields["undelivered"],
+           let value = reader.choice(undelivered.value, "the undelivered of \(what)", as: Notification.Undelivered.self) {
+            notification.undelivered = value
         }
         return notification
     }

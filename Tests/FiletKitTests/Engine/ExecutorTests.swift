@@ -359,6 +359,21 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
         #expect(waiting.allSatisfy { $0.channel == "chat" })
     }
 
+    @Test func undeliveredLaterLetsTheStepSucceedWhileTheOutboxKeepsIt() async throws {
+        let port = try Loopback.unusedPort(.ipv4)
+        let engine = try EngineRun(engineHeader + """
+            channels: { chat: { webhook: "http://127.0.0.1:\(port)/hook", retries: 0 } }
+            steps:
+              - { id: alerte, notify: { channel: chat, text: Un, undelivered: later } }
+              - { id: ensuite, run: 'echo "${steps.alerte.output}"' }
+            """)
+        let (outcome, _) = try await engine.run()
+        #expect(outcome.status == .succeeded)
+        #expect(outcome.step("alerte")?.output == "delivered_later")
+        #expect(outcome.step("ensuite")?.output == "delivered_later")
+        #expect(try Outbox(journalDirectory: engine.directory).entries().map(\.message.stepID) == ["alerte"])
+    }
+
     @Test func aDrillUsesTheDrillWebhookAndMarksTheMessage() async throws {
         let real = try TestHTTPServer()
         let exercise = try TestHTTPServer()
