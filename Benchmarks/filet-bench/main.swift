@@ -89,7 +89,8 @@ case "validate": try validationBenchmark(runs: 50)
 case "command": try await commandBenchmark()
 case "journal": try await journalBenchmark()
 case "engine": try await engineBenchmark()
+case "notify": try await notifyBenchmark()
 default:
-    print("usage: filet-bench parse | validate | command | journal | engine")
+    print("usage: filet-bench parse | validate | command | journal | engine | notify")
     exit(2)
 }

@@ -79,7 +79,10 @@ public struct HTTPProbe: Sendable {
 
         let race = FirstOutcome<HTTPExchange.Outcome>()
         let exchange = HTTPExchange(bodyLimit: max(bodyLimit, 0), race: race)
-        let session = URLSession(configuration: Self.configuration(timeout: timeout), delegate: exchange, delegateQueue: exchange.queue)
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = 1
+        queue.name = "filet.http-probe"
+        let session = URLSession(configuration: Self.configuration(timeout: timeout), delegate: exchange, delegateQueue: queue)
         let task = session.dataTask(with: request)
 
         let clock = ContinuousClock()
@@ -347,7 +350,6 @@ final class HTTPExchange: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         var truncated = false
     }
 
-    let queue: OperationQueue
     private let bodyLimit: Int
     private let race: FirstOutcome<Outcome>
     private let lock = NSLock()
@@ -356,9 +358,6 @@ final class HTTPExchange: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     init(bodyLimit: Int, race: FirstOutcome<Outcome>) {
         self.bodyLimit = bodyLimit
         self.race = race
-        queue = OperationQueue()
-        queue.maxConcurrentOperationCount = 1
-        queue.name = "filet.http-probe"
     }
 
     func snapshot() -> Received {

@@ -85,8 +85,8 @@ public final class NotificationService: Sendable {
     public func disabledReason(_ channel: String) -> String? { disabled.withLock { $0[channel] } }
 
     private static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        var bytes: [UInt8] = []
+        UTCTime.appendRFC3339(UTCTime.nowMilliseconds(), to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

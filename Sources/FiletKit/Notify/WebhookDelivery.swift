@@ -313,20 +313,17 @@ public struct WebhookDelivery: Sendable {
 
         let race = FirstOutcome<HTTPExchange.Outcome>()
         let exchange = HTTPExchange(bodyLimit: 4 * excerptLength, race: race)
-        let session = URLSession(configuration: HTTPProbe.configuration(timeout: timeout), delegate: exchange, delegateQueue: exchange.queue)
-        let task = session.dataTask(with: request)
         let clock = ContinuousClock()
         let start = clock.now
         let timer = ProbeTimer(after: timeout) { race.finish(.timedOut(clock.now)) }
-        task.resume()
+        let task = SharedHTTPSession.shared.start(request, exchange: exchange)
         let outcome = await withTaskCancellationHandler {
             await race.value()
         } onCancel: {
             race.finish(.cancelled(clock.now))
         }
         timer.cancel()
-        task.cancel()
-        session.invalidateAndCancel()
+        if let task { SharedHTTPSession.shared.finish(task) }
 
         var answer = Answer()
         let received = exchange.snapshot()
