@@ -42,7 +42,29 @@ public struct Masker: Sendable {
     }
 
     public func callAsFunction(_ text: String) -> String {
-        patterns.reduce(text) { $0.contains($1) ? $0.replacing($1, with: Self.mask) : $0 }
+        patterns.reduce(text) { Self.occurs($1, in: $0) ? $0.replacing($1, with: Self.mask) : $0 }
+    }
+
+    /// A byte search (memmem): most texts hold no secret, and this is the cost every text pays.
+    private static func occurs(_ pattern: String, in text: String) -> Bool {
+        var text = text
+        var pattern = pattern
+        return text.withUTF8 { haystack in
+            pattern.withUTF8 { needle in
+                guard let base = haystack.baseAddress, let wanted = needle.baseAddress, needle.count > 0, haystack.count >= needle.count else {
+                    return false
+                }
+                let lastStart = haystack.count - needle.count
+                var start = 0
+                while start <= lastStart {
+                    guard let found = memchr(base + start, Int32(wanted.pointee), lastStart - start + 1) else { return false }
+                    let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + index, wanted, needle.count) == 0 { return true }
+                    start = index + 1
+                }
+                return false
+            }
+        }
     }
 
     /// Every string inside a JSON value, masked.
