@@ -273,32 +273,10 @@ struct JSONByteReader {
             }
             if byte < 0x20 { throw error("a control character inside a string (it must be escaped)") }
             if byte < 0x80 { index += 1; continue }
-            guard let length = Self.utf8SequenceLength(bytes, at: index) else { throw error("invalid UTF-8") }
+            guard let (_, length) = UTF8Sequence.decode(bytes, at: index) else { throw error("invalid UTF-8") }
             index += length
         }
         throw error("a string that is never closed", at: start)
-    }
-
-    /// The length of the valid UTF-8 sequence of 2 to 4 bytes at `index`, or nil.
-    static func utf8SequenceLength(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int? {
-        let lead = bytes[index]
-        let length: Int
-        var value: UInt32
-        switch lead {
-        case 0xC2...0xDF: length = 2; value = UInt32(lead & 0x1F)
-        case 0xE0...0xEF: length = 3; value = UInt32(lead & 0x0F)
-        case 0xF0...0xF4: length = 4; value = UInt32(lead & 0x07)
-        default: return nil
-        }
-        guard index + length <= bytes.count else { return nil }
-        for offset in 1..<length {
-            let byte = bytes[index + offset]
-            guard byte & 0xC0 == 0x80 else { return nil }
-            value = value << 6 | UInt32(byte & 0x3F)
-        }
-        let minimum: UInt32 = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000
-        guard value >= minimum, value <= 0x10FFFF, !(0xD800..<0xE000).contains(value) else { return nil }
-        return length
     }
 
     static func isHex4(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {

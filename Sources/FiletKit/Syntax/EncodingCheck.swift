@@ -39,7 +39,7 @@ enum EncodingCheck {
                                  "control character U+\(hex(UInt32(byte))) is not allowed in a runbook",
                                  at: location(index), hint: "remove it, or write it as an escape inside double quotes")
             default:
-                let (scalar, length) = try decode(bytes, at: index, location: location)
+                guard let (scalar, length) = UTF8Sequence.decode(bytes, at: index) else { throw invalid(at: location(index)) }
                 if scalar.value >= 0x80 && scalar.value < 0xA0 && scalar.value != 0x85 {
                     throw Diagnostic("control-character",
                                      "control character U+\(hex(scalar.value)) is not allowed in a runbook",
@@ -68,29 +68,6 @@ enum EncodingCheck {
         default:
             return Diagnostic("non-character", "Unicode non-character \(code)", at: location, hint: "delete it")
         }
-    }
-
-    private static func decode(
-        _ bytes: [UInt8], at index: Int, location: (Int) -> SourceLocation
-    ) throws(Diagnostic) -> (Unicode.Scalar, Int) {
-        let lead = bytes[index]
-        let length: Int
-        var value: UInt32
-        switch lead {
-        case 0xC2...0xDF: length = 2; value = UInt32(lead & 0x1F)
-        case 0xE0...0xEF: length = 3; value = UInt32(lead & 0x0F)
-        case 0xF0...0xF4: length = 4; value = UInt32(lead & 0x07)
-        default: throw invalid(at: location(index))
-        }
-        guard index + length <= bytes.count else { throw invalid(at: location(index)) }
-        for offset in 1..<length {
-            let byte = bytes[index + offset]
-            guard byte & 0xC0 == 0x80 else { throw invalid(at: location(index)) }
-            value = value << 6 | UInt32(byte & 0x3F)
-        }
-        let minimum: UInt32 = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000
-        guard value >= minimum, let scalar = Unicode.Scalar(value) else { throw invalid(at: location(index)) }
-        return (scalar, length)
     }
 
     private static func invalid(at location: SourceLocation) -> Diagnostic {
