@@ -6,7 +6,7 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Examine run journals.",
-        subcommands: [VerifyCommand.self]
+        subcommands: [VerifyCommand.self, KeygenCommand.self, AnchorCommand.self]
     )
 }
 
@@ -27,6 +27,12 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "The environment variable that holds the journal key.")
     var keyEnv: String = JournalKey.environmentVariable
 
+    @Option(help: "The public key (filet-signing.pub) that signs the journal's checkpoints: check every signature, and report records after the last checkpoint (unsigned-tail).")
+    var publicKey: String?
+
+    @Option(help: ArgumentHelp("An anchor line printed by `filet audit anchor`: check that the journal still matches it.", valueName: "LINE"))
+    var anchor: String?
+
     @Option(help: "Output format: text, or json.")
     var format: OutputFormat = .text
 
@@ -39,9 +45,17 @@ struct VerifyCommand: ParsableCommand {
             throw ValidationError(error.message)
         }
         guard FileManager.default.fileExists(atPath: journal) else { throw ValidationError("\(journal): no such file") }
+        let verifyingKey: VerifyingKey?
+        let anchorLine: JournalAnchor?
+        do throws(CheckpointError) {
+            verifyingKey = try publicKey.map { path throws(CheckpointError) in try VerifyingKey(path: path) }
+            anchorLine = try anchor.map { line throws(CheckpointError) in try JournalAnchor(line: line) }
+        } catch {
+            throw ValidationError(error.message)
+        }
         let verification: JournalVerification
         do throws(JournalError) {
-            verification = try JournalVerifier.verify(path: journal, key: key)
+            verification = try JournalVerifier.verify(path: journal, key: key, publicKey: verifyingKey, anchor: anchorLine)
         } catch {
             throw ValidationError(error.message)
         }
@@ -51,6 +65,14 @@ struct VerifyCommand: ParsableCommand {
                 ("journal", .string(journal)), ("intact", .bool(verification.isIntact)), ("verdict", .string(verification.verdict)),
                 ("records", .integer(verification.recordCount)), ("verified_through", .integer(verification.verifiedThrough)),
                 ("macs_checked", .bool(verification.macsChecked)), ("closed", .bool(verification.isClosed)),
+                ("signing", verification.signing.map { signing in
+                    .object([("checkpoints", .integer(signing.checkpoints)), ("signatures_checked", .bool(signing.signaturesChecked)),
+                             ("signed_through", .integer(signing.signedThrough)), ("unsigned_tail", .integer(signing.unsignedTail))])
+                } ?? .null),
+                ("anchor", verification.anchor.map { check in
+                    .object([("line", .string(check.anchor.line)), ("matches", .bool(check.matches)),
+                             ("records_after", .integer(check.recordsAfter))])
+                } ?? .null),
                 ("problems", .array(verification.problems.map { problem in
                     .object([("line", .integer(problem.line)), ("kind", .string(problem.kind.rawValue)), ("message", .string(problem.message))])
                 })),
@@ -58,6 +80,12 @@ struct VerifyCommand: ParsableCommand {
         case .text:
             Terminal.output("\(journal): \(verification.verdict)\n")
             for problem in verification.problems { Terminal.output("  \(journal):\(problem.line): \(problem.kind): \(problem.message)\n") }
+            if let check = verification.anchor, check.matches {
+                Terminal.output("  anchor: records 1..\(check.anchor.records) match the anchor; \(check.recordsAfter) record\(check.recordsAfter == 1 ? "" : "s") after the anchor\n")
+            }
+            if let signing = verification.signing, !signing.signaturesChecked {
+                Terminal.output("  note: the journal carries \(signing.checkpoints) checkpoint\(signing.checkpoints == 1 ? "" : "s"), checked against the chain only; give --public-key to check their signatures\n")
+            }
             if key == nil && verification.hasMACs {
                 Terminal.output("  note: the journal carries MACs; set \(keyEnv) to check them\n")
             }

@@ -62,7 +62,17 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Output format: text, or json (one JSON event per line).")
     var format: OutputFormat = .text
 
+    @Option(help: ArgumentHelp("Sign checkpoints of the journal with this Ed25519 key (filet audit keygen); default: the file named by FILET_SIGNING_KEY.", valueName: "FILE"))
+    var signingKey: String?
+
+    @Option(help: "With a signing key: a checkpoint every this many records.")
+    var checkpointEvery: Int = 64
+
+    @Option(help: "With a signing key: a checkpoint when this many seconds passed with unsigned records.")
+    var checkpointSeconds: Int = 30
+
     func validate() throws {
+        try validateSigning()
         guard concurrency >= 1 && concurrency <= 1024 else { throw ValidationError("--concurrency must be between 1 and 1024") }
         if let timeout, RunbookDuration(parsing: timeout) == nil {
             throw ValidationError("--timeout \(timeout) is not a duration; accepted forms: \(RunbookDuration.acceptedForms)")
@@ -92,9 +102,16 @@ struct RunOptions: ParsableArguments {
             Terminal.error("filet: \(error.message)\nfilet: nothing ran")
             return .notRun(RunExitCode.usage)
         }
+        let checkpoints: CheckpointPolicy?
+        do throws(CheckpointError) {
+            checkpoints = try checkpointPolicy(environment: environment)
+        } catch {
+            Terminal.error("filet: \(error.message)\nfilet: nothing ran")
+            return .notRun(RunExitCode.usage)
+        }
         let writer: JournalWriter
         do throws(JournalError) {
-            writer = try JournalWriter.create(directory: journal, runbookSHA256: source.sha256, key: key)
+            writer = try JournalWriter.create(directory: journal, runbookSHA256: source.sha256, key: key, checkpoints: checkpoints)
         } catch {
             Terminal.error("filet: cannot create the journal in \(journal): \(error.message)")
             return .notRun(RunExitCode.journalFailure)

@@ -33,6 +33,19 @@ public struct JournalProblem: Sendable, Hashable, CustomStringConvertible {
         public static let wrongRun = Kind(rawValue: "wrong-run")
         /// The first record's `prev` is not the SHA-256 of the runbook given to check against.
         public static let runbookMismatch = Kind(rawValue: "runbook-mismatch")
+        /// A checkpoint that does not match the chain before it (its `records` or `head`), is
+        /// malformed, or (with a public key) whose signature does not verify.
+        public static let badCheckpoint = Kind(rawValue: "bad-checkpoint")
+        /// With a public key: a checkpoint signed by another key (its fingerprint is not the key's).
+        public static let foreignKey = Kind(rawValue: "foreign-key")
+        /// With a public key: records after the last good checkpoint, or a journal that does not end
+        /// with a checkpoint right after `run.finished`: its end may have been cut off.
+        public static let unsignedTail = Kind(rawValue: "unsigned-tail")
+        /// With an anchor: line n does not hash to the anchor's head (or the chain up to it is
+        /// broken, or the anchor names another run).
+        public static let anchorMismatch = Kind(rawValue: "anchor-mismatch")
+        /// With an anchor: the journal has fewer records than the anchor covers.
+        public static let anchorTruncated = Kind(rawValue: "anchor-truncated")
     }
 
     public var kind: Kind
@@ -70,6 +83,58 @@ public struct JournalVerification: Sendable {
     public var isClosed: Bool
     /// Every problem, in line order. Empty means intact.
     public var problems: [JournalProblem]
+    /// When the journal has checkpoints or a public key was given: how far the signed part reaches.
+    public var signing: Signing?
+    /// When an anchor was given: whether the journal matches it.
+    public var anchor: AnchorCheck?
+    /// The SHA-256 (hex) of line ``verifiedThrough``: what record `verifiedThrough + 1`'s `prev`
+    /// would hold. Nil when nothing verified.
+    public var head: String?
+
+    public init(path: String, lineCount: Int, recordCount: Int, verifiedThrough: Int, macsChecked: Bool, hasMACs: Bool,
+                isClosed: Bool, problems: [JournalProblem], signing: Signing? = nil, anchor: AnchorCheck? = nil, head: String? = nil) {
+        self.path = path
+        self.lineCount = lineCount
+        self.recordCount = recordCount
+        self.verifiedThrough = verifiedThrough
+        self.macsChecked = macsChecked
+        self.hasMACs = hasMACs
+        self.isClosed = isClosed
+        self.problems = problems
+        self.signing = signing
+        self.anchor = anchor
+        self.head = head
+    }
+
+    /// The signed part of a journal.
+    public struct Signing: Sendable, Hashable {
+        /// `checkpoint` records in the journal.
+        public var checkpoints: Int
+        /// Whether signatures were checked (a public key was given); otherwise only the
+        /// checkpoints' agreement with the chain was.
+        public var signaturesChecked: Bool
+        /// Records 1 through this one are covered by the last good checkpoint on the verified chain (0: none).
+        public var signedThrough: Int
+        /// Records after that checkpoint.
+        public var unsignedTail: Int
+    }
+
+    /// What an anchor check found.
+    public struct AnchorCheck: Sendable, Hashable {
+        public var anchor: JournalAnchor
+        /// Records 1..n are intact and line n hashes to the anchor's head.
+        public var matches: Bool
+        /// Records after the anchor's n (when it matches).
+        public var recordsAfter: Int
+    }
+
+    /// The anchor of the verified chain (`filet-anchor v1 run=… records=… head=…`), when something verified.
+    public var currentAnchor: JournalAnchor? {
+        guard let head, verifiedThrough > 0 else { return nil }
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let run = name.hasSuffix(".jsonl") ? String(name.dropLast(6)) : name
+        return JournalAnchor(run: run, records: verifiedThrough, head: head)
+    }
 
     /// No problem at all: the whole chain verified and the run closed.
     public var isIntact: Bool { problems.isEmpty }
@@ -77,8 +142,15 @@ public struct JournalVerification: Sendable {
     /// One line for a person, which always says how far verification went:
     /// `intact: verified 1..120 of 120 records (hash chain and MACs), run closed`.
     public var verdict: String {
-        let how = macsChecked ? "hash chain and MACs" : hasMACs ? "hash chain; MACs not checked: no key" : "hash chain"
-        let range = verifiedThrough > 0 ? "verified 1..\(verifiedThrough) of \(recordCount) records" : "verified 0 of \(recordCount) records"
+        var how = macsChecked ? "hash chain and MACs" : hasMACs ? "hash chain; MACs not checked: no key" : "hash chain"
+        var range = verifiedThrough > 0 ? "verified 1..\(verifiedThrough) of \(recordCount) records" : "verified 0 of \(recordCount) records"
+        if let signing {
+            how += signing.signaturesChecked ? ", checkpoint signatures" : "; checkpoint signatures not checked: no public key"
+            range += ", signed up to \(signing.signedThrough), unsigned tail \(signing.unsignedTail) record\(signing.unsignedTail == 1 ? "" : "s")"
+        }
+        if let anchor, anchor.matches {
+            range += ", anchor matched (\(anchor.recordsAfter) record\(anchor.recordsAfter == 1 ? "" : "s") after the anchor)"
+        }
         if isIntact { return "intact: \(range) (\(how)), run closed" }
         let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
         return "NOT INTACT: \(range) (\(how)); \(count), the first on line \(problems[0].line)"

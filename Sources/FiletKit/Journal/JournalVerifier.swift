@@ -20,9 +20,15 @@ public enum JournalVerifier {
     ///   - key: the HMAC key the journal was written with, or nil to check the chain only.
     ///   - runbookSHA256: the SHA-256 (hex) of the runbook file the run used; when given, the
     ///     first record's `prev` must equal it. Without it, any first `prev` is accepted.
+    ///   - publicKey: the key that signs the journal's checkpoints. With it, each checkpoint's
+    ///     signature is checked and a journal that does not end with a checkpoint right after
+    ///     `run.finished` is reported (`unsigned-tail`). Without it, checkpoints are still checked
+    ///     against the chain, not their signatures.
+    ///   - anchor: an anchor line kept elsewhere: records 1..n must be intact and line n hash to its head.
     /// - Throws: only when the file cannot be read (``JournalError/Kind/read``) or the key is
     ///   too short (``JournalError/Kind/invalidKey``): problems in the journal are returned.
-    public static func verify(path: String, key: [UInt8]? = nil, runbookSHA256: String? = nil) throws(JournalError) -> JournalVerification {
+    public static func verify(path: String, key: [UInt8]? = nil, runbookSHA256: String? = nil,
+                              publicKey: VerifyingKey? = nil, anchor: JournalAnchor? = nil) throws(JournalError) -> JournalVerification {
         if let key { try JournalKey.validate(key) }
         var expectedRunbook: DigestWords?
         if let runbookSHA256 {
@@ -32,6 +38,9 @@ public enum JournalVerifier {
             expectedRunbook = words
         }
         var scan = Scan(path: path, key: key, expectedRunbook: expectedRunbook)
+        scan.publicKey = publicKey
+        scan.publicKeyFingerprint = publicKey?.fingerprint
+        scan.anchor = anchor
         let totals = try LineScanner.scan(path: path) { line, number, terminated in
             scan.take(line, number: number, terminated: terminated)
             return true
@@ -60,6 +69,7 @@ private struct Entry {
         static let badMAC = Flags(rawValue: 8)
         static let wrongRun = Flags(rawValue: 16)
         static let runbookMismatch = Flags(rawValue: 32)
+        static let checkpoint = Flags(rawValue: 64)
     }
 }
 
@@ -80,6 +90,18 @@ private struct Scan {
     /// Lines 1...verifiedPrefix are verified records with seq = line number.
     var verifiedPrefix = 0
     var prefixBroken = false
+    /// The full hash of line `verifiedPrefix`.
+    var verifiedHead: DigestWords?
+
+    var publicKey: VerifyingKey?
+    var publicKeyFingerprint: String?
+    var anchor: JournalAnchor?
+    /// The full hash of line `anchor.records`, when there is one.
+    var anchorLineHash: DigestWords?
+    /// Checkpoints that match the chain (and their signature, with a public key): line and seq.
+    var goodCheckpoints: [(line: Int, seq: Int)] = []
+    var checkpointCount = 0
+    var checkpointProblems: [JournalProblem] = []
 
     init(path: String, key: [UInt8]?, expectedRunbook: DigestWords?) {
         self.path = path
@@ -129,12 +151,18 @@ private struct Scan {
             run = Array(line[envelope.run])
         }
         if envelope.seq == 1, let expectedRunbook, expectedRunbook != prev { flags.insert(.runbookMismatch) }
+        if envelope.type.count == 10, memcmp(line.baseAddress! + envelope.type.lowerBound, "checkpoint", 10) == 0 {
+            flags.insert(.checkpoint)
+            checkCheckpoint(line, envelope, number: number)
+        }
+        if number == anchor?.records { anchorLineHash = hash }
 
         if !prefixBroken {
             let linked = number == 1 ? !flags.contains(.runbookMismatch) : flags.contains(.linkedToPreviousLine)
             let authentic = authenticator == nil || (flags.contains(.hasMAC) && !flags.contains(.badMAC))
             if envelope.seq == number, linked, authentic, !flags.contains(.wrongRun), envelope.milliseconds >= previousMilliseconds {
                 verifiedPrefix = number
+                verifiedHead = hash
             } else {
                 prefixBroken = true
             }
@@ -142,6 +170,68 @@ private struct Scan {
         previousHash = hash
         previousMilliseconds = envelope.milliseconds
         entries.append(Entry(line: number, seq: envelope.seq, hash: hash.w0, prev: prev.w0, milliseconds: envelope.milliseconds, flags: flags))
+    }
+
+    /// A checkpoint must sign exactly the chain before it: `records` = its seq − 1, `head` = its
+    /// own `prev`, this run; with a public key, its key and signature.
+    mutating func checkCheckpoint(_ line: UnsafeBufferPointer<UInt8>, _ envelope: RecordFormat.Envelope, number: Int) {
+        checkpointCount += 1
+        let fields: [String: JSONValue]
+        do throws(RecordFormat.SyntaxError) {
+            fields = Dictionary(try RecordFormat.parseFields(line, envelope), uniquingKeysWith: { first, _ in first })
+        } catch {
+            checkpointProblems.append(JournalProblem(.badCheckpoint, line: number, "the checkpoint's fields cannot be read: \(error.message)"))
+            return
+        }
+        let run = String(decoding: line[envelope.run], as: UTF8.self)
+        let prev = String(decoding: line[envelope.prev], as: UTF8.self)
+        guard case .integer(let records)? = fields["records"], case .string(let head)? = fields["head"],
+              case .string(let fingerprint)? = fields["key"], case .string(let signatureHex)? = fields["sig"],
+              Hex.isDigest(Array(fingerprint.utf8)), let signature = Self.bytes(hex: signatureHex), signature.count == 64
+        else {
+            checkpointProblems.append(JournalProblem(.badCheckpoint, line: number, """
+                the checkpoint lacks records, head, key (64 hex digits) or sig (128 hex digits)
+                """))
+            return
+        }
+        guard records == envelope.seq - 1, head == prev else {
+            checkpointProblems.append(JournalProblem(.badCheckpoint, line: number, """
+                the checkpoint does not match the chain: it claims records=\(records) head=\(head.prefix(12))…, \
+                but it stands after seq \(envelope.seq - 1) whose SHA-256 is \(prev.prefix(12))…
+                """))
+            return
+        }
+        if let publicKey, let publicKeyFingerprint {
+            guard fingerprint == publicKeyFingerprint else {
+                checkpointProblems.append(JournalProblem(.foreignKey, line: number, """
+                    the checkpoint is signed by another key (fingerprint \(fingerprint.prefix(16))…), \
+                    not the given public key (\(publicKeyFingerprint.prefix(16))…)
+                    """))
+                return
+            }
+            let message = Checkpoint.message(run: run, records: records, head: head, fingerprint: fingerprint)
+            guard publicKey.isValidSignature(signature, for: message) else {
+                checkpointProblems.append(JournalProblem(.badCheckpoint, line: number, """
+                    the checkpoint's signature does not match: forged, or its records, head or run were changed
+                    """))
+                return
+            }
+        }
+        goodCheckpoints.append((number, envelope.seq))
+    }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        var index = 0
+        while index < digits.count {
+            guard let high = Hex.value(digits[index]), let low = Hex.value(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
     }
 
     func conclude(lineCount: Int) -> JournalVerification {
@@ -175,13 +265,90 @@ private struct Scan {
                 """))
         }
         let isClosed = explanation.closingProblem(lineCount: lineCount).map { problems.append($0); return false } ?? true
+        problems += checkpointProblems
+
+        let firstChainDamage = problems.filter { $0.kind != .tornTail && $0.kind != .notClosed }.map(\.line).min() ?? Int.max
+        let chainVerified = min(verifiedPrefix, firstChainDamage - 1)
+        // The signed part: the last good checkpoint on the verified chain.
+        let lastGood = goodCheckpoints.last { $0.line <= chainVerified }
+        var signing: JournalVerification.Signing?
+        if checkpointCount > 0 || publicKey != nil {
+            let signedThrough = lastGood.map { $0.seq - 1 } ?? 0
+            let unsignedTail = entries.count - (lastGood?.seq ?? 0)
+            signing = JournalVerification.Signing(checkpoints: checkpointCount, signaturesChecked: publicKey != nil,
+                                                  signedThrough: signedThrough, unsignedTail: unsignedTail)
+            if publicKey != nil, let problem = unsignedTailProblem(lastGood: lastGood, unsignedTail: unsignedTail) {
+                problems.append(problem)
+            }
+        }
+        var anchorCheck: JournalVerification.AnchorCheck?
+        if let anchor {
+            var matches = false
+            let runID = run.map { String(decoding: $0, as: UTF8.self) }
+            if let runID, runID != anchor.run {
+                problems.append(JournalProblem(.anchorMismatch, line: 1, "the anchor is for run \(anchor.run), this journal is run \(runID)"))
+            } else if entries.count < anchor.records || lineCount < anchor.records {
+                problems.append(JournalProblem(.anchorTruncated, line: max(lineCount, 1), """
+                    the anchor covers \(anchor.records) records but the journal holds only \(entries.count): \
+                    records were cut off after the anchor was taken
+                    """))
+            } else if let anchorLineHash, anchorLineHash == DigestWords(hex: anchor.head.lowercased()) {
+                matches = chainVerified >= anchor.records
+                if !matches {
+                    problems.append(JournalProblem(.anchorMismatch, line: anchor.records, """
+                        line \(anchor.records) hashes to the anchor's head, but the chain before it is broken (see the other problems)
+                        """))
+                }
+            } else {
+                problems.append(JournalProblem(.anchorMismatch, line: anchor.records, """
+                    line \(anchor.records) does not hash to the anchor's head \(anchor.head.prefix(16))…: \
+                    the records up to the anchor were changed, or the journal was rewritten
+                    """))
+            }
+            anchorCheck = JournalVerification.AnchorCheck(anchor: anchor, matches: matches,
+                                                          recordsAfter: matches ? entries.count - anchor.records : 0)
+        }
         problems.sort { ($0.line, $0.kind.rawValue) < ($1.line, $1.kind.rawValue) }
 
-        let firstDamage = problems.filter { $0.kind != .tornTail && $0.kind != .notClosed }.map(\.line).min() ?? Int.max
+        let firstDamage = problems.filter { ![.tornTail, .notClosed, .unsignedTail, .anchorTruncated].contains($0.kind) }
+            .map(\.line).min() ?? Int.max
+        let through = min(verifiedPrefix, firstDamage - 1)
+        var head: String?
+        if through == verifiedPrefix, through > 0, let verifiedHead {
+            var hex: [UInt8] = []
+            verifiedHead.appendHex(to: &hex)
+            head = String(decoding: hex, as: UTF8.self)
+        }
         return JournalVerification(
-            path: path, lineCount: lineCount, recordCount: entries.count, verifiedThrough: min(verifiedPrefix, firstDamage - 1),
+            path: path, lineCount: lineCount, recordCount: entries.count, verifiedThrough: through,
             macsChecked: authenticator != nil, hasMACs: entries.contains { $0.flags.contains(.hasMAC) }, isClosed: isClosed,
-            problems: problems)
+            problems: problems, signing: signing, anchor: anchorCheck, head: head)
+    }
+
+    /// With a public key: the journal must end with a good checkpoint right after `run.finished`.
+    private func unsignedTailProblem(lastGood: (line: Int, seq: Int)?, unsignedTail: Int) -> JournalProblem? {
+        guard let lastGood else {
+            return JournalProblem(.unsignedTail, line: 1, """
+                no checkpoint signed by this key: none of the \(entries.count) records is signed \
+                (written without --signing-key, or every checkpoint was removed)
+                """)
+        }
+        let covered = lastGood.seq - 1
+        if unsignedTail > 0 {
+            return JournalProblem(.unsignedTail, line: lastGood.line + 1, """
+                \(unsignedTail) record\(unsignedTail == 1 ? "" : "s") after the last signed checkpoint (line \(lastGood.line), \
+                records 1..\(covered)) \(unsignedTail == 1 ? "is" : "are") not signed: the journal's end may have been cut off \
+                and replaced, or the run did not finish
+                """)
+        }
+        let finishedBefore = entries.contains { $0.line == lastGood.line - 1 && $0.flags.contains(.finished) }
+        if !finishedBefore {
+            return JournalProblem(.unsignedTail, line: lastGood.line, """
+                the journal ends with a checkpoint (line \(lastGood.line), records 1..\(covered)) that does not follow \
+                run.finished: the records after it were cut off, or the run did not finish
+                """)
+        }
+        return nil
     }
 
     /// With a key: a wrong key, or each run of records whose MAC is bad or missing.
@@ -382,8 +549,9 @@ private struct ChainExplanation {
             return JournalProblem(.notClosed, line: max(lineCount, 1), "the journal holds no record: the run was created but nothing was recorded")
         }
         if let finished = kept.firstIndex(where: { entries[$0].flags.contains(.finished) }) {
-            guard finished != kept.count - 1 else { return nil }
-            let extra = kept[(finished + 1)...]
+            // Only checkpoints may follow run.finished.
+            let extra = kept[(finished + 1)...].filter { !entries[$0].flags.contains(.checkpoint) }
+            guard !extra.isEmpty else { return nil }
             return JournalProblem(.inserted, line: entries[extra.first!].line, """
                 \(extra.count == 1 ? "a record" : "\(extra.count) records") after run.finished (line \(entries[kept[finished]].line)): \
                 nothing is written after a run is closed

@@ -55,6 +55,19 @@ public final class JournalWriter: Sendable {
         var failure: JournalError?
         var closed = false
         var descriptorOpen = true
+        /// With a checkpoint policy: where signing stands.
+        var checkpoints: CheckpointState?
+    }
+
+    private struct CheckpointState {
+        let policy: CheckpointPolicy
+        let fingerprint: String
+        let intervalNanoseconds: UInt64
+        /// The seq of the last checkpoint record written (0: none yet).
+        var lastSeq = 0
+        /// When it was written (`DispatchTime` uptime nanoseconds), or when the journal was opened.
+        var lastTime: UInt64
+        var timerScheduled = false
     }
 
     // MARK: Creating
@@ -68,7 +81,10 @@ public final class JournalWriter: Sendable {
     /// - Throws: ``JournalError/Kind/exists`` when the file already exists (generate another
     ///   run id), ``JournalError/Kind/create``, ``JournalError/Kind/invalidKey`` or
     ///   ``JournalError/Kind/invalidArgument``.
-    public static func create(directory: String, runID: RunID, runbookSHA256: String, key: [UInt8]?) throws(JournalError) -> JournalWriter {
+    ///   - checkpoints: when given, signed `checkpoint` records are written as the policy says
+    ///     (see ``CheckpointPolicy`` and `docs/journal.md`).
+    public static func create(directory: String, runID: RunID, runbookSHA256: String, key: [UInt8]?,
+                              checkpoints: CheckpointPolicy? = nil) throws(JournalError) -> JournalWriter {
         if let key { try JournalKey.validate(key) }
         let runbookHash = runbookSHA256.lowercased()
         guard DigestWords(hex: runbookHash) != nil else {
@@ -99,15 +115,16 @@ public final class JournalWriter: Sendable {
             _ = systemClose(descriptor)
             throw error
         }
-        return JournalWriter(adopting: descriptor, path: path, runID: runID, runbookSHA256: runbookHash, key: key)
+        return JournalWriter(adopting: descriptor, path: path, runID: runID, runbookSHA256: runbookHash, key: key, checkpoints: checkpoints)
     }
 
     /// Creates a journal for a new run id, generating another one if the file already exists.
-    public static func create(directory: String, runbookSHA256: String, key: [UInt8]?) throws(JournalError) -> JournalWriter {
+    public static func create(directory: String, runbookSHA256: String, key: [UInt8]?,
+                              checkpoints: CheckpointPolicy? = nil) throws(JournalError) -> JournalWriter {
         var attempt = 1
         while true {
             do throws(JournalError) {
-                return try create(directory: directory, runID: .generate(), runbookSHA256: runbookSHA256, key: key)
+                return try create(directory: directory, runID: .generate(), runbookSHA256: runbookSHA256, key: key, checkpoints: checkpoints)
             } catch where error.kind == .exists && attempt < 16 {
                 attempt += 1
             }
@@ -116,13 +133,20 @@ public final class JournalWriter: Sendable {
 
     /// Takes over an open descriptor (append-only, close-on-exec) for a journal that has no
     /// record yet. `runbookSHA256` is 64 lowercase hex digits; `key` has been validated.
-    init(adopting descriptor: Int32, path: String, runID: RunID, runbookSHA256: String, key: [UInt8]?) {
+    init(adopting descriptor: Int32, path: String, runID: RunID, runbookSHA256: String, key: [UInt8]?,
+         checkpoints: CheckpointPolicy? = nil) {
         self.descriptor = descriptor
         self.path = path
         self.runID = runID
         self.queue = DispatchQueue(label: "filet.journal.\(runID)")
-        self.state = Mutex(State(run: Array(runID.rawValue.utf8), authenticator: key.map(LineAuthenticator.init),
-                                  prev: Array(runbookSHA256.utf8)))
+        var state = State(run: Array(runID.rawValue.utf8), authenticator: key.map(LineAuthenticator.init), prev: Array(runbookSHA256.utf8))
+        state.checkpoints = checkpoints.map { policy in
+            let (seconds, attoseconds) = policy.interval.components
+            let nanoseconds = max(0, seconds) * 1_000_000_000 + max(0, attoseconds) / 1_000_000_000
+            return CheckpointState(policy: policy, fingerprint: policy.signingKey.publicKey.fingerprint,
+                                   intervalNanoseconds: UInt64(max(nanoseconds, 1_000_000)), lastTime: DispatchTime.now().uptimeNanoseconds)
+        }
+        self.state = Mutex(state)
     }
 
     deinit {
@@ -189,16 +213,8 @@ public final class JournalWriter: Sendable {
                 continuation?.resume(returning: .failure(closed))
                 return .failure(closed)
             }
-            let milliseconds = max(UTCTime.nowMilliseconds(), state.lastMilliseconds)
-            state.lastMilliseconds = milliseconds
-            let seq = state.nextSeq
-            state.nextSeq += 1
-            let line = RecordFormat.line(seq: seq, milliseconds: milliseconds, run: state.run, type: type, prev: state.prev,
-                                         fields: fields, authenticator: state.authenticator)
-            state.prev.removeAll(keepingCapacity: true)
-            line.withUnsafeBytes { DigestWords(sha256: $0) }.appendHex(to: &state.prev)
-            state.pending.append(contentsOf: line)
-            state.pending.append(UInt8(ascii: "\n"))
+            let seq = appendLine(&state, type: type, fields: fields)
+            if state.checkpoints != nil { checkpointIfDue(&state, afterFinished: type.elementsEqual("run.finished".utf8)) }
             if let continuation {
                 state.waiters.append((seq, continuation))
                 if !state.flushScheduled {
@@ -216,6 +232,61 @@ public final class JournalWriter: Sendable {
             }
             return .success(seq)
         }
+    }
+
+    /// Gives one line its seq, time and `prev` and adds it to the pending batch; under the lock.
+    private func appendLine(_ state: inout State, type: [UInt8], fields: [UInt8]) -> Int {
+        let milliseconds = max(UTCTime.nowMilliseconds(), state.lastMilliseconds)
+        state.lastMilliseconds = milliseconds
+        let seq = state.nextSeq
+        state.nextSeq += 1
+        let line = RecordFormat.line(seq: seq, milliseconds: milliseconds, run: state.run, type: type, prev: state.prev,
+                                     fields: fields, authenticator: state.authenticator)
+        state.prev.removeAll(keepingCapacity: true)
+        line.withUnsafeBytes { DigestWords(sha256: $0) }.appendHex(to: &state.prev)
+        state.pending.append(contentsOf: line)
+        state.pending.append(UInt8(ascii: "\n"))
+        return seq
+    }
+
+    // MARK: Checkpoints
+
+    /// Under the lock, right after a record was added: appends a signed checkpoint to the same
+    /// batch when the policy says so, or makes sure a timer will look again.
+    private func checkpointIfDue(_ state: inout State, afterFinished: Bool, force: Bool = false) {
+        guard var checkpoints = state.checkpoints else { return }
+        let unsigned = state.nextSeq - 1 - checkpoints.lastSeq
+        guard unsigned > 0 else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        let elapsed = now &- checkpoints.lastTime
+        if force || afterFinished || unsigned >= checkpoints.policy.everyRecords || elapsed >= checkpoints.intervalNanoseconds {
+            let records = state.nextSeq - 1
+            let head = String(decoding: state.prev, as: UTF8.self)
+            let fields = Checkpoint.fields(run: runID.rawValue, records: records, head: head,
+                                           signingKey: checkpoints.policy.signingKey, fingerprint: checkpoints.fingerprint)
+            // The fields are well-formed by construction.
+            guard let bytes = try? RecordFormat.renderFields(fields, type: Checkpoint.type, path: path) else { return }
+            checkpoints.lastSeq = appendLine(&state, type: Array(Checkpoint.type.utf8), fields: bytes)
+            checkpoints.lastTime = now
+        } else if !checkpoints.timerScheduled {
+            checkpoints.timerScheduled = true
+            queue.asyncAfter(deadline: .now() + .nanoseconds(Int(checkpoints.intervalNanoseconds - elapsed))) { [weak self] in
+                self?.checkpointOnTimer()
+            }
+        }
+        state.checkpoints = checkpoints
+    }
+
+    /// On the queue, when the interval may have passed with unsigned records.
+    private func checkpointOnTimer() {
+        let wrote = state.withLock { state in
+            state.checkpoints?.timerScheduled = false
+            guard state.failure == nil, !state.closed, state.descriptorOpen else { return false }
+            let before = state.nextSeq
+            checkpointIfDue(&state, afterFinished: false)
+            return state.nextSeq != before
+        }
+        if wrote { flushLoop() }
     }
 
     /// On the queue: writes and syncs batches until none is pending.
@@ -293,6 +364,8 @@ public final class JournalWriter: Sendable {
     public func close() async throws(JournalError) {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, JournalError>, Never>) in
             state.withLock { state in
+                // Records still unsigned get a last checkpoint, made durable before close() returns.
+                if state.failure == nil, !state.closed, state.checkpoints != nil { checkpointIfDue(&state, afterFinished: false, force: true) }
                 state.closed = true
                 queue.async { continuation.resume(returning: self.finishClose()) }
             }
