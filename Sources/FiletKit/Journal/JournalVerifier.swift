@@ -60,6 +60,8 @@ private struct Entry {
         static let badMAC = Flags(rawValue: 8)
         static let wrongRun = Flags(rawValue: 16)
         static let runbookMismatch = Flags(rawValue: 32)
+        /// A `run.resumed` record: the one record that may follow `run.finished`.
+        static let resumed = Flags(rawValue: 64)
     }
 }
 
@@ -113,6 +115,11 @@ private struct Scan {
         if envelope.type.count == finished.utf8CodeUnitCount,
            memcmp(line.baseAddress! + envelope.type.lowerBound, finished.utf8Start, finished.utf8CodeUnitCount) == 0 {
             flags.insert(.finished)
+        }
+        let resumed: StaticString = "run.resumed"
+        if envelope.type.count == resumed.utf8CodeUnitCount,
+           memcmp(line.baseAddress! + envelope.type.lowerBound, resumed.utf8Start, resumed.utf8CodeUnitCount) == 0 {
+            flags.insert(.resumed)
         }
         if let mac = envelope.macDigest {
             flags.insert(.hasMAC)
@@ -381,15 +388,19 @@ private struct ChainExplanation {
         guard let last = kept.last else {
             return JournalProblem(.notClosed, line: max(lineCount, 1), "the journal holds no record: the run was created but nothing was recorded")
         }
-        if let finished = kept.firstIndex(where: { entries[$0].flags.contains(.finished) }) {
-            guard finished != kept.count - 1 else { return nil }
-            let extra = kept[(finished + 1)...]
+        // The journal is closed when its last record is run.finished. Only run.resumed (a resumed run,
+        // which ends with its own run.finished) may follow a run.finished.
+        for (position, finished) in kept.enumerated() where entries[finished].flags.contains(.finished) && position != kept.count - 1 {
+            guard !entries[kept[position + 1]].flags.contains(.resumed) else { continue }
+            let extra = kept[(position + 1)...]
             return JournalProblem(.inserted, line: entries[extra.first!].line, """
-                \(extra.count == 1 ? "a record" : "\(extra.count) records") after run.finished (line \(entries[kept[finished]].line)): \
-                nothing is written after a run is closed
+                \(extra.count == 1 ? "a record" : "\(extra.count) records") after run.finished (line \(entries[finished].line)): \
+                nothing is written after a run is closed, except run.resumed
                 """)
         }
-        if entries.contains(where: { $0.flags.contains(.finished) }) { return nil }  // reported where it is out of place
+        if entries[last].flags.contains(.finished) { return nil }
+        // A run.finished out of its place is reported there.
+        if entries.indices.contains(where: { entries[$0].flags.contains(.finished) && !kept.contains($0) }) { return nil }
         return JournalProblem(.notClosed, line: entries[last].line, """
             the journal ends at line \(entries[last].line) (seq \(entries[last].seq)) without run.finished: \
             the run was interrupted, or the end of the journal was cut off
