@@ -4,19 +4,22 @@ import Testing
 /// `filet resume` on the real binary: a `filet run` killed with SIGKILL at several points, then resumed in the
 /// same journal. Every step appends a line to its own file, so the tests count how many times each one ran.
 @Suite struct ResumeTests {
-    /// `a` is idempotent, `b` is not (a `run` step), `pause` is a wait, `d` reads `${steps.c.output}`.
+    /// `a` is idempotent, `b` is not (a `run` step), `pause` is idempotent, `d` reads `${steps.c.output}`. The slow
+    /// steps wait (60 s at most) until GO_<name> or RESUMING exists: the test releases the steps it wants done, kills
+    /// the run where it means to even on a loaded machine, and creates RESUMING before resuming.
     static func runbook(in directory: TestDirectory) throws -> String {
         try directory.write("reprise.yaml", """
             runbook: reprise
             title: Reprise
             steps:
               - id: a
-                run: echo x >> \(directory.path("A")); sleep 3
+                run: echo x >> \(directory.path("A")); \(slow("A", in: directory))
                 idempotent: true
               - id: b
-                run: echo x >> \(directory.path("B")); sleep 3
+                run: echo x >> \(directory.path("B")); \(slow("B", in: directory))
               - id: pause
-                wait: 2s
+                run: \(slow("P", in: directory))
+                idempotent: true
               - id: c
                 run: echo x >> \(directory.path("C")); echo sortie-c
               - id: d
@@ -27,17 +30,24 @@ import Testing
             """)
     }
 
+    static func slow(_ name: String, in directory: TestDirectory) -> String {
+        "i=0; while [ ! -f \(directory.path("GO_" + name)) ] && [ ! -f \(directory.path("RESUMING")) ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
+    }
+
     static func count(_ name: String, in directory: TestDirectory) -> Int {
         directory.contents(name)?.split(separator: "\n").count ?? 0
     }
 
     /// Starts `filet run`, waits until `condition` holds, and kills it with SIGKILL: a crash.
-    static func crash(_ runbook: String, in directory: TestDirectory, when condition: @escaping () -> Bool,
+    static func crash(_ runbook: String, in directory: TestDirectory, releasing released: [String] = [], when condition: @escaping () -> Bool,
                       sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        for name in released { try directory.write("GO_" + name, "") }
         let filet = try FiletProcess.start(["run", runbook, "--journal", directory.journal])
         let reached = await filet.wait(upTo: .seconds(30), until: condition)
         filet.send(SIGKILL)
         let result = await filet.finish(within: .seconds(30))
+        // Releases the killed run's orphaned step shells too.
+        try directory.write("RESUMING", "")
         try #require(reached, "the run never reached the point to crash at: \(result.stdout)\(result.stderr)", sourceLocation: sourceLocation)
         try #require(result.status != 0, sourceLocation: sourceLocation)
         let journal = try JournalFile.only(in: directory.journal)
@@ -85,7 +95,7 @@ import Testing
         let directory = try TestDirectory()
         defer { directory.remove() }
         let runbook = try Self.runbook(in: directory)
-        let path = try await Self.crash(runbook, in: directory) {
+        let path = try await Self.crash(runbook, in: directory, releasing: ["A"]) {
             JournalFile.shows("step.started", step: "b", in: directory.journal) && directory.exists("B")
         }
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -120,7 +130,7 @@ import Testing
         defer { directory.remove() }
         let runbook = try Self.runbook(in: directory)
         // b has finished; the crash hits during the wait, before c.
-        let path = try await Self.crash(runbook, in: directory) {
+        let path = try await Self.crash(runbook, in: directory, releasing: ["A", "B"]) {
             JournalFile.shows("step.started", step: "pause", in: directory.journal)
         }
         let result = try await FiletProcess.run(["resume", path])
@@ -136,7 +146,7 @@ import Testing
         let directory = try TestDirectory()
         defer { directory.remove() }
         let runbook = try Self.runbook(in: directory)
-        let path = try await Self.crash(runbook, in: directory) {
+        let path = try await Self.crash(runbook, in: directory, releasing: ["A", "B"]) {
             JournalFile.shows("step.started", step: "pause", in: directory.journal)
         }
         let torn = #"{"seq":42,"ts":"2026-01-01T00:0"#
