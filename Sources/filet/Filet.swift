@@ -13,7 +13,7 @@ struct Filet: AsyncParsableCommand {
             """,
         version: FiletVersion.current,
         subcommands: [ParseCommand.self, ValidateCommand.self, PlanCommand.self, RunCommand.self, DrillCommand.self, AuditCommand.self,
-                      OutboxCommand.self]
+                      OutboxCommand.self, ResumeCommand.self]
     )
 
     /// Runs the command line, mapping every usage error to exit code 2.

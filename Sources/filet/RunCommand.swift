@@ -126,6 +126,7 @@ struct RunOptions: ParsableArguments {
         configuration.timeout = timeout.flatMap(RunbookDuration.init(parsing:)).map(\.duration)
         configuration.rollback = rollback ? true : nil
         configuration.variables = overrides
+        configuration.runbookPath = Operator.absolute(file)
 
         let notifications = NotificationService(plan: plan, configuration: configuration, sender: ChannelSender(),
                                                 outbox: Outbox(journalDirectory: journal), runbookPath: Operator.absolute(file))

@@ -44,6 +44,8 @@ public struct RunConfiguration: Sendable {
     public var environment: [String: String]
     /// SHA-256 (hex) of the runbook file's bytes.
     public var runbookSHA256: String
+    /// The runbook file's absolute path, recorded in `run.started` so that `filet resume` finds it again.
+    public var runbookPath: String?
 
     public init(runID: String, operatorName: String, host: String, environment: [String: String], runbookSHA256: String) {
         self.runID = runID
@@ -100,7 +102,9 @@ public struct Executor: Sendable {
         return values
     }
 
-    public func run(interruption: Interruption = Interruption()) async -> RunOutcome {
+    /// Runs the plan; with `resuming`, continues an interrupted run: `run.resumed` instead of `run.started`,
+    /// and the settled steps are not run again (see ``ResumeState``).
+    public func run(interruption: Interruption = Interruption(), resuming: ResumeState? = nil) async -> RunOutcome {
         let clock = ContinuousClock()
         let start = clock.now
         let control = RunControl()
@@ -108,14 +112,19 @@ public struct Executor: Sendable {
                                  environment: configuration.environment,
                                  vars: Self.variables(of: plan.runbook, configuration: configuration))
         do {
-            try await recorder.record("run.started", runStartedFields(context: context), durable: true)
+            if let resuming {
+                try await recorder.record("run.resumed", resuming.recordFields, durable: true)
+            } else {
+                try await recorder.record("run.started", runStartedFields(context: context), durable: true)
+            }
         } catch {
             return RunOutcome(runID: configuration.runID, status: .failed, steps: [], finallySteps: [], duration: clock.now - start,
                               signal: nil, journalFailure: "\(error)")
         }
 
         let mainContext = context
-        let mainPhase = Task { await runPhase(plan.steps, context: mainContext, control: control) }
+        let settled = resuming?.settled ?? [:]
+        let mainPhase = Task { await runPhase(plan.steps, context: mainContext, control: control, settled: settled) }
         control.setPhase(mainPhase, isFinally: false)
         let watcher = Task {
             for await number in interruption.signals {
@@ -175,7 +184,8 @@ public struct Executor: Sendable {
     // MARK: Phases
 
     /// Runs one DAG (the main steps, or the finally steps) to the end.
-    private func runPhase(_ steps: [PlannedStep], context initial: RunContext, control: RunControl) async -> ([StepResult], RunContext) {
+    private func runPhase(_ steps: [PlannedStep], context initial: RunContext, control: RunControl,
+                          settled done: [String: SettledStep] = [:]) async -> ([StepResult], RunContext) {
         var context = initial
         let index = Dictionary(steps.enumerated().map { ($1.step.id, $0) }, uniquingKeysWith: { first, _ in first })
         var waiting = steps.map(\.needs.count)
@@ -204,6 +214,16 @@ public struct Executor: Sendable {
                 while stopReason == nil, running < max(1, configuration.concurrency), !ready.isEmpty {
                     let position = ready.removeFirst()
                     let planned = steps[position]
+                    if let settled = done[planned.step.id] {
+                        // Done before the resume: not launched again, nothing recorded.
+                        let result = settledResult(planned, settled)
+                        if result.status == .succeeded, let undo = planned.step.undo.map({ context.render($0) }) {
+                            control.completed(planned.step, undo: masker(undo), rawUndo: undo)
+                        }
+                        await observer?.handle(.stepFinished(result, isFinally: planned.step.isFinally))
+                        settle(position, result, context: &context, ready: &ready)
+                        continue
+                    }
                     if let condition = planned.step.when, !context.holds(condition) {
                         let result = StepResult(stepID: planned.step.id, status: .skipped, reason: "when is false: \(condition)",
                                                 attempts: 0, output: "", duration: .zero, action: planned.step.action.keyword,
@@ -408,7 +428,8 @@ public struct Executor: Sendable {
         let runbook = plan.runbook
         return [
             ("runbook", .string(runbook.id)), ("title", .string(runbook.title)), ("version", runbook.version.map { .integer($0) } ?? .null),
-            ("runbook_sha256", .string(configuration.runbookSHA256)), ("mode", .string(configuration.mode.rawValue)),
+            ("runbook_sha256", .string(configuration.runbookSHA256)), ("runbook_path", .optional(configuration.runbookPath)),
+            ("mode", .string(configuration.mode.rawValue)),
             ("operator", .string(configuration.operatorName)), ("host", .string(configuration.host)),
             ("filet_version", .string(FiletVersion.current)),
             ("vars", .object(runbook.vars.map { ($0.name, .string(masker(context.vars[$0.name] ?? ""))) })),

@@ -70,6 +70,8 @@ private struct Entry {
         static let wrongRun = Flags(rawValue: 16)
         static let runbookMismatch = Flags(rawValue: 32)
         static let checkpoint = Flags(rawValue: 64)
+        /// A `run.resumed` record: the one record (checkpoints aside) that may follow `run.finished`.
+        static let resumed = Flags(rawValue: 128)
     }
 }
 
@@ -135,6 +137,11 @@ private struct Scan {
         if envelope.type.count == finished.utf8CodeUnitCount,
            memcmp(line.baseAddress! + envelope.type.lowerBound, finished.utf8Start, finished.utf8CodeUnitCount) == 0 {
             flags.insert(.finished)
+        }
+        let resumed: StaticString = "run.resumed"
+        if envelope.type.count == resumed.utf8CodeUnitCount,
+           memcmp(line.baseAddress! + envelope.type.lowerBound, resumed.utf8Start, resumed.utf8CodeUnitCount) == 0 {
+            flags.insert(.resumed)
         }
         if let mac = envelope.macDigest {
             flags.insert(.hasMAC)
@@ -545,19 +552,24 @@ private struct ChainExplanation {
 
     /// Whether the run ended with `run.finished`, as a problem when it did not.
     func closingProblem(lineCount: Int) -> JournalProblem? {
-        guard let last = kept.last else {
+        // Checkpoints sign what precedes them and may stand anywhere, after run.finished included.
+        let records = kept.filter { !entries[$0].flags.contains(.checkpoint) }
+        guard let last = records.last else {
             return JournalProblem(.notClosed, line: max(lineCount, 1), "the journal holds no record: the run was created but nothing was recorded")
         }
-        if let finished = kept.firstIndex(where: { entries[$0].flags.contains(.finished) }) {
-            // Only checkpoints may follow run.finished.
-            let extra = kept[(finished + 1)...].filter { !entries[$0].flags.contains(.checkpoint) }
-            guard !extra.isEmpty else { return nil }
+        // The journal is closed when its last record is run.finished. Only run.resumed (a resumed run,
+        // which ends with its own run.finished) may follow a run.finished.
+        for (position, finished) in records.enumerated() where entries[finished].flags.contains(.finished) && position != records.count - 1 {
+            guard !entries[records[position + 1]].flags.contains(.resumed) else { continue }
+            let extra = records[(position + 1)...]
             return JournalProblem(.inserted, line: entries[extra.first!].line, """
-                \(extra.count == 1 ? "a record" : "\(extra.count) records") after run.finished (line \(entries[kept[finished]].line)): \
-                nothing is written after a run is closed
+                \(extra.count == 1 ? "a record" : "\(extra.count) records") after run.finished (line \(entries[finished].line)): \
+                nothing is written after a run is closed, except run.resumed
                 """)
         }
-        if entries.contains(where: { $0.flags.contains(.finished) }) { return nil }  // reported where it is out of place
+        if entries[last].flags.contains(.finished) { return nil }
+        // A run.finished out of its place is reported there.
+        if entries.indices.contains(where: { entries[$0].flags.contains(.finished) && !kept.contains($0) }) { return nil }
         return JournalProblem(.notClosed, line: entries[last].line, """
             the journal ends at line \(entries[last].line) (seq \(entries[last].seq)) without run.finished: \
             the run was interrupted, or the end of the journal was cut off

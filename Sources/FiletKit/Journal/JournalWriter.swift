@@ -149,6 +149,17 @@ public final class JournalWriter: Sendable {
         self.state = Mutex(state)
     }
 
+    /// Takes over an open descriptor (append-only, close-on-exec) for a journal that already has
+    /// records (a resumed run): the next record has seq `nextSeq`, `prev` (64 lowercase hex digits)
+    /// and a time no earlier than `lastMilliseconds`. See ``reopen(path:key:)``.
+    convenience init(adopting descriptor: Int32, path: String, runID: RunID, nextSeq: Int, prev: String, lastMilliseconds: Int64, key: [UInt8]?) {
+        self.init(adopting: descriptor, path: path, runID: runID, runbookSHA256: prev, key: key)
+        state.withLock { state in
+            state.nextSeq = nextSeq
+            state.lastMilliseconds = lastMilliseconds
+        }
+    }
+
     deinit {
         // Every append has returned by now (each holds the writer until it does), so
         // everything written is durable: only the descriptor is left to release.
