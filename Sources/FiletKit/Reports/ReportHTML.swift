@@ -237,13 +237,13 @@ public enum ReportHTML {
         h1{font-size:1.5em;margin:.2em 0 .6em;overflow-wrap:anywhere}h2{font-size:1.15em;margin:1.4em 0 .5em;border-bottom:1px solid #ddd}
         table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid #e4e4e4}
         thead th{background:#f3f3f3}.facts th{width:11em;white-space:nowrap;color:#555;font-weight:600}
-        td{overflow-wrap:anywhere}code{font-size:.85em;overflow-wrap:anywhere}
-        .scroll{overflow-x:auto}.ok{color:#2e7d32;font-weight:600}.bad{color:#c62828;font-weight:600}.muted{color:#666}
+        td{overflow-wrap:break-word}code{font-size:.85em;overflow-wrap:anywhere}
+        .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}.scroll table{min-width:620px}.ok{color:#2e7d32;font-weight:600}.bad{color:#c62828;font-weight:600}.muted{color:#666}
         .alert{border:3px solid #c62828;background:#fdecea;padding:8px 14px;margin-bottom:16px}.alert h2{border:0;color:#c62828;margin-top:.3em}
         .warn{border-left:4px solid #ef6c00;background:#fff3e0;padding:6px 10px}.big{font-size:2em;margin:.2em 0}
         svg.chart{width:100%;height:auto;max-width:900px}svg .label{font-size:12px;fill:#333}svg .tick{font-size:11px;fill:#666}
         @media (max-width:600px){body{padding:8px;font-size:14px}.facts th{width:auto;white-space:normal}th,td{padding:3px 5px}}
-        @media print{body{max-width:none;padding:0}.scroll{overflow:visible}a{color:inherit}h2{break-after:avoid}tr{break-inside:avoid}}
+        @media print{body{max-width:none;padding:0}.scroll{overflow:visible}.scroll table{min-width:0}a{color:inherit}h2{break-after:avoid}tr{break-inside:avoid}}
         """
 
     static func page(title: String, body: String) -> String {
