@@ -6,7 +6,7 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Examine run journals.",
-        subcommands: [VerifyCommand.self, KeygenCommand.self, AnchorCommand.self]
+        subcommands: [VerifyCommand.self, AuditShowCommand.self, AuditReportCommand.self, KeygenCommand.self, AnchorCommand.self]
     )
 }
 
