@@ -40,6 +40,9 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(name: .customLong("operator"), help: "Who resumes it, recorded in the journal (default: the login name).")
     var operatorName: String?
 
+    @Option(help: "Sign checkpoints of the resumed part with this Ed25519 key (default: the file named by FILET_SIGNING_KEY).")
+    var signingKey: String?
+
     @Option(help: "How many steps may run at once (default: as the run started).")
     var concurrency: Int?
 
@@ -63,6 +66,13 @@ struct ResumeCommand: AsyncParsableCommand {
         func refuse(_ message: String) -> Int32 {
             Terminal.error("filet: \(message)\nfilet: nothing resumed")
             return RunExitCode.usage
+        }
+        let checkpoints: CheckpointPolicy?
+        do throws(CheckpointError) {
+            let path = signingKey ?? environment[SigningKeyOption.environmentVariable].flatMap { $0.isEmpty ? nil : $0 }
+            checkpoints = try path.map { path throws(CheckpointError) in CheckpointPolicy(signingKey: try SigningKey(path: path)) }
+        } catch {
+            return refuse("\(error)")
         }
         let key: [UInt8]?
         do throws(JournalError) {
@@ -171,7 +181,7 @@ struct ResumeCommand: AsyncParsableCommand {
         let writer: JournalWriter
         do throws(JournalError) {
             repair = try JournalRecovery.repairTornTail(path: journal)
-            writer = try JournalWriter.reopen(path: journal, key: key)
+            writer = try JournalWriter.reopen(path: journal, key: key, checkpoints: checkpoints)
             if let repair { try await writer.append("journal.recovered", repair.recordFields) }
         } catch {
             Terminal.error("filet: cannot continue the journal \(journal): \(error.message)")

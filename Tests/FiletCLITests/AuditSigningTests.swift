@@ -48,6 +48,29 @@ import Testing
         #expect(directory.contents("keys/filet-signing.pub") == publicText)
     }
 
+    @Test func aResumedSignedRunIsSignedToItsEnd() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let keys = try await Self.keygen(directory)
+        let runbook = try directory.write("reprise.yaml", """
+            runbook: reprise
+            title: Reprise
+            steps:
+              - { id: a, run: 'echo a >> \(directory.path("count-a"))' }
+              - { id: b, run: 'test -e \(directory.path("fixed"))', idempotent: true }
+            """)
+        let failed = try await FiletProcess.run(["run", runbook, "--journal", directory.journal, "--signing-key", keys + "/filet-signing.key"])
+        #expect(failed.status == 1)
+        let path = try JournalFile.only(in: directory.journal).path
+        _ = try directory.write("fixed", "")
+        let resumed = try await FiletProcess.run(["resume", path], environment: ["FILET_SIGNING_KEY": keys + "/filet-signing.key"])
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(directory.contents("count-a") == "a\n", "the succeeded step did not run again")
+        let verify = try await Self.verify(path, ["--public-key", keys + "/filet-signing.pub"])
+        #expect(verify.status == 0, "\(verify.stdout)")
+        #expect(verify.stdout.contains("unsigned tail 0 records"))
+    }
+
     @Test func aSignedRunVerifiesWithItsPublicKey() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }

@@ -89,7 +89,7 @@ extension JournalWriter {
     ///
     /// - Throws: ``JournalError/Kind/read``, ``JournalError/Kind/corrupt`` (a torn tail, no record, or a
     ///   run id that is not one), ``JournalError/Kind/invalidKey``, ``JournalError/Kind/write``.
-    public static func reopen(path: String, key: [UInt8]?) throws(JournalError) -> JournalWriter {
+    public static func reopen(path: String, key: [UInt8]?, checkpoints: CheckpointPolicy? = nil) throws(JournalError) -> JournalWriter {
         if let key { try JournalKey.validate(key) }
         let contents = try JournalReader.read(path: path)
         if let torn = contents.tornTail {
@@ -107,6 +107,6 @@ extension JournalWriter {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw JournalError.system(.write, path: path, "cannot reopen the journal", errno: errno) }
         return JournalWriter(adopting: descriptor, path: path, runID: runID, nextSeq: last.seq + 1,
-                             prev: String(decoding: prev, as: UTF8.self), lastMilliseconds: milliseconds, key: key)
+                             prev: String(decoding: prev, as: UTF8.self), lastMilliseconds: milliseconds, key: key, checkpoints: checkpoints)
     }
 }

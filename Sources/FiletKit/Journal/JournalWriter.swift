@@ -152,8 +152,9 @@ public final class JournalWriter: Sendable {
     /// Takes over an open descriptor (append-only, close-on-exec) for a journal that already has
     /// records (a resumed run): the next record has seq `nextSeq`, `prev` (64 lowercase hex digits)
     /// and a time no earlier than `lastMilliseconds`. See ``reopen(path:key:)``.
-    convenience init(adopting descriptor: Int32, path: String, runID: RunID, nextSeq: Int, prev: String, lastMilliseconds: Int64, key: [UInt8]?) {
-        self.init(adopting: descriptor, path: path, runID: runID, runbookSHA256: prev, key: key)
+    convenience init(adopting descriptor: Int32, path: String, runID: RunID, nextSeq: Int, prev: String, lastMilliseconds: Int64, key: [UInt8]?,
+                     checkpoints: CheckpointPolicy? = nil) {
+        self.init(adopting: descriptor, path: path, runID: runID, runbookSHA256: prev, key: key, checkpoints: checkpoints)
         state.withLock { state in
             state.nextSeq = nextSeq
             state.lastMilliseconds = lastMilliseconds
