@@ -15,20 +15,7 @@ public enum ReportHTML {
         if let torn = timeline.tornTail {
             body += "<p class=\"warn\">Torn tail: line \(torn.line) is not a whole record (\(escape(torn.reason))); it is left out.</p>\n"
         }
-        let rows: [(String, String)] = [
-            ("Runbook", "\(timeline.runbook ?? "?")" + (timeline.title.map { " — \($0)" } ?? "")),
-            ("Version", timeline.version.map(String.init) ?? "none"),
-            ("Runbook SHA-256", timeline.runbookSHA256 ?? "?"),
-            ("Run", timeline.runID),
-            ("Mode", timeline.mode ?? "?"),
-            ("Operator", timeline.operatorName ?? "?"),
-            ("Host", timeline.host ?? "?"),
-            ("Started", timeline.startedAt ?? "?"),
-            ("Finished", timeline.finishedAt ?? "never (not closed)"),
-            ("Duration", RunTimeline.durationText(timeline.duration)),
-            ("Status", timeline.status + (timeline.countsText.isEmpty ? "" : " (\(timeline.countsText))")),
-            ("Integrity", verification.verdict),
-        ]
+        let rows = timeline.identityRows(verdict: verification.verdict)
         body += "<table class=\"facts\">"
         for (name, value) in rows {
             let css = name == "Status" ? " class=\"\(statusClass(timeline.status))\"" : name == "Integrity" ? " class=\"\(verification.isIntact ? "ok" : "bad")\"" : ""

@@ -12,20 +12,7 @@ public enum ReportMarkdown {
             out += "> Torn tail: line \(torn.line) is not a whole record (\(cell(torn.reason))); it is left out.\n\n"
         }
         out += "| | |\n|---|---|\n"
-        let header: [(String, String)] = [
-            ("Runbook", "\(timeline.runbook ?? "?")" + (timeline.title.map { " — \($0)" } ?? "")),
-            ("Version", timeline.version.map(String.init) ?? "none"),
-            ("Runbook SHA-256", timeline.runbookSHA256 ?? "?"),
-            ("Run", timeline.runID),
-            ("Mode", timeline.mode ?? "?"),
-            ("Operator", timeline.operatorName ?? "?"),
-            ("Host", timeline.host ?? "?"),
-            ("Started", timeline.startedAt ?? "?"),
-            ("Finished", timeline.finishedAt ?? "never (not closed)"),
-            ("Duration", RunTimeline.durationText(timeline.duration)),
-            ("Status", "**\(timeline.status)**" + (timeline.countsText.isEmpty ? "" : " (\(timeline.countsText))")),
-            ("Integrity", verification.verdict),
-        ]
+        let header = timeline.identityRows(verdict: verification.verdict) { "**\($0)**" }
         for (name, value) in header { out += "| \(name) | \(cell(value)) |\n" }
 
         out += "\n## Steps\n\n| Step | Action | Status | Attempts | Duration | Observed |\n|---|---|---|---|---|---|\n"

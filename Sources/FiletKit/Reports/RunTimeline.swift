@@ -422,3 +422,24 @@ extension JournalRecord {
     func integer(_ name: String) -> Int? { JSONFields(fields).integer(name) }
     func object(_ name: String) -> JSONFields { JSONFields(fields).object(name) }
 }
+
+extension RunTimeline {
+    /// The opening rows of a report: what ran, where, by whom, how it ended, and whether the journal verifies.
+    /// `emphasis` dresses the status for the format (bold in Markdown).
+    func identityRows(verdict: String, emphasis: (String) -> String = { $0 }) -> [(String, String)] {
+        [
+            ("Runbook", "\(runbook ?? "?")" + (title.map { " — \($0)" } ?? "")),
+            ("Version", version.map(String.init) ?? "none"),
+            ("Runbook SHA-256", runbookSHA256 ?? "?"),
+            ("Run", runID),
+            ("Mode", mode ?? "?"),
+            ("Operator", operatorName ?? "?"),
+            ("Host", host ?? "?"),
+            ("Started", startedAt ?? "?"),
+            ("Finished", finishedAt ?? "never (not closed)"),
+            ("Duration", Self.durationText(duration)),
+            ("Status", emphasis(status) + (countsText.isEmpty ? "" : " (\(countsText))")),
+            ("Integrity", verdict),
+        ]
+    }
+}
