@@ -225,7 +225,7 @@ public struct Executor: Sendable {
                         continue
                     }
                     if let condition = planned.step.when, !context.holds(condition) {
-                        let result = StepResult(stepID: planned.step.id, status: .skipped, reason: "when is false: \(condition)",
+                        let result = StepResult(stepID: planned.step.id, status: .skipped, reason: StepResult.whenFalseReason(condition),
                                                 attempts: 0, output: "", duration: .zero, action: planned.step.action.keyword,
                                                 isDeliberateSkip: true)
                         await finishSkipped(result, isFinally: planned.step.isFinally, control: control)
@@ -270,7 +270,7 @@ public struct Executor: Sendable {
         let simulated = planned.step.drill == .simulate
         let would = masker(action.summary)
         let result = StepResult(stepID: planned.step.id, status: simulated ? .simulated : .skipped,
-                                reason: simulated ? "drill: simulated, not done" : "drill: skipped", attempts: 0, output: "",
+                                reason: simulated ? "drill: simulated, not done" : StepResult.drillSkipReason, attempts: 0, output: "",
                                 duration: .zero, action: action.kind, isDeliberateSkip: !simulated)
         await journal("step.finished", [
             ("step", .string(result.stepID)), ("status", .string(result.status.rawValue)), ("reason", .optional(result.reason)),

@@ -49,6 +49,35 @@ public struct StepResult: Sendable {
     public var action: String = ""
     /// Skipped on purpose (its `when` was false, or its `drill:` is `skip`), not because the run stopped.
     public var isDeliberateSkip = false
+
+    /// The reason of a step skipped because its `when` was false.
+    public static func whenFalseReason(_ condition: Condition) -> String { "when is false: \(condition)" }
+    /// The reason of a step skipped by its `drill: skip`.
+    public static let drillSkipReason = "drill: skipped"
+
+    /// Whether a step, as its journal records it, was skipped on purpose: what readiness leaves out.
+    public static func isDeliberateSkip(status: String, reason: String?) -> Bool {
+        status == StepStatus.skipped.rawValue && (reason == drillSkipReason || reason?.hasPrefix("when is false: ") == true)
+    }
+}
+
+/// The readiness rules of a drill, shared by `filet drill` and the reports rebuilt from its journal.
+public enum Readiness {
+    /// Whether a counted step would have succeeded.
+    public static func wouldSucceed(status: String) -> Bool {
+        status == StepStatus.succeeded.rawValue || status == StepStatus.simulated.rawValue
+    }
+
+    /// Whole percent, rounded down; 100 with no step.
+    public static func percentage(considered: Int, wouldSucceed: Int) -> Int {
+        considered == 0 ? 100 : wouldSucceed * 100 / considered
+    }
+
+    /// A channel is reached when every notification tried on it was delivered; nil while none was tried.
+    public static func reached(_ existing: Bool?, adding attempt: Bool?) -> Bool? {
+        guard let attempt else { return existing }
+        return (existing ?? true) && attempt
+    }
 }
 
 /// The result of a whole run.

@@ -28,7 +28,7 @@ public struct DrillReadiness: Sendable {
     public var duration: Duration
 
     /// The share of steps that would have succeeded, in whole percent (rounded down; 100 with no step).
-    public var percentage: Int { considered == 0 ? 100 : wouldSucceed * 100 / considered }
+    public var percentage: Int { Readiness.percentage(considered: considered, wouldSucceed: wouldSucceed) }
 
     public init(outcome: RunOutcome, plan: Plan) {
         let results = outcome.steps + outcome.finallySteps
@@ -49,7 +49,7 @@ public struct DrillReadiness: Sendable {
             }
             if let index = channels.firstIndex(where: { $0.channel == notification.channel }) {
                 channels[index].steps.append(result.stepID)
-                if let reached { channels[index].reached = (channels[index].reached ?? true) && reached }
+                channels[index].reached = Readiness.reached(channels[index].reached, adding: reached)
             } else {
                 channels.append(ChannelLine(channel: notification.channel, reached: reached, steps: [result.stepID]))
             }
@@ -57,7 +57,7 @@ public struct DrillReadiness: Sendable {
         self.channels = channels
         let counted = results.filter { !$0.isDeliberateSkip }
         considered = counted.count
-        wouldSucceed = counted.filter { $0.status == .succeeded || $0.status == .simulated }.count
+        wouldSucceed = counted.filter { Readiness.wouldSucceed(status: $0.status.rawValue) }.count
     }
 
     public func meets(minimum percent: Int) -> Bool { percentage >= percent }

@@ -100,7 +100,7 @@ public struct RunTimeline: Sendable {
         public var checks: [Check]
         public var channels: [Channel]
         /// Whole percent, rounded down, as `filet drill` computes it (100 with no step).
-        public var percentage: Int { considered == 0 ? 100 : wouldSucceed * 100 / considered }
+        public var percentage: Int { FiletKit.Readiness.percentage(considered: considered, wouldSucceed: wouldSucceed) }
     }
 
     public var path: String
@@ -303,7 +303,7 @@ public struct RunTimeline: Sendable {
     /// The readiness of a drill, as `filet drill` computes it, from the steps' final records.
     static func readiness(steps: [Step], notifications: [Notification]) -> Readiness {
         let finished = steps.filter { $0.status != "running" }
-        let counted = finished.filter { !($0.status == "skipped" && ($0.reason?.hasPrefix("when is false") == true || $0.reason == "drill: skipped")) }
+        let counted = finished.filter { !StepResult.isDeliberateSkip(status: $0.status, reason: $0.reason) }
         let checks = steps.filter { $0.action.hasPrefix("check.") }.map { step in
             Readiness.Check(step: step.id, kind: step.action, status: step.status,
                             latency: step.observed.lazy.compactMap(Self.latency).first, reason: step.reason)
@@ -314,13 +314,13 @@ public struct RunTimeline: Sendable {
             let reached: Bool? = notification.outcome.hasPrefix("not sent") ? nil : notification.isDelivered
             if let index = channels.firstIndex(where: { $0.channel == name }) {
                 channels[index].steps.append(notification.step)
-                if let reached { channels[index].reached = (channels[index].reached ?? true) && reached }
+                channels[index].reached = FiletKit.Readiness.reached(channels[index].reached, adding: reached)
             } else {
                 channels.append(Readiness.Channel(channel: name, reached: reached, steps: [notification.step]))
             }
         }
         return Readiness(considered: counted.count,
-                         wouldSucceed: counted.filter { $0.status == "succeeded" || $0.status == "simulated" }.count,
+                         wouldSucceed: counted.filter { FiletKit.Readiness.wouldSucceed(status: $0.status) }.count,
                          simulated: steps.filter { $0.status == "simulated" }.map { ($0.id, $0.would) },
                          checks: checks, channels: channels)
     }
