@@ -1,10 +1,11 @@
 // `swift run -c release filet-bench command`: the cost of one `run` step, measured, never asserted.
-import FiletKit
 import Foundation
 
 #if canImport(Glibc)
 import Glibc
 #endif
+import FiletActions
+import FiletSupport
 
 /// Runs `/bin/true` 1,000 times in a chain (each run after the previous one ended) through
 /// ``CommandRunner`` (posix_spawn, its thread, pipes, poll on a pidfd, reaping): as a step

@@ -1,5 +1,11 @@
-import FiletKit
 import Foundation
+import FiletActions
+import FiletEngine
+import FiletJournal
+import FiletNotify
+import FiletRunbook
+import FiletSupport
+import FiletSyntax
 
 /// `filet-bench engine`: the cost of steps through the whole engine, journal included.
 ///

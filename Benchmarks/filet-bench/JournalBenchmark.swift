@@ -7,12 +7,13 @@
 // tasks (group commit), one by one on tmpfs (the writer's own cost), and verifies a journal
 // of about 125 MB with and without a key. Files go to a fresh directory under the system's
 // temporary directory (and /dev/shm), removed at the end.
-import FiletKit
 import Foundation
 
 #if canImport(Glibc)
 import Glibc
 #endif
+import FiletJournal
+import FiletSupport
 
 /// A `step.attempt` record of a realistic size (about 420 bytes with the envelope and a MAC).
 func sampleAttempt(_ index: Int) -> [(String, JSONValue)] {

@@ -1,9 +1,15 @@
-import FiletKit
 import FiletTestSupport
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import FiletActions
+import FiletEngine
+import FiletJournal
+import FiletNotify
+import FiletRunbook
+import FiletSyntax
+import FiletSupport
 
 /// `filet-bench notify`: 1,000 notifications (one runbook, 1,000 `notify` steps across 10 channels) to a
 /// local receiver, through the whole engine with journaling and write-ahead intents on, at concurrency

@@ -6,7 +6,6 @@
 // filet's parser and with Yams (`Yams.compose`: the same work, bytes to node tree),
 // in the same process, and prints MB/s for both and their ratio; then times parse +
 // full validation + plan, and `filet validate` as a whole process.
-import FiletKit
 import FiletTestSupport
 import Foundation
 import Yams
@@ -14,6 +13,9 @@ import Yams
 #if canImport(Glibc)
 import Glibc
 #endif
+import FiletRunbook
+import FiletSyntax
+import FiletSupport
 
 /// The best of several timed runs, in seconds: the least disturbed by the other work of a shared machine.
 func best(runs: Int, _ body: () throws -> Void) rethrows -> Double {

@@ -1,3 +1,5 @@
+import FiletSyntax
+
 /// Writes a ``GeneratedNode`` tree as filet YAML, choosing every layout and style at
 /// random among those that compose back to exactly that tree.
 ///

@@ -1,3 +1,5 @@
+import FiletRunbook
+
 extension RunbookGenerator {
     /// A large, valid runbook with `steps` steps (about 480 bytes each: 2.4 MB for 5,000),
     /// for benchmarks. Deterministic: the same arguments give the same text.

@@ -1,7 +1,8 @@
 #if canImport(Glibc)
 import Dispatch
-import Foundation
+public import Foundation
 import Glibc
+import FiletRunbook
 
 /// A small, real HTTP/1.1 server on loopback, for tests (HTTP checks today, webhook
 /// notifications next).

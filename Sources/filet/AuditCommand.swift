@@ -1,6 +1,8 @@
 import ArgumentParser
-import FiletKit
 import Foundation
+import FiletJournal
+import FiletRunbook
+import FiletSupport
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

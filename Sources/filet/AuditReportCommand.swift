@@ -1,6 +1,8 @@
 import ArgumentParser
-import FiletKit
 import Foundation
+import FiletJournal
+import FiletReports
+import FiletSupport
 
 struct AuditReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

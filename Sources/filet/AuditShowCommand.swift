@@ -1,6 +1,7 @@
 import ArgumentParser
-import FiletKit
 import Foundation
+import FiletJournal
+import FiletReports
 
 struct AuditShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 import ArgumentParser
-import FiletKit
 import Foundation
+import FiletJournal
 
 /// `filet audit keygen --out DIR`: a new Ed25519 key pair for signed checkpoints.
 struct KeygenCommand: ParsableCommand {

@@ -1,5 +1,8 @@
 import ArgumentParser
-import FiletKit
+import FiletEngine
+import FiletReports
+import FiletSupport
+import FiletRunbook
 
 struct DrillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

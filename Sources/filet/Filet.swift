@@ -1,6 +1,8 @@
 import ArgumentParser
-import FiletKit
 import Foundation
+import FiletRunbook
+import FiletSupport
+import FiletSyntax
 
 @main
 struct Filet: AsyncParsableCommand {

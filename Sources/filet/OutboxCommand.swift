@@ -1,6 +1,9 @@
 import ArgumentParser
-import FiletKit
 import Foundation
+import FiletEngine
+import FiletJournal
+import FiletNotify
+import FiletSupport
 
 struct OutboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

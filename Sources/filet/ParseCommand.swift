@@ -1,5 +1,6 @@
 import ArgumentParser
-import FiletKit
+import FiletSyntax
+import FiletSupport
 
 struct ParseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

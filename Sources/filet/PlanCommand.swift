@@ -1,6 +1,8 @@
 import ArgumentParser
-import FiletKit
 import Foundation
+import FiletRunbook
+import FiletSyntax
+import FiletSupport
 
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,11 @@
 import ArgumentParser
-import FiletKit
 import Foundation
+import FiletEngine
+import FiletJournal
+import FiletNotify
+import FiletRunbook
+import FiletSupport
+import FiletSyntax
 
 struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

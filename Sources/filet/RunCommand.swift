@@ -1,6 +1,10 @@
 import ArgumentParser
-import FiletKit
 import Foundation
+import FiletEngine
+import FiletJournal
+import FiletNotify
+import FiletRunbook
+import FiletSyntax
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,5 @@
 import ArgumentParser
-import FiletKit
+import FiletJournal
 
 /// The environment variable that names the signing key file when `--signing-key` is not given.
 enum SigningKeyOption {

@@ -1,5 +1,5 @@
-import FiletKit
 import Foundation
+import FiletEngine
 
 /// Turns SIGINT and SIGTERM into ``Interruption`` signals for the engine, instead of killing filet.
 /// (Dispatch sources are thread-safe; they are only created and cancelled here.)

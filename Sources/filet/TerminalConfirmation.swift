@@ -1,5 +1,5 @@
-import FiletKit
 import Foundation
+import FiletActions
 
 /// Asks for confirmations on the terminal, one at a time; `--yes` approves them in advance.
 actor TerminalConfirmation: ConfirmationProvider {

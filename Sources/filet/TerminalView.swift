@@ -1,5 +1,9 @@
-import FiletKit
 import Foundation
+import FiletEngine
+import FiletReports
+import FiletSupport
+import FiletActions
+import FiletRunbook
 
 /// Shows a run as it happens. On a terminal, one line per step updated in place; otherwise
 /// plain lines appended as things happen; with `--format json`, one JSON event per line.

@@ -1,5 +1,7 @@
 import ArgumentParser
-import FiletKit
+import FiletRunbook
+import FiletSupport
+import FiletSyntax
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -112,7 +112,7 @@ private enum Fixture {
 }
 
 extension AuditShowTests {
-    /// The expected `filet audit show` of the fixed run journal, shared with FiletKitTests' golden test.
+    /// The expected `filet audit show` of the fixed run journal, shared with FiletReportsTests' golden test.
     static let golden = (try? String(contentsOfFile: FiletProcess.packageRoot.appendingPathComponent("Tests/Fixtures/reports/audit-show-golden.txt").path,
                                      encoding: .utf8)) ?? "missing golden file"
 }

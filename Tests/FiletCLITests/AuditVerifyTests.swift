@@ -1,4 +1,5 @@
 import Foundation
+import FiletTestSupport
 import Testing
 
 /// `filet audit verify` on real journals written by `filet run`, then tampered with as an attacker

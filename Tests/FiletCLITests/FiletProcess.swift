@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import FiletTestSupport
 import Testing
 
 /// Runs the built `filet` binary as a subprocess, as an operator or a scheduler would, and says

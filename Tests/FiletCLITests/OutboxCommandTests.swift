@@ -1,7 +1,10 @@
-import FiletKit
+import FiletEngine
 import FiletTestSupport
 import Foundation
 import Testing
+import FiletSyntax
+import FiletNotify
+import FiletRunbook
 
 /// `filet outbox list` and `filet outbox deliver`, run as the real binary on real outbox files.
 @Suite struct OutboxCommandTests {

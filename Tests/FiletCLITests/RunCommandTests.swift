@@ -2,6 +2,7 @@ import FiletTestSupport
 import Foundation
 import Synchronization
 import Testing
+import FiletRunbook
 
 /// `filet run` end to end: the real binary, real runbooks in temporary directories, real journals,
 /// then `filet audit verify` on what the run wrote.

@@ -1,0 +1,123 @@
+public import FiletRunbook
+public import FiletSupport
+
+/// A step's action with every interpolation resolved, ready to perform.
+public enum PreparedAction: Sendable {
+    case command(PreparedCommand)
+    case http(PreparedHTTPCheck)
+    case tcp(host: String, port: Int)
+    case dns(name: String)
+    case notify(channel: String, text: String, severity: FiletRunbook.Notification.Severity, undelivered: FiletRunbook.Notification.Undelivered)
+    case confirm(prompt: String, approvers: [String])
+    case wait(Duration)
+
+    /// What it does, in one line (for a drill's simulated steps).
+    public var summary: String {
+        switch self {
+        case .command(let command): "run: \(command.script)"
+        case .http(let check): "check.http \(check.method) \(check.url)"
+        case .tcp(let host, let port): "check.tcp \(host):\(port)"
+        case .dns(let name): "check.dns \(name)"
+        case .notify(let channel, let text, let severity, _): "notify \(channel) [\(severity.rawValue)]: \(text)"
+        case .confirm(let prompt, _): "confirm: \(prompt)"
+        case .wait(let duration): "wait \(RunbookDuration(milliseconds: duration.milliseconds))"
+        }
+    }
+
+    /// The word the journal and the terminal use for it.
+    public var kind: String {
+        switch self {
+        case .command: "run"
+        case .http: "check.http"
+        case .tcp: "check.tcp"
+        case .dns: "check.dns"
+        case .notify: "notify"
+        case .confirm: "confirm"
+        case .wait: "wait"
+        }
+    }
+}
+
+public struct PreparedCommand: Sendable {
+    public var shell: String
+    public var script: String
+    /// The step's own `env`, added to the minimal environment.
+    public var environment: [String: String]
+    public var workingDirectory: String?
+    public var expectedExit: Int32
+
+    public init(shell: String, script: String, environment: [String: String], workingDirectory: String?, expectedExit: Int32) {
+        self.shell = shell
+        self.script = script
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.expectedExit = expectedExit
+    }
+}
+
+public struct PreparedHTTPCheck: Sendable {
+    public var url: String
+    public var method: String
+    public var headers: [(name: String, value: String)]
+    public var statuses: [Int]
+    public var contains: String?
+    public var maxLatency: Duration?
+
+    public init(url: String, method: String, headers: [(name: String, value: String)], statuses: [Int], contains: String?,
+                maxLatency: Duration?) {
+        self.url = url
+        self.method = method
+        self.headers = headers
+        self.statuses = statuses
+        self.contains = contains
+        self.maxLatency = maxLatency
+    }
+}
+
+/// What one attempt of an action did and saw. A failed check is an observation, not an error.
+public struct ActionResult: Sendable {
+    public enum Outcome: String, Sendable {
+        case succeeded, failed
+        case timedOut = "timed_out"
+        case cancelled
+    }
+
+    public var outcome: Outcome
+    /// Why it did not succeed, in words.
+    public var reason: String?
+    /// What it observed (exit code, HTTP status and latency, addresses…), recorded in the journal.
+    public var observations: [(String, JSONValue)]
+    /// The last line of its output: `${steps.ID.output}`.
+    public var output: String
+
+    public init(_ outcome: Outcome, reason: String? = nil, observations: [(String, JSONValue)] = [], output: String = "") {
+        self.outcome = outcome
+        self.reason = reason
+        self.observations = observations
+        self.output = output
+    }
+
+    public static func failed(_ reason: String, observations: [(String, JSONValue)] = []) -> ActionResult {
+        ActionResult(.failed, reason: reason, observations: observations)
+    }
+}
+
+/// Performs prepared actions. The engine applies timeouts, retries and journaling around it.
+public protocol ActionPerformer: Sendable {
+    /// Performs one attempt. Must return promptly once the task is cancelled
+    /// (killing whatever it started), with outcome `.cancelled`.
+    func perform(_ action: PreparedAction, stepID: String) async -> ActionResult
+}
+
+/// Who approves a `confirm` step, and how.
+public enum ConfirmationAnswer: Sendable {
+    case granted(by: String, how: String)
+    case refused(by: String, how: String)
+    /// Nobody could be asked (no terminal, no --yes).
+    case unavailable(String)
+}
+
+/// Asks an operator to confirm a step: the terminal prompt, or `--yes`.
+public protocol ConfirmationProvider: Sendable {
+    func confirm(prompt: String, stepID: String, approvers: [String]) async -> ConfirmationAnswer
+}

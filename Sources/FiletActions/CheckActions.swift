@@ -1,0 +1,51 @@
+import FiletSupport
+import FiletTransport
+
+/// `check.http`: one request; the step's expectations decide whether it passed.
+package enum HTTPCheckAction {
+    package static func perform(_ check: PreparedHTTPCheck) async -> ActionResult {
+        let observation = await HTTPProbe(url: check.url, method: check.method, headers: check.headers).run()
+        if observation.failure?.code == .cancelled { return ActionResult(.cancelled, reason: "cancelled") }
+        let verdict = HTTPExpectation(statuses: check.statuses, contains: check.contains, maxLatency: check.maxLatency).evaluate(observation)
+        var observations: [(String, JSONValue)] = [
+            ("method", .string(observation.method)),
+            ("status", observation.status.map { .integer($0) } ?? .null),
+            ("latency_ms", .integer(Int(observation.latency.milliseconds))),
+            ("body_excerpt", .string(observation.excerpt)),
+        ]
+        if let location = observation.location { observations.append(("location", .string(location))) }
+        if let failure = observation.failure { observations.append(("error", .string(failure.message))) }
+        return ActionResult(verdict.passed ? .succeeded : .failed, reason: verdict.passed ? nil : verdict.reason,
+                            observations: observations, output: observation.status.map(String.init) ?? "")
+    }
+}
+
+/// `check.tcp`: a connection to host:port.
+package enum TCPCheckAction {
+    package static func perform(host: String, port: Int) async -> ActionResult {
+        guard let port = UInt16(exactly: port), port > 0 else { return .failed("'\(host):\(port)' has no valid port") }
+        let observation = await TCPProbe(host: host, port: port).run()
+        if observation.failure?.code == .cancelled { return ActionResult(.cancelled, reason: "cancelled") }
+        let observations: [(String, JSONValue)] = [
+            ("address", .optional(observation.connectedAddress)),
+            ("latency_ms", .integer(Int(observation.latency.milliseconds))),
+            ("tried", .array(observation.attempts.map { .string($0.address) })),
+        ]
+        guard observation.passed else { return .failed(observation.summary, observations: observations) }
+        return ActionResult(.succeeded, observations: observations, output: observation.connectedAddress ?? "")
+    }
+}
+
+/// `check.dns`: the name resolves.
+package enum DNSCheckAction {
+    package static func perform(name: String) async -> ActionResult {
+        let observation = await DNSProbe(name: name).run()
+        if observation.failure?.code == .cancelled { return ActionResult(.cancelled, reason: "cancelled") }
+        let observations: [(String, JSONValue)] = [
+            ("addresses", .array(observation.addresses.map { .string($0) })),
+            ("latency_ms", .integer(Int(observation.latency.milliseconds))),
+        ]
+        guard observation.passed else { return .failed(observation.summary, observations: observations) }
+        return ActionResult(.succeeded, observations: observations, output: observation.addresses.first ?? "")
+    }
+}

@@ -1,0 +1,159 @@
+import Crypto
+import FiletSupport
+
+/// Collects one output stream of a command in bounded memory: the first half of the limit,
+/// the last half, the total size, the SHA-256 of everything, and the last non-blank line.
+struct OutputCapture {
+    private let headCapacity: Int
+    private let tailCapacity: Int
+    /// The first `headCapacity` bytes of the stream.
+    private var head: [UInt8] = []
+    /// The bytes after `head`; once more than twice `tailWindow` long, trimmed to the last `tailWindow`.
+    private var tail: [UInt8] = []
+    private var totalBytes = 0
+    private var hasher = SHA256()
+    private var lastLine = LastLineTracker()
+
+    /// The kept end of the stream plus the byte before it, which tells whether it starts a line.
+    private var tailWindow: Int { tailCapacity + 1 }
+
+    init(limit: Int) {
+        headCapacity = max(0, limit) / 2
+        tailCapacity = max(0, limit) - headCapacity
+    }
+
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard !bytes.isEmpty else { return }
+        totalBytes += bytes.count
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
+        lastLine.consume(bytes)
+        var rest = bytes[...]
+        if head.count < headCapacity {
+            let taken = rest.prefix(headCapacity - head.count)
+            head.append(contentsOf: taken)
+            rest = rest.dropFirst(taken.count)
+        }
+        guard !rest.isEmpty else { return }
+        if rest.count >= tailWindow {
+            tail.removeAll(keepingCapacity: true)
+            tail.append(contentsOf: rest.suffix(tailWindow))
+        } else {
+            tail.append(contentsOf: rest)
+            if tail.count > 2 * tailWindow { tail.removeFirst(tail.count - tailWindow) }
+        }
+    }
+
+    func finish() -> CapturedOutput {
+        let sha256 = Hex.string(hasher.finalize())
+        let lastLine = lastLine.finish()
+        guard totalBytes > headCapacity + tailCapacity else {
+            // Never trimmed: `tail` holds everything after `head`.
+            return CapturedOutput(text: String(decoding: head + tail, as: UTF8.self), totalBytes: totalBytes,
+                                  sha256: sha256, truncated: false, droppedBytes: 0, lastLine: lastLine)
+        }
+        let newline = UInt8(ascii: "\n")
+        // The head ends at its last line end; with none, at the last whole character.
+        var kept = head[...]
+        if kept.last != newline {
+            if let end = kept.lastIndex(of: newline) { kept = kept[...end] } else { kept = UTF8Cut.wholeCharacters(kept) }
+        }
+        // The tail starts at a line start; with none, at the first whole character.
+        let window = tail.suffix(tailWindow)
+        var end = window.dropFirst()
+        if window.first != newline {
+            if let start = end.firstIndex(of: newline) { end = end[(start + 1)...] } else { end = UTF8Cut.fromWholeCharacter(end) }
+        }
+        let dropped = totalBytes - kept.count - end.count
+        var text = String(decoding: kept, as: UTF8.self)
+        if !text.isEmpty, kept.last != newline { text += "\n" }
+        text += CapturedOutput.truncationMarker(droppedBytes: dropped) + "\n"
+        text += String(decoding: end, as: UTF8.self)
+        return CapturedOutput(text: text, totalBytes: totalBytes, sha256: sha256, truncated: true, droppedBytes: dropped, lastLine: lastLine)
+    }
+}
+
+/// Follows a stream to find its last non-blank line, keeping at most
+/// ``CapturedOutput/lastLineLimit`` bytes of it, from its first non-blank byte.
+struct LastLineTracker {
+    private static let limit = CapturedOutput.lastLineLimit
+    private static let newline = UInt8(ascii: "\n")
+    /// The last complete non-blank line seen.
+    private var line: [UInt8] = []
+    /// The line being written (no line feed yet), from its first non-blank byte; empty while blank.
+    private var pending: [UInt8] = []
+
+    mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let lastNewline = bytes.lastIndex(of: Self.newline) else {
+            appendPending(bytes[...])
+            return
+        }
+        // Walk back over the lines this chunk completes to the last non-blank one.
+        var end = lastNewline
+        while true {
+            guard let previous = bytes[..<end].lastIndex(of: Self.newline) else {
+                appendPending(bytes[..<end])
+                if !pending.isEmpty { line = pending }
+                break
+            }
+            let candidate = Self.dropLeadingBlanks(bytes[(previous + 1)..<end])
+            if !candidate.isEmpty {
+                line = Array(candidate.prefix(Self.limit))
+                break
+            }
+            end = previous
+        }
+        pending.removeAll(keepingCapacity: true)
+        appendPending(bytes[(lastNewline + 1)...])
+    }
+
+    private mutating func appendPending(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {
+        let bytes = pending.isEmpty ? Self.dropLeadingBlanks(bytes) : bytes
+        guard pending.count < Self.limit else { return }
+        pending.append(contentsOf: bytes.prefix(Self.limit - pending.count))
+    }
+
+    func finish() -> String {
+        let bytes = pending.isEmpty ? line : pending
+        var kept = bytes[...]
+        if bytes.count >= Self.limit { kept = UTF8Cut.wholeCharacters(kept) }
+        while let last = kept.last, Self.isBlank(last) { kept = kept.dropLast() }
+        return String(decoding: kept, as: UTF8.self)
+    }
+
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0B || byte == 0x0C
+    }
+
+    private static func dropLeadingBlanks<C: Collection<UInt8>>(_ bytes: C) -> C.SubSequence {
+        bytes.drop(while: isBlank)
+    }
+}
+
+/// Cuts of byte sequences that do not split a UTF-8 character.
+enum UTF8Cut {
+    /// `bytes` without an incomplete character at its end.
+    static func wholeCharacters<C: BidirectionalCollection<UInt8>>(_ bytes: C) -> C.SubSequence {
+        var index = bytes.endIndex
+        var continuation = 0
+        while index > bytes.startIndex, continuation < 4 {
+            bytes.formIndex(before: &index)
+            let byte = bytes[index]
+            guard byte & 0xC0 == 0x80 else {
+                let length = byte < 0x80 ? 1 : byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
+                return length > continuation + 1 ? bytes[..<index] : bytes[...]
+            }
+            continuation += 1
+        }
+        return bytes[...]
+    }
+
+    /// `bytes` without the continuation bytes of a character that began before it.
+    static func fromWholeCharacter<C: Collection<UInt8>>(_ bytes: C) -> C.SubSequence {
+        var rest = bytes[...]
+        for _ in 0..<3 {
+            guard let first = rest.first, first & 0xC0 == 0x80 else { break }
+            rest = rest.dropFirst()
+        }
+        return rest
+    }
+}

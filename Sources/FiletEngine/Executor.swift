@@ -1,0 +1,485 @@
+import Foundation
+public import FiletActions
+public import FiletJournal
+public import FiletRunbook
+public import FiletSupport
+
+/// Where the engine writes its records: the journal. A thrown error is fatal to the run.
+public protocol RunRecorder: Sendable {
+    /// Records one entry. With `durable`, returns only once it (and every entry before it) is
+    /// durable: write-ahead records use it. Without, the entry is durable no later than the next
+    /// durable one.
+    func record(_ type: String, _ fields: [(String, JSONValue)], durable: Bool) async throws
+}
+
+/// Something that follows a run as it happens: the terminal view.
+public protocol RunObserver: Sendable {
+    func handle(_ event: RunEvent) async
+}
+
+/// What happens during a run, as the terminal view sees it.
+public enum RunEvent: Sendable {
+    case stepStarted(stepID: String, isFinally: Bool)
+    case attemptStarted(stepID: String, attempt: Int, of: Int)
+    case attemptFinished(stepID: String, attempt: Int, outcome: ActionResult.Outcome, reason: String?)
+    case stepFinished(StepResult, isFinally: Bool)
+    case undone(stepID: String, succeeded: Bool)
+    case interrupted(signal: Int32, second: Bool)
+    case timedOut
+}
+
+/// How one run is carried out.
+public struct RunConfiguration: Sendable {
+    public var runID: String
+    public var mode: RunMode = .run
+    /// In a drill, put before every notification's text so that nobody mistakes it for the real thing.
+    public var drillPrefix = "[EXERCICE]"
+    /// How many steps may run at once.
+    public var concurrency: Int = 8
+    /// The whole run's time limit.
+    public var timeout: Duration?
+    /// Run the `undo` of completed steps when the run aborts (else the runbook's `defaults.rollback`).
+    public var rollback: Bool?
+    public var operatorName: String
+    public var host: String
+    /// `--var NAME=VALUE` values.
+    public var variables: [String: String] = [:]
+    /// The environment `${env.NAME}` reads.
+    public var environment: [String: String]
+    /// SHA-256 (hex) of the runbook file's bytes.
+    public var runbookSHA256: String
+    /// The runbook file's absolute path, recorded in `run.started` so that `filet resume` finds it again.
+    public var runbookPath: String?
+
+    public init(runID: String, operatorName: String, host: String, environment: [String: String], runbookSHA256: String) {
+        self.runID = runID
+        self.operatorName = operatorName
+        self.host = host
+        self.environment = environment
+        self.runbookSHA256 = runbookSHA256
+    }
+}
+
+/// Signals that reach a running run (Ctrl-C, SIGTERM). The first stops the run and lets
+/// `finally` run; the second also stops `finally`. The journal is closed either way.
+public final class Interruption: Sendable {
+    private let stream: AsyncStream<Int32>
+    private let continuation: AsyncStream<Int32>.Continuation
+
+    public init() {
+        (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
+    }
+
+    public func signal(_ number: Int32) { continuation.yield(number) }
+
+    var signals: AsyncStream<Int32> { stream }
+}
+
+/// Runs a plan: schedules ready steps in parallel up to the concurrency limit, applies
+/// `when`, timeouts, retries with backoff, `on_failure`, rollback and `finally`, and records
+/// every step in the journal before it starts (write-ahead) and after it ends.
+public struct Executor: Sendable {
+    public let plan: Plan
+    public let configuration: RunConfiguration
+    public let performer: any ActionPerformer
+    public let recorder: any RunRecorder
+    public let observer: (any RunObserver)?
+    public let masker: Masker
+
+    public init(plan: Plan, configuration: RunConfiguration, performer: any ActionPerformer, recorder: any RunRecorder,
+                observer: (any RunObserver)? = nil) {
+        self.plan = plan
+        self.configuration = configuration
+        self.performer = performer
+        self.recorder = recorder
+        self.observer = observer
+        masker = RunSecrets.masker(for: plan.runbook, configuration: configuration)
+    }
+
+    /// The values of the runbook's vars for this run: `--var` overrides, else the template with `${env.NAME}` read.
+    static func variables(of runbook: Runbook, configuration: RunConfiguration) -> [String: String] {
+        var values: [String: String] = [:]
+        for variable in runbook.vars {
+            values[variable.name] = configuration.variables[variable.name]
+                ?? variable.value.render { if case .environment(let name) = $0 { configuration.environment[name] ?? "" } else { nil } }
+        }
+        return values
+    }
+
+    /// Runs the plan; with `resuming`, continues an interrupted run: `run.resumed` instead of `run.started`,
+    /// and the settled steps are not run again (see ``ResumeState``).
+    public func run(interruption: Interruption = Interruption(), resuming: ResumeState? = nil) async -> RunOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let control = RunControl()
+        var context = RunContext(runbookID: plan.runbook.id, runID: configuration.runID, mode: configuration.mode,
+                                 environment: configuration.environment,
+                                 vars: Self.variables(of: plan.runbook, configuration: configuration))
+        do {
+            if let resuming {
+                try await recorder.record("run.resumed", resuming.recordFields, durable: true)
+            } else {
+                try await recorder.record("run.started", runStartedFields(context: context), durable: true)
+            }
+        } catch {
+            return RunOutcome(runID: configuration.runID, status: .failed, steps: [], finallySteps: [], duration: clock.now - start,
+                              signal: nil, journalFailure: "\(error)")
+        }
+
+        let mainContext = context
+        let settled = resuming?.settled ?? [:]
+        let mainPhase = Task { await runPhase(plan.steps, context: mainContext, control: control, settled: settled) }
+        control.setPhase(mainPhase, isFinally: false)
+        let watcher = Task {
+            for await number in interruption.signals {
+                let second = control.interrupt(signal: number)
+                await observer?.handle(.interrupted(signal: number, second: second))
+                try? await recorder.record("run.interrupted", [
+                    ("signal", .string(number == SIGTERM ? "SIGTERM" : number == SIGINT ? "SIGINT" : "signal \(number)")),
+                    ("stops", .string(second ? "finally" : "steps")),
+                ], durable: true)
+            }
+        }
+        let timer = configuration.timeout.map { limit in
+            Task {
+                guard (try? await Task.sleep(for: limit)) != nil else { return }
+                if control.timeOut() {
+                    await observer?.handle(.timedOut)
+                    try? await recorder.record("run.timed_out", [("limit", .string(Self.text(limit)))], durable: true)
+                }
+            }
+        }
+        let (mainResults, mainContextAfter) = await mainPhase.value
+        context = mainContextAfter
+
+        if control.journalFailure == nil, let aborting = control.abortedBy, configuration.rollback ?? plan.runbook.defaults.rollback {
+            await rollBack(completed: control.completionOrder, context: context, after: aborting, control: control)
+        }
+        context.runStatus = Self.status(of: mainResults, control: control)
+        var finallyResults: [StepResult] = []
+        if control.journalFailure == nil && !plan.finallySteps.isEmpty && !control.stopsFinally {
+            let finallyContext = context
+            let finallyPhase = Task { await runPhase(plan.finallySteps, context: finallyContext, control: control) }
+            control.setPhase(finallyPhase, isFinally: true)
+            finallyResults = await finallyPhase.value.0
+        }
+        timer?.cancel()
+        let duration = clock.now - start
+        var outcome = RunOutcome(runID: configuration.runID, status: Self.status(of: mainResults + finallyResults, control: control),
+                                 steps: mainResults, finallySteps: finallyResults,
+                                 duration: duration, signal: control.signal, journalFailure: control.journalFailure)
+        if outcome.journalFailure == nil {
+            do {
+                try await recorder.record("run.finished", runFinishedFields(outcome), durable: true)
+            } catch {
+                outcome.journalFailure = "\(error)"
+            }
+        }
+        watcher.cancel()
+        return outcome
+    }
+
+    private static func status(of results: [StepResult], control: RunControl) -> RunStatus {
+        if control.timedOut { return .timedOut }
+        if control.signal != nil { return .interrupted }
+        return results.contains { $0.status == .failed || $0.status == .cancelled } ? .failed : .succeeded
+    }
+
+    // MARK: Phases
+
+    /// Runs one DAG (the main steps, or the finally steps) to the end.
+    private func runPhase(_ steps: [PlannedStep], context initial: RunContext, control: RunControl,
+                          settled done: [String: SettledStep] = [:]) async -> ([StepResult], RunContext) {
+        var context = initial
+        let index = Dictionary(steps.enumerated().map { ($1.step.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var waiting = steps.map(\.needs.count)
+        var dependents = [[Int]](repeating: [], count: steps.count)
+        for (position, planned) in steps.enumerated() {
+            for need in planned.needs { dependents[index[need]!].append(position) }
+        }
+        var ready = waiting.indices.filter { waiting[$0] == 0 }
+        var results = [StepResult?](repeating: nil, count: steps.count)
+        var stopReason: String?
+
+        func settle(_ position: Int, _ result: StepResult, context: inout RunContext, ready: inout [Int]) {
+            results[position] = result
+            context.statuses[result.stepID] = result.status
+            context.outputs[result.stepID] = result.output
+            for dependent in dependents[position] {
+                waiting[dependent] -= 1
+                if waiting[dependent] == 0 { ready.append(dependent) }
+            }
+        }
+
+        await withTaskGroup(of: (Int, StepResult).self) { group in
+            var running = 0
+            while true {
+                if stopReason == nil { stopReason = control.stopReason(inFinally: steps[0].step.isFinally) }
+                while stopReason == nil, running < max(1, configuration.concurrency), !ready.isEmpty {
+                    let position = ready.removeFirst()
+                    let planned = steps[position]
+                    if let settled = done[planned.step.id] {
+                        // Done before the resume: not launched again, nothing recorded.
+                        let result = settledResult(planned, settled)
+                        if result.status == .succeeded, let undo = planned.step.undo.map({ context.render($0) }) {
+                            control.completed(planned.step, undo: masker(undo), rawUndo: undo)
+                        }
+                        await observer?.handle(.stepFinished(result, isFinally: planned.step.isFinally))
+                        settle(position, result, context: &context, ready: &ready)
+                        continue
+                    }
+                    if let condition = planned.step.when, !context.holds(condition) {
+                        let result = StepResult(stepID: planned.step.id, status: .skipped, reason: StepResult.whenFalseReason(condition),
+                                                attempts: 0, output: "", duration: .zero, action: planned.step.action.keyword,
+                                                isDeliberateSkip: true)
+                        await finishSkipped(result, isFinally: planned.step.isFinally, control: control)
+                        settle(position, result, context: &context, ready: &ready)
+                        continue
+                    }
+                    let prepared = prepare(planned.step.action, context: context)
+                    if configuration.mode == .drill && planned.step.drill != .run {
+                        let result = await notDoneInDrill(planned, prepared, control: control)
+                        settle(position, result, context: &context, ready: &ready)
+                        continue
+                    }
+                    let undo = planned.step.undo.map { context.render($0) }
+                    group.addTask {
+                        let result = await execute(planned, prepared, control: control)
+                        if result.status == .succeeded, let undo { control.completed(planned.step, undo: masker(undo), rawUndo: undo) }
+                        return (position, result)
+                    }
+                    running += 1
+                }
+                guard running > 0, let (position, result) = await group.next() else { break }
+                running -= 1
+                settle(position, result, context: &context, ready: &ready)
+                if result.status == .failed && steps[position].step.onFailure == .abort && !steps[position].step.isFinally {
+                    control.abort(by: result.stepID)
+                }
+            }
+        }
+        // Whatever never started is recorded as skipped, with the reason the run stopped.
+        for (position, planned) in steps.enumerated() where results[position] == nil {
+            let reason = stopReason ?? "a step it needs did not run"
+            let result = StepResult(stepID: planned.step.id, status: .skipped, reason: reason, attempts: 0, output: "", duration: .zero)
+            await finishSkipped(result, isFinally: planned.step.isFinally, control: control)
+            results[position] = result
+            context.statuses[planned.step.id] = .skipped
+        }
+        return (results.map { $0! }, context)
+    }
+
+    /// A drill's `skip` or `simulate` step: nothing is done; a simulated step records what it would have done.
+    private func notDoneInDrill(_ planned: PlannedStep, _ action: PreparedAction, control: RunControl) async -> StepResult {
+        let simulated = planned.step.drill == .simulate
+        let would = masker(action.summary)
+        let result = StepResult(stepID: planned.step.id, status: simulated ? .simulated : .skipped,
+                                reason: simulated ? "drill: simulated, not done" : StepResult.drillSkipReason, attempts: 0, output: "",
+                                duration: .zero, action: action.kind, isDeliberateSkip: !simulated)
+        await journal("step.finished", [
+            ("step", .string(result.stepID)), ("status", .string(result.status.rawValue)), ("reason", .optional(result.reason)),
+            ("attempts", .integer(0)), ("duration_ms", .integer(0)), ("would", .string(would)),
+        ], control: control)
+        await observer?.handle(.stepFinished(result, isFinally: planned.step.isFinally))
+        return result
+    }
+
+    private func finishSkipped(_ result: StepResult, isFinally: Bool, control: RunControl) async {
+        await journal("step.finished", [
+            ("step", .string(result.stepID)), ("status", .string(result.status.rawValue)), ("reason", .optional(result.reason.map(masker.callAsFunction))),
+            ("attempts", .integer(0)), ("duration_ms", .integer(0)),
+        ], control: control)
+        await observer?.handle(.stepFinished(result, isFinally: isFinally))
+    }
+
+    // MARK: One step
+
+    private func execute(_ planned: PlannedStep, _ action: PreparedAction, control: RunControl) async -> StepResult {
+        let step = planned.step
+        let clock = ContinuousClock()
+        let start = clock.now
+        let policy = RetryPolicy(retries: step.retries, backoff: step.backoff.duration)
+        guard await journal("step.started", [
+            ("step", .string(step.id)), ("title", .optional(step.title)), ("action", .string(action.kind)),
+            ("needs", .array(planned.needs.map { .string($0) })), ("phase", .string(step.isFinally ? "finally" : "main")),
+            ("timeout", .optional(step.timeout.map(\.description))), ("max_attempts", .integer(policy.maximumAttempts)),
+        ], durable: true, control: control) else {
+            return StepResult(stepID: step.id, status: .cancelled, reason: "the journal could not be written", attempts: 0, output: "",
+                              duration: clock.now - start)
+        }
+        await observer?.handle(.stepStarted(stepID: step.id, isFinally: step.isFinally))
+        var attempt = 0
+        var last = ActionResult(.failed, reason: "not attempted")
+        while attempt < policy.maximumAttempts {
+            attempt += 1
+            if attempt > 1 {
+                let pause = policy.delay(beforeAttempt: attempt, random: Double.random(in: 0..<1))
+                if (try? await Task.sleep(for: pause)) == nil {
+                    last = ActionResult(.cancelled, reason: "cancelled while waiting to retry")
+                    break
+                }
+            }
+            await observer?.handle(.attemptStarted(stepID: step.id, attempt: attempt, of: policy.maximumAttempts))
+            let attemptStart = clock.now
+            last = masked(await perform(action, stepID: step.id, timeout: step.timeout?.duration))
+            await journal("step.attempt", [
+                ("step", .string(step.id)), ("attempt", .integer(attempt)), ("outcome", .string(last.outcome.rawValue)),
+                ("reason", .optional(last.reason)), ("duration_ms", .integer(Int((clock.now - attemptStart).milliseconds))),
+                ("observed", .object(last.observations)),
+            ], control: control)
+            if case .confirm = action { await recordConfirmation(step.id, last, control: control) }
+            await observer?.handle(.attemptFinished(stepID: step.id, attempt: attempt, outcome: last.outcome, reason: last.reason))
+            if last.outcome == .succeeded || last.outcome == .cancelled || control.journalFailure != nil { break }
+            if case .confirm = action { break }
+        }
+        let status: StepStatus = switch last.outcome {
+        case .succeeded: .succeeded
+        case .failed, .timedOut: .failed
+        case .cancelled: .cancelled
+        }
+        let result = StepResult(stepID: step.id, status: status, reason: last.reason, attempts: attempt, output: last.output,
+                                duration: clock.now - start, observed: last.observations, action: action.kind)
+        await journal("step.finished", [
+            ("step", .string(step.id)), ("status", .string(status.rawValue)), ("reason", .optional(last.reason)),
+            ("attempts", .integer(attempt)), ("duration_ms", .integer(Int(result.duration.milliseconds))), ("output", .string(last.output)),
+        ], control: control)
+        await observer?.handle(.stepFinished(result, isFinally: step.isFinally))
+        return result
+    }
+
+    private func recordConfirmation(_ stepID: String, _ result: ActionResult, control: RunControl) async {
+        let who = result.observations.first { $0.0 == "by" }?.1 ?? .null
+        let how = result.observations.first { $0.0 == "how" }?.1 ?? .null
+        await journal(result.outcome == .succeeded ? "confirm.granted" : "confirm.refused",
+                      [("step", .string(stepID)), ("by", who), ("how", how), ("reason", .optional(result.reason))], control: control)
+    }
+
+    /// One attempt, cut short by the step's timeout (the action is cancelled and, for a command, its process tree killed).
+    private func perform(_ action: PreparedAction, stepID: String, timeout: Duration?) async -> ActionResult {
+        guard let timeout else { return await performer.perform(action, stepID: stepID) }
+        enum Race: Sendable { case finished(ActionResult), expired, cancelled }
+        return await withTaskGroup(of: Race.self) { group in
+            group.addTask { .finished(await performer.perform(action, stepID: stepID)) }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: timeout)
+                    return .expired
+                } catch {
+                    return .cancelled
+                }
+            }
+            var expired = false
+            while let race = await group.next() {
+                switch race {
+                case .finished(let result):
+                    group.cancelAll()
+                    guard expired else { return result }
+                    var timedOut = result
+                    timedOut.outcome = .timedOut
+                    timedOut.reason = "timed out after \(Self.text(timeout))"
+                    return timedOut
+                case .expired:
+                    expired = true
+                    group.cancelAll()
+                case .cancelled:
+                    continue
+                }
+            }
+            return ActionResult(.cancelled, reason: "cancelled")
+        }
+    }
+
+    private func masked(_ result: ActionResult) -> ActionResult {
+        var result = result
+        result.reason = result.reason.map(masker.callAsFunction)
+        result.output = masker(result.output)
+        result.observations = result.observations.map { ($0.0, masker.mask($0.1)) }
+        return result
+    }
+
+    // MARK: Rollback
+
+    private func rollBack(completed: [(step: Step, undo: String, rawUndo: String)], context: RunContext, after failed: String,
+                          control: RunControl) async {
+        for (step, shown, raw) in completed.reversed() {
+            guard control.signal == nil, control.journalFailure == nil else { return }
+            guard await journal("undo.started", [("step", .string(step.id)), ("command", .string(shown)), ("because", .string("step '\(failed)' failed"))],
+                                durable: true, control: control) else { return }
+            let command = PreparedCommand(shell: step.commandShell, script: raw, environment: [:], workingDirectory: nil, expectedExit: 0)
+            let result = masked(await perform(.command(command), stepID: step.id, timeout: step.timeout?.duration))
+            await journal("undo.finished", [("step", .string(step.id)), ("outcome", .string(result.outcome.rawValue)),
+                                            ("reason", .optional(result.reason)), ("observed", .object(result.observations))], control: control)
+            await observer?.handle(.undone(stepID: step.id, succeeded: result.outcome == .succeeded))
+        }
+    }
+
+    // MARK: Journal
+
+    /// Records one journal entry; a failure is fatal: it stops the run.
+    @discardableResult
+    private func journal(_ type: String, _ fields: [(String, JSONValue)], durable: Bool = false, control: RunControl) async -> Bool {
+        guard control.journalFailure == nil else { return false }
+        do {
+            try await recorder.record(type, fields, durable: durable)
+            return true
+        } catch {
+            control.failJournal("\(error)")
+            return false
+        }
+    }
+
+    private func runStartedFields(context: RunContext) -> [(String, JSONValue)] {
+        let runbook = plan.runbook
+        return [
+            ("runbook", .string(runbook.id)), ("title", .string(runbook.title)), ("version", runbook.version.map { .integer($0) } ?? .null),
+            ("runbook_sha256", .string(configuration.runbookSHA256)), ("runbook_path", .optional(configuration.runbookPath)),
+            ("mode", .string(configuration.mode.rawValue)),
+            ("operator", .string(configuration.operatorName)), ("host", .string(configuration.host)),
+            ("filet_version", .string(FiletVersion.current)),
+            ("vars", .object(runbook.vars.map { ($0.name, .string(masker(context.vars[$0.name] ?? ""))) })),
+            ("concurrency", .integer(configuration.concurrency)),
+            ("plan", .object([
+                ("steps", .array(plan.steps.map(planEntry))),
+                ("finally", .array(plan.finallySteps.map(planEntry))),
+            ])),
+        ]
+    }
+
+    private func planEntry(_ planned: PlannedStep) -> JSONValue {
+        .object([
+            ("id", .string(planned.step.id)), ("level", .integer(planned.level + 1)), ("action", .string(planned.step.action.keyword)),
+            ("needs", .array(planned.needs.map { .string($0) })), ("when", .optional(planned.step.when?.description)),
+        ])
+    }
+
+    private func runFinishedFields(_ outcome: RunOutcome) -> [(String, JSONValue)] {
+        let all = outcome.steps + outcome.finallySteps
+        func count(_ status: StepStatus) -> JSONValue { .integer(all.filter { $0.status == status }.count) }
+        return [
+            ("status", .string(outcome.status.rawValue)),
+            ("counts", .object(StepStatus.allCases.map { ($0.rawValue, count($0)) })),
+            ("duration_ms", .integer(Int(outcome.duration.milliseconds))),
+        ]
+    }
+
+    static func text(_ duration: Duration) -> String {
+        RunbookDuration(milliseconds: duration.milliseconds).description
+    }
+}
+
+extension Step {
+    var commandShell: String {
+        if case .run(let command) = action { return command.shell }
+        return "/bin/sh"
+    }
+}
+
+extension JournalWriter: RunRecorder {
+    public func record(_ type: String, _ fields: [(String, JSONValue)], durable: Bool) async throws {
+        if durable {
+            try await append(type, fields)
+        } else {
+            try appendWithoutWaiting(type, fields)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+public import FiletJournal
+public import FiletRunbook
+public import FiletSupport
+
+/// A step that a resumed run does not run again: it was done before the resume.
+public struct SettledStep: Sendable {
+    public var status: StepStatus
+    /// `${steps.ID.output}`, as the journal recorded it.
+    public var output: String
+    /// Why it is settled: `succeeded before the resume`, `marked done by the operator (--mark-done)`.
+    public var reason: String
+
+    public init(status: StepStatus, output: String, reason: String) {
+        self.status = status
+        self.output = output
+        self.reason = reason
+    }
+}
+
+/// What a resumed run continues from: the steps already done, and the `run.resumed` record that opens it.
+///
+/// A settled step is not launched again and nothing new is recorded for it (its `step.finished` is already
+/// in the journal, and `run.resumed` lists it under `settled`); its status and output are restored into the
+/// run's context, so that `${steps.ID.output}` and `when` read what it left behind.
+public struct ResumeState: Sendable {
+    /// Main steps settled as done, by id. Finally steps always run again.
+    public var settled: [String: SettledStep]
+    /// The fields of the `run.resumed` record, written (durably) in place of `run.started`.
+    public var recordFields: [(String, JSONValue)]
+
+    public init(settled: [String: SettledStep], recordFields: [(String, JSONValue)]) {
+        self.settled = settled
+        self.recordFields = recordFields
+    }
+}
+
+/// What the journal of an unfinished run says about each step: read by `filet resume` to decide what runs again.
+public struct JournalProgress: Sendable {
+    /// Where one step stands at the end of the journal.
+    public enum StepState: Sendable, Equatable {
+        /// It has `step.finished` after its last `step.started` (or without one: skipped, simulated).
+        case finished(StepStatus, output: String)
+        /// It has `step.started` and no `step.finished` after it: the crash hit while it ran (or just after).
+        case interrupted
+    }
+
+    /// `run.started`, the first record.
+    public var runStarted: JournalRecord
+    /// The last record.
+    public var last: JournalRecord
+    /// By step id, from the last records about the step (a journal resumed before holds several rounds).
+    public var steps: [String: StepState]
+    /// How many times the run was resumed before.
+    public var resumes: Int
+
+    /// The status of the last `run.finished`, when the journal ends with one.
+    public var finishedStatus: String? {
+        guard last.type == "run.finished", case .string(let status)? = last.field("status") else { return nil }
+        return status
+    }
+
+    public var runbookSHA256: String? { runStarted.field("runbook_sha256")?.stringValue }
+    public var runbookPath: String? { runStarted.field("runbook_path")?.stringValue }
+    public var mode: RunMode { runStarted.field("mode")?.stringValue.flatMap(RunMode.init(rawValue:)) ?? .run }
+    /// `vars` of `run.started`, masked values included (`***`).
+    public var variables: [(String, String)] {
+        guard case .object(let members)? = runStarted.field("vars") else { return [] }
+        return members.compactMap { name, value in value.stringValue.map { (name, $0) } }
+    }
+
+    /// Reads the progress from a journal's records, in file order.
+    public init?(records: [JournalRecord]) {
+        guard let first = records.first, first.type == "run.started", let last = records.last else { return nil }
+        runStarted = first
+        self.last = last
+        var steps: [String: StepState] = [:]
+        var resumes = 0
+        for record in records {
+            switch record.type {
+            case "step.started":
+                if let id = record.field("step")?.stringValue { steps[id] = .interrupted }
+            case "step.finished":
+                if let id = record.field("step")?.stringValue {
+                    let status = record.field("status")?.stringValue.flatMap(StepStatus.init(rawValue:)) ?? .failed
+                    steps[id] = .finished(status, output: record.field("output")?.stringValue ?? "")
+                }
+            case "run.resumed":
+                resumes += 1
+            default:
+                break
+            }
+        }
+        self.steps = steps
+        self.resumes = resumes
+    }
+}
+
+extension JSONValue {
+    /// The text of a string value.
+    var stringValue: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+}
+
+extension Executor {
+    /// Starts a step that was done before the resume: settled without being launched, and nothing recorded.
+    func settledResult(_ planned: PlannedStep, _ settled: SettledStep) -> StepResult {
+        StepResult(stepID: planned.step.id, status: settled.status, reason: settled.reason, attempts: 0, output: settled.output,
+                   duration: .zero, action: planned.step.action.keyword)
+    }
+}

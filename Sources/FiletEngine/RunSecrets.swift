@@ -1,0 +1,29 @@
+import FiletRunbook
+
+/// The secrets of one run: what the masker hides, and which are too short to hide safely.
+enum RunSecrets {
+    static func masker(for runbook: Runbook, configuration: RunConfiguration) -> Masker {
+        var masker = Masker(runbook: runbook, environment: configuration.environment)
+        let vars = Executor.variables(of: runbook, configuration: configuration)
+        let resolve: (Reference) -> String? = { reference in
+            switch reference {
+            case .variable(let name): vars[name]
+            case .environment(let name): configuration.environment[name] ?? ""
+            case .runbookID: runbook.id
+            default: nil
+            }
+        }
+        // Webhook URLs and signing secrets are secrets by nature.
+        for channel in runbook.channels {
+            for template in [channel.webhookTemplate, channel.signingSecret, channel.drillWebhook].compactMap({ $0 }) {
+                masker.add(template.render(resolve))
+            }
+        }
+        return masker
+    }
+
+    /// Names of listed secrets whose values are set but shorter than ``Masker/recommendedMinimumLength``.
+    static func shortSecrets(of runbook: Runbook, environment: [String: String]) -> [String] {
+        runbook.secrets.filter { name in environment[name].map { !$0.isEmpty && $0.count < Masker.recommendedMinimumLength } ?? false }
+    }
+}

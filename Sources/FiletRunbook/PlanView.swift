@@ -1,0 +1,243 @@
+public import FiletSupport
+
+/// What `filet plan` shows: the plan with every interpolation that is already known
+/// resolved (vars, env, runbook id) and every secret masked.
+public struct PlanView: Sendable {
+    public let plan: Plan
+    public let path: String
+    private let values: [String: String]
+    private let environment: [String: String]
+    private let masker: Masker
+
+    /// A problem with a `--var` given on the command line.
+    public struct VariableError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// - Parameters:
+    ///   - overrides: `--var NAME=VALUE` values; each NAME must be a variable of the runbook.
+    ///   - environment: the environment that `${env.NAME}` reads.
+    public init(plan: Plan, path: String, overrides: [String: String], environment: [String: String]) throws(VariableError) {
+        let runbook = plan.runbook
+        if let unknown = runbook.unknownVariable(in: overrides) { throw VariableError(description: unknown) }
+        var masker = Masker(runbook: runbook, environment: environment)
+        var values: [String: String] = [:]
+        for variable in runbook.vars {
+            if let override = overrides[variable.name] {
+                values[variable.name] = override
+                continue
+            }
+            let references = variable.value.references
+            guard references.allSatisfy({ if case .environment(let name) = $0 { environment[name] != nil } else { false } }) else { continue }
+            values[variable.name] = variable.value.render { if case .environment(let name) = $0 { environment[name] } else { nil } }
+        }
+        self.plan = plan
+        self.path = path
+        self.values = values
+        self.environment = environment
+        // Channel destinations and signing secrets are secrets by nature.
+        for channel in runbook.channels {
+            for template in [channel.signingSecret, channel.drillWebhook, channel.webhookTemplate].compactMap({ $0 }) {
+                let text = template.render(Self.resolver(values: values, environment: environment, runbookID: runbook.id))
+                if !text.contains("${") { masker.add(text) }
+            }
+        }
+        self.masker = masker
+    }
+
+    private static func resolver(values: [String: String], environment: [String: String], runbookID: String) -> (Reference) -> String? {
+        { reference in
+            switch reference {
+            case .variable(let name): values[name]
+            case .environment(let name): environment[name]
+            case .runbookID: runbookID
+            default: nil
+            }
+        }
+    }
+
+    /// A template with what is known resolved and secrets masked.
+    public func show(_ template: Template) -> String {
+        masker(template.render(Self.resolver(values: values, environment: environment, runbookID: plan.runbook.id)))
+    }
+
+    /// A webhook shown as its scheme and host only (or the reference it comes from, when unresolved).
+    public func showWebhook(_ template: Template) -> String {
+        let text = template.render(Self.resolver(values: values, environment: environment, runbookID: plan.runbook.id))
+        return text.contains("${") ? template.description : Masker.redactedURL(text)
+    }
+
+    // MARK: Text
+
+    /// The plan for a person: steps by level, what each does and its policy.
+    public func text() -> String {
+        let runbook = plan.runbook
+        var out = "Plan: \(runbook.id) — \(runbook.title)" + (runbook.version.map { " (version \($0))" } ?? "") + "\n"
+        let levels = plan.levels
+        out += "\(path): \(count(plan.steps.count, "step")) in \(count(levels.count, "level"))"
+        out += plan.finallySteps.isEmpty ? "" : ", \(count(plan.finallySteps.count, "finally step"))"
+        out += "\n"
+        for (number, level) in levels.enumerated() {
+            out += "\nLevel \(number + 1)" + (level.count > 1 ? " (\(level.count) steps in parallel)" : "") + "\n"
+            out += level.map(text(of:)).joined()
+        }
+        for (number, level) in plan.finallyLevels.enumerated() {
+            out += "\nFinally, level \(number + 1)" + (level.count > 1 ? " (\(level.count) steps in parallel)" : "") + "\n"
+            out += level.map(text(of:)).joined()
+        }
+        if !runbook.channels.isEmpty {
+            out += "\nChannels\n"
+            for channel in runbook.channels {
+                out += "  \(channel.name): \(destinationText(channel))"
+                out += channel.signingSecret == nil ? "" : ", signed"
+                out += channel.fallback.map { ", falls back to \($0)" } ?? ""
+                out += "\n"
+            }
+        }
+        return out
+    }
+
+    private func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
+
+    private func text(of planned: PlannedStep) -> String {
+        let step = planned.step
+        var out = "  \(step.id)" + (step.title.map { " — \($0)" } ?? "") + "\n"
+        out += "      \(actionText(step.action).replacing("\n", with: "\n        "))\n"
+        var policy = [planned.needs.isEmpty ? "starts at once" : "after " + planned.needs.joined(separator: ", ")]
+        policy.append(step.timeout.map { "timeout \($0)" } ?? "no timeout")
+        if step.retries > 0 { policy.append("\(step.retries) \(step.retries == 1 ? "retry" : "retries") (backoff \(step.backoff))") }
+        policy.append("on failure \(step.onFailure.rawValue)")
+        policy.append(step.idempotent ? "idempotent" : "not idempotent")
+        policy.append("drill: \(step.drill.rawValue)")
+        out += "      " + policy.joined(separator: " · ") + "\n"
+        if let when = step.when { out += "      when \(when)\n" }
+        if let undo = step.undo { out += "      undo: \(show(undo))\n" }
+        return out
+    }
+
+    private func actionText(_ action: Action) -> String {
+        switch action {
+        case .check(.http(let check)):
+            var text = "check http \(check.method) \(show(check.url))"
+            text += check.statuses.isEmpty ? ", expects any 2xx" : ", expects " + check.statuses.map(String.init).joined(separator: " or ")
+            if let contains = check.contains { text += ", body contains \"\(show(contains))\"" }
+            if let latency = check.maxLatency { text += ", within \(latency)" }
+            if !check.headers.isEmpty { text += ", headers " + check.headers.map(\.name).joined(separator: ", ") }
+            return text
+        case .check(.tcp(let target)): return "check tcp \(show(target))"
+        case .check(.dns(let name)): return "check dns \(show(name))"
+        case .run(let command):
+            var text = "run \(show(command.command))"
+            if command.shell != "/bin/sh" { text += " (with \(command.shell))" }
+            if let workdir = command.workdir { text += " in \(show(workdir))" }
+            if !command.environment.isEmpty { text += ", env " + command.environment.map(\.name).joined(separator: ", ") }
+            if command.expectedExit != 0 { text += ", expects exit \(command.expectedExit)" }
+            return text
+        case .notify(let notification):
+            return "notify \(notification.channel) [\(notification.severity.rawValue)]: \"\(show(notification.text))\""
+                + (notification.undelivered == .later ? " (if undelivered: later, from the outbox)" : "")
+        case .confirm(let confirmation):
+            return "confirm \"\(show(confirmation.prompt))\"" + (confirmation.approvers.isEmpty ? "" : " (approvers: \(confirmation.approvers.joined(separator: ", ")))")
+        case .wait(let duration):
+            return "wait \(duration)"
+        }
+    }
+
+    private func destinationText(_ channel: Channel) -> String {
+        switch channel.destination {
+        case .webhook(let template): "\(channel.format.rawValue) webhook \(showWebhook(template))"
+        case .file(let template): "file \(show(template))"
+        }
+    }
+
+    // MARK: JSON
+
+    /// The plan for scripts. Stable keys; durations as runbook notation (`30s`), null when absent.
+    public func json() -> JSONValue {
+        let runbook = plan.runbook
+        return .object([
+            ("file", .string(path)),
+            ("runbook", .object([
+                ("id", .string(runbook.id)),
+                ("title", .string(runbook.title)),
+                ("version", runbook.version.map { .integer($0) } ?? .null),
+                ("owner", .optional(runbook.owner)),
+            ])),
+            ("vars", .object(runbook.vars.map { ($0.name, .string(masker(values[$0.name] ?? $0.value.description))) })),
+            ("levels", levelsJSON(plan.levels)),
+            ("finally", levelsJSON(plan.finallyLevels)),
+            ("channels", .array(runbook.channels.map(channelJSON))),
+        ])
+    }
+
+    private func levelsJSON(_ levels: [[PlannedStep]]) -> JSONValue {
+        .array(levels.enumerated().map { number, steps in
+            .object([("level", .integer(number + 1)), ("steps", .array(steps.map(stepJSON)))])
+        })
+    }
+
+    private func stepJSON(_ planned: PlannedStep) -> JSONValue {
+        let step = planned.step
+        return .object([
+            ("id", .string(step.id)),
+            ("title", .optional(step.title)),
+            ("needs", .array(planned.needs.map { .string($0) })),
+            ("action", actionJSON(step.action)),
+            ("when", .optional(step.when?.description)),
+            ("timeout", .optional(step.timeout?.description)),
+            ("retries", .integer(step.retries)),
+            ("backoff", .string(step.backoff.description)),
+            ("on_failure", .string(step.onFailure.rawValue)),
+            ("idempotent", .bool(step.idempotent)),
+            ("drill", .string(step.drill.rawValue)),
+            ("undo", .optional(step.undo.map(show))),
+        ])
+    }
+
+    private func actionJSON(_ action: Action) -> JSONValue {
+        switch action {
+        case .check(.http(let check)):
+            .object([
+                ("type", "check"), ("kind", "http"), ("method", .string(check.method)), ("url", .string(show(check.url))),
+                ("status", .array(check.statuses.map { .integer($0) })), ("contains", .optional(check.contains.map(show))),
+                ("max_latency", .optional(check.maxLatency?.description)), ("headers", .array(check.headers.map { .string($0.name) })),
+            ])
+        case .check(.tcp(let target)): .object([("type", "check"), ("kind", "tcp"), ("target", .string(show(target)))])
+        case .check(.dns(let name)): .object([("type", "check"), ("kind", "dns"), ("name", .string(show(name)))])
+        case .run(let command):
+            .object([
+                ("type", "run"), ("command", .string(show(command.command))), ("shell", .string(command.shell)),
+                ("env", .array(command.environment.map { .string($0.name) })), ("workdir", .optional(command.workdir.map(show))),
+                ("expect_exit", .integer(Int(command.expectedExit))),
+            ])
+        case .notify(let notification):
+            .object([("type", "notify"), ("channel", .string(notification.channel)), ("text", .string(show(notification.text))),
+                     ("severity", .string(notification.severity.rawValue)), ("undelivered", .string(notification.undelivered.rawValue))])
+        case .confirm(let confirmation):
+            .object([("type", "confirm"), ("prompt", .string(show(confirmation.prompt))),
+                     ("approvers", .array(confirmation.approvers.map { .string($0) }))])
+        case .wait(let duration):
+            .object([("type", "wait"), ("duration", .string(duration.description))])
+        }
+    }
+
+    private func channelJSON(_ channel: Channel) -> JSONValue {
+        let destination: (String, JSONValue)
+        switch channel.destination {
+        case .webhook(let template): destination = ("webhook", .string(showWebhook(template)))
+        case .file(let template): destination = ("file", .string(show(template)))
+        }
+        return .object([
+            ("name", .string(channel.name)), ("format", .string(channel.format.rawValue)), destination,
+            ("signed", .bool(channel.signingSecret != nil)), ("fallback", .optional(channel.fallback)),
+            ("drill_webhook", .optional(channel.drillWebhook.map(showWebhook))),
+        ])
+    }
+}
+
+extension Channel {
+    package var webhookTemplate: Template? {
+        if case .webhook(let template) = destination { return template }
+        return nil
+    }
+}

@@ -1,0 +1,4 @@
+/// Whether a run does everything for real or is a readiness drill.
+public enum RunMode: String, Sendable {
+    case run, drill
+}
