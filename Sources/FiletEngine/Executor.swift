@@ -134,10 +134,14 @@ public struct Executor: Sendable {
             for await number in interruption.signals {
                 let second = control.interrupt(signal: number)
                 await observer?.handle(.interrupted(signal: number, second: second))
-                try? await recorder.record("run.interrupted", [
-                    ("signal", .string(number == SIGTERM ? "SIGTERM" : number == SIGINT ? "SIGINT" : "signal \(number)")),
-                    ("stops", .string(second ? "finally" : "steps")),
-                ], durable: true)
+                do {
+                    try await recorder.record("run.interrupted", [
+                        ("signal", .string(number == SIGTERM ? "SIGTERM" : number == SIGINT ? "SIGINT" : "signal \(number)")),
+                        ("stops", .string(second ? "finally" : "steps")),
+                    ], durable: true)
+                } catch {
+                    control.failJournal("\(error)")
+                }
             }
         }
         let timer = configuration.timeout.map { limit in
@@ -145,7 +149,11 @@ public struct Executor: Sendable {
                 guard (try? await Task.sleep(for: limit)) != nil else { return }
                 if control.timeOut() {
                     await observer?.handle(.timedOut)
-                    try? await recorder.record("run.timed_out", [("limit", .string(Self.text(limit)))], durable: true)
+                    do {
+                        try await recorder.record("run.timed_out", [("limit", .string(Self.text(limit)))], durable: true)
+                    } catch {
+                        control.failJournal("\(error)")
+                    }
                 }
             }
         }

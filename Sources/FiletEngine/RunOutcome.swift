@@ -2,20 +2,6 @@ import Foundation
 public import FiletRunbook
 public import FiletSupport
 
-/// The exit codes of `filet run`, documented in the README.
-public enum RunExitCode {
-    public static let succeeded: Int32 = 0
-    public static let failed: Int32 = 1
-    /// Usage or validation error: nothing ran.
-    public static let usage: Int32 = 2
-    /// The journal could not be written durably: the run stopped and never reports success.
-    public static let journalFailure: Int32 = 3
-    /// The whole-run `--timeout` expired (as timeout(1) does).
-    public static let timedOut: Int32 = 124
-    public static let interrupted: Int32 = 130
-    public static let terminated: Int32 = 143
-}
-
 /// The result of one step.
 public struct StepResult: Sendable {
     public var stepID: String
@@ -74,14 +60,4 @@ public struct RunOutcome: Sendable {
     public var signal: Int32?
     /// Set when the journal failed: the run stopped and its outcome cannot be trusted.
     public var journalFailure: String?
-
-    public var exitCode: Int32 {
-        if journalFailure != nil { return RunExitCode.journalFailure }
-        switch status {
-        case .succeeded: return RunExitCode.succeeded
-        case .failed: return RunExitCode.failed
-        case .timedOut: return RunExitCode.timedOut
-        case .interrupted: return signal == SIGTERM ? RunExitCode.terminated : RunExitCode.interrupted
-        }
-    }
 }

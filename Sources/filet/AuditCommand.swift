@@ -92,6 +92,6 @@ struct VerifyCommand: ParsableCommand {
                 Terminal.output("  note: the journal carries MACs; set \(keyEnv) to check them\n")
             }
         }
-        if !verification.isIntact { throw ExitCode(ExitStatus.failure) }
+        if !verification.isIntact { throw ExitStatus.failure.exitCode }
     }
 }

@@ -59,7 +59,7 @@ func loadTimeline(_ path: String, keyEnv: String) throws -> RunTimeline {
             for problem in verification.problems { Terminal.output("  line \(problem.line): \(problem.kind): \(problem.message)\n") }
         }
         Terminal.error("filet: \(error.message)")
-        throw ExitCode(ExitStatus.failure)
+        throw ExitStatus.failure.exitCode
     } catch {
         throw ValidationError(error.message)
     }

@@ -22,7 +22,7 @@ struct KeygenCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         } catch {
             Terminal.error("filet: cannot create \(out): \(error.localizedDescription)")
-            throw ExitCode(ExitStatus.failure)
+            throw ExitStatus.failure.exitCode
         }
         do throws(CheckpointError) {
             let key = try SigningKeyFiles.generate(in: out)
@@ -34,7 +34,7 @@ struct KeygenCommand: ParsableCommand {
                 """)
         } catch {
             Terminal.error("filet: \(error.message)")
-            throw ExitCode(ExitStatus.failure)
+            throw ExitStatus.failure.exitCode
         }
     }
 }
@@ -68,7 +68,7 @@ struct AnchorCommand: ParsableCommand {
             Terminal.error("filet: \(journal): \(verification.verdict)")
             for problem in damage { Terminal.error("  \(journal):\(problem.line): \(problem.kind): \(problem.message)") }
             Terminal.error("filet: no anchor: the chain does not verify")
-            throw ExitCode(ExitStatus.failure)
+            throw ExitStatus.failure.exitCode
         }
         Terminal.output(anchor.line + "\n")
     }

@@ -36,22 +36,16 @@ struct DrillCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        switch try await options.execute(file: file, mode: .drill, drillPrefix: prefix) {
-        case .notRun(let code):
-            throw ExitCode(code)
-        case .ran(let outcome, let plan):
-            let readiness = DrillReadiness(outcome: outcome, plan: plan)
-            if options.format == .json {
-                Terminal.output(JSONValue.object([("event", "drill.readiness")] + readiness.jsonMembers(minimum: minReadiness)).rendered(pretty: false) + "\n")
-            } else {
-                Terminal.output("\n" + readiness.text())
-            }
-            switch outcome.status {
-            case .interrupted, .timedOut: throw ExitCode(outcome.exitCode)
-            case .succeeded, .failed:
-                if outcome.journalFailure != nil { throw ExitCode(outcome.exitCode) }
-                throw ExitCode(readiness.meets(minimum: minReadiness) ? RunExitCode.succeeded : RunExitCode.failed)
-            }
+        let (outcome, plan) = try await options.execute(file: file, mode: .drill, drillPrefix: prefix)
+        let readiness = DrillReadiness(outcome: outcome, plan: plan)
+        if options.format == .json {
+            Terminal.output(JSONValue.object([("event", "drill.readiness")] + readiness.jsonMembers(minimum: minReadiness)).rendered(pretty: false) + "\n")
+        } else {
+            Terminal.output("\n" + readiness.text())
         }
+        let status = ExitStatus(outcome)
+        // A drill that ran to its end is judged by its readiness; an interrupted one, or a broken journal, by the run.
+        guard status == .success || status == .failure else { throw status.exitCode }
+        throw (readiness.meets(minimum: minReadiness) ? ExitStatus.success : .failure).exitCode
     }
 }

@@ -20,6 +20,9 @@ struct Filet: AsyncParsableCommand {
 
     /// Runs the command line, mapping every usage error to exit code 2.
     static func main() async {
+        // A journal that reaches the file size limit (RLIMIT_FSIZE) must fail its write (EFBIG) and end
+        // the run with exit 3, not kill filet half-way through a record. Commands get the default back.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -29,22 +32,15 @@ struct Filet: AsyncParsableCommand {
             }
         } catch let error as SourceFile.ReadError {
             Terminal.error("filet: \(error)")
-            Foundation.exit(ExitStatus.usage)
+            Foundation.exit(ExitStatus.usage.rawValue)
         } catch {
             if exitCode(for: error) == .validationFailure {
                 Terminal.error(fullMessage(for: error))
-                Foundation.exit(ExitStatus.usage)
+                Foundation.exit(ExitStatus.usage.rawValue)
             }
             exit(withError: error)
         }
     }
-}
-
-/// The exit codes filet documents.
-enum ExitStatus {
-    static let success: Int32 = 0
-    static let failure: Int32 = 1
-    static let usage: Int32 = 2
 }
 
 enum Terminal {

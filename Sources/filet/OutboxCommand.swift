@@ -98,76 +98,47 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
     var format: OutputFormat = .text
 
     func run() async throws {
-        let started = ContinuousClock.now
         let environment = ProcessInfo.processInfo.environment
-        let outbox = location.outbox
-        let key: [UInt8]?
-        do throws(JournalError) { key = try JournalKey.fromEnvironment(environment) } catch { throw ValidationError(error.message) }
-        let scan: OutboxScan
-        do throws(OutboxError) { scan = try outbox.scan() } catch { throw ValidationError(error.message) }
-        let selected = scan.entries.filter { channel == nil || $0.channel == channel }
-        if selected.isEmpty && scan.problems.isEmpty {
+        let session = OutboxSession(journalDirectory: location.journal, channel: channel, operatorName: Operator.loginName(environment),
+                                    environment: environment)
+        let textOutput = format == .text
+        let result: OutboxSessionResult
+        do throws(OutboxSessionFailure) {
+            result = try await session.deliver(
+                started: { runID, journalPath in
+                    if textOutput { Terminal.output("outbox delivery \(runID): journal \(journalPath)\n") }
+                },
+                attempted: { entry, result in
+                    guard textOutput else { return }
+                    let reason = result.reason.map { ": \($0)" } ?? ""
+                    Terminal.output("  \(result.outcome) \(entry.id) (channel \(entry.channel), step \(entry.message.stepID))\(reason)\n")
+                })
+        } catch {
+            switch error {
+            case .refused(let message): throw ValidationError(message)
+            case .busy(let message): Terminal.error("filet: \(message)")
+            case .write(let message, let journalPath): Terminal.error("filet: \(message)" + (journalPath.map { "\nfilet: journal \($0)" } ?? ""))
+            }
+            throw ExitStatus(error).exitCode
+        }
+        switch result {
+        case .nothingToDeliver(let directory):
             let what = channel.map { "nothing waits for channel \($0)" } ?? "the outbox is empty"
             switch format {
             case .json: Terminal.output(JSONValue.object([("journal", .null), ("delivered", 0), ("waiting", 0), ("entries", .array([]))]).rendered() + "\n")
-            case .text: Terminal.output("\(what) (\(outbox.directory)): nothing to deliver\n")
+            case .text: Terminal.output("\(what) (\(directory)): nothing to deliver\n")
             }
-            return
+        case .delivered(let journalPath, let summary):
+            show(summary, journalPath: journalPath, outboxDirectory: session.outbox.directory)
+            if !summary.isComplete { throw ExitStatus.failure.exitCode }
         }
-        let lock: OutboxLock
-        do throws(OutboxError) { lock = try outbox.lockForDelivery() } catch {
-            Terminal.error("filet: \(error.message)")
-            throw ExitCode(error.code == .busy ? ExitStatus.failure : OutboxExit.writeFailure)
-        }
-        defer { lock.release() }
-        let writer: JournalWriter
-        do throws(JournalError) {
-            writer = try JournalWriter.create(directory: location.journal, runbookSHA256: OutboxExit.emptySHA256, key: key)
-        } catch {
-            Terminal.error("filet: cannot create the journal in \(location.journal): \(error.message)")
-            throw ExitCode(OutboxExit.writeFailure)
-        }
-        if format == .text { Terminal.output("outbox delivery \(writer.runID): journal \(writer.path)\n") }
-        let summary: OutboxDeliverySummary
-        do {
-            try await writer.append("outbox.started", [
-                ("outbox", .string(outbox.directory)), ("channel", .optional(channel)), ("entries", .integer(selected.count)),
-                ("unreadable", .integer(scan.problems.count)), ("operator", .string(Operator.loginName(environment))),
-                ("host", .string(ProcessInfo.processInfo.hostName)), ("filet", .string(FiletVersion.current)),
-            ])
-            let dispatcher = OutboxDispatcher(sender: ChannelSender(skipsRepeatsInFiles: true), environment: environment)
-            let textOutput = format == .text
-            summary = try await OutboxDelivery(outbox: outbox, channel: channel).run(
-                deliver: { entry in
-                    let result = await dispatcher.deliver(entry)
-                    if textOutput {
-                        let reason = result.reason.map { ": \($0)" } ?? ""
-                        Terminal.output("  \(result.outcome) \(entry.id) (channel \(entry.channel), step \(entry.message.stepID))\(reason)\n")
-                    }
-                    return result
-                },
-                record: { type, fields in try await writer.append(type, fields) })
-            try await writer.append("outbox.finished", [
-                ("status", .string(summary.isComplete ? "delivered" : "waiting")), ("delivered", .integer(summary.delivered)),
-                ("waiting", .integer(summary.waiting)), ("unreadable", .integer(summary.unreadable.count)),
-            ])
-            // Every journal closes with run.finished: that is what `filet audit verify` checks for.
-            try await writer.append("run.finished", [
-                ("status", .string(summary.isComplete ? "succeeded" : "failed")),
-                ("counts", .object([("delivered", .integer(summary.delivered)), ("waiting", .integer(summary.waiting)),
-                                    ("unreadable", .integer(summary.unreadable.count))])),
-                ("duration_ms", .integer(Int((ContinuousClock.now - started) / .milliseconds(1)))),
-            ])
-            try await writer.close()
-        } catch {
-            try? await writer.close()
-            Terminal.error("filet: the delivery stopped: \(error)\nfilet: journal \(writer.path)")
-            throw ExitCode(OutboxExit.writeFailure)
-        }
+    }
+
+    private func show(_ summary: OutboxDeliverySummary, journalPath: String, outboxDirectory: String) {
         switch format {
         case .json:
             Terminal.output(JSONValue.object([
-                ("journal", .string(writer.path)), ("delivered", .integer(summary.delivered)), ("waiting", .integer(summary.waiting)),
+                ("journal", .string(journalPath)), ("delivered", .integer(summary.delivered)), ("waiting", .integer(summary.waiting)),
                 ("unreadable", .array(summary.unreadable.map { .object([("file", .string($0.file)), ("problem", .string($0.message))]) })),
                 ("channels", .array(summary.channels.map {
                     .object([("channel", .string($0.channel)), ("delivered", .integer($0.delivered)), ("waiting", .integer($0.waiting))])
@@ -180,24 +151,16 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
             ]).rendered() + "\n")
         case .text:
             for problem in summary.unreadable {
-                Terminal.output("  unreadable \(outbox.directory)/\(problem.file): \(problem.message)\n")
+                Terminal.output("  unreadable \(outboxDirectory)/\(problem.file): \(problem.message)\n")
             }
             for count in summary.channels {
                 Terminal.output("channel \(count.channel): \(count.delivered) delivered, \(count.waiting) waiting\n")
             }
             var line = "\(summary.delivered) delivered, \(summary.waiting) waiting"
             if !summary.unreadable.isEmpty { line += ", \(summary.unreadable.count) unreadable" }
-            Terminal.output(line + "; journal \(writer.path)\n")
+            Terminal.output(line + "; journal \(journalPath)\n")
         }
-        if !summary.isComplete { throw ExitCode(ExitStatus.failure) }
     }
-}
-
-enum OutboxExit {
-    /// The journal or the outbox could not be written (as `filet run`'s journal failure).
-    static let writeFailure: Int32 = 3
-    /// A delivery session has no runbook: its first `prev` is the SHA-256 of no bytes.
-    static let emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 }
 
 /// Ages as people say them: `42s`, `5m`, `3h12m`, `2d4h`.

@@ -22,7 +22,7 @@ struct ParseCommand: ParsableCommand {
             Terminal.output(root.json.rendered(pretty: !compact) + "\n")
         } catch {
             Terminal.error(DiagnosticRenderer(file: source).render(error.diagnostics))
-            throw ExitCode(ExitStatus.failure)
+            throw ExitStatus.failure.exitCode
         }
     }
 }

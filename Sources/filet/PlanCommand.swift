@@ -27,7 +27,7 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         let overrides = try variableAssignments(variables)
         let source = try SourceFile.read(path: file)
-        guard let plan = loadPlan(source) else { throw ExitCode(ExitStatus.failure) }
+        guard let plan = loadPlan(source) else { throw ExitStatus.failure.exitCode }
         let view: PlanView
         do throws(PlanView.VariableError) {
             view = try PlanView(plan: plan, path: file, overrides: overrides, environment: ProcessInfo.processInfo.environment)

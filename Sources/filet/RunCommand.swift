@@ -27,17 +27,9 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() async throws {
-        switch try await options.execute(file: file, mode: .run) {
-        case .notRun(let code): throw ExitCode(code)
-        case .ran(let outcome, _): throw ExitCode(outcome.exitCode)
-        }
+        let (outcome, _) = try await options.execute(file: file, mode: .run)
+        throw ExitStatus(outcome).exitCode
     }
-}
-
-/// What `RunOptions.execute` did: refused to start (with its exit code), or ran.
-enum Execution {
-    case notRun(Int32)
-    case ran(RunOutcome, Plan)
 }
 
 /// The options `filet run` (and later `filet drill`) share.
@@ -83,80 +75,41 @@ struct RunOptions: ParsableArguments {
         }
     }
 
-    func execute(file: String, mode: RunMode, drillPrefix: String? = nil) async throws -> Execution {
+    /// Runs the runbook through the library's one run session, showing it on the terminal. Throws the exit
+    /// code when nothing ran.
+    func execute(file: String, mode: RunMode, drillPrefix: String? = nil) async throws -> (RunOutcome, Plan) {
         let environment = ProcessInfo.processInfo.environment
-        let source = try SourceFile.read(path: file)
-        guard let plan = loadPlan(source) else {
-            Terminal.error("filet: \(file) is not valid: nothing ran")
-            return .notRun(RunExitCode.usage)
-        }
-        let overrides = try variableAssignments(variables)
-        let preflight = RunPreflight(plan: plan, overrides: overrides, environment: environment)
-        if let problem = preflight.problem {
-            Terminal.error("filet: \(problem)\nfilet: nothing ran")
-            return .notRun(RunExitCode.usage)
-        }
-        for name in preflight.shortSecrets {
-            Terminal.error("filet: warning: secret \(name) is shorter than \(Masker.recommendedMinimumLength) characters; masking it may also hide ordinary text")
-        }
-        let key: [UInt8]?
-        do throws(JournalError) {
-            key = try JournalKey.fromEnvironment(environment)
-        } catch {
-            Terminal.error("filet: \(error.message)\nfilet: nothing ran")
-            return .notRun(RunExitCode.usage)
-        }
-        let checkpoints: CheckpointPolicy?
-        do throws(CheckpointError) {
-            checkpoints = try checkpointPolicy(environment: environment)
-        } catch {
-            Terminal.error("filet: \(error.message)\nfilet: nothing ran")
-            return .notRun(RunExitCode.usage)
-        }
-        let writer: JournalWriter
-        do throws(JournalError) {
-            writer = try JournalWriter.create(directory: journal, runbookSHA256: source.sha256, key: key, checkpoints: checkpoints)
-        } catch {
-            Terminal.error("filet: cannot create the journal in \(journal): \(error.message)")
-            return .notRun(RunExitCode.journalFailure)
-        }
-        let runID = writer.runID
-        var configuration = RunConfiguration(runID: runID.description, operatorName: operatorName ?? Operator.loginName(environment),
-                                             host: ProcessInfo.processInfo.hostName, environment: environment,
-                                             runbookSHA256: source.sha256)
-        configuration.mode = mode
-        if let drillPrefix { configuration.drillPrefix = drillPrefix }
-        configuration.concurrency = concurrency
-        configuration.timeout = timeout.flatMap(RunbookDuration.init(parsing:)).map(\.duration)
-        configuration.rollback = rollback ? true : nil
-        configuration.variables = overrides
-        configuration.runbookPath = Operator.absolute(file)
+        let request = RunRequest(
+            runbookFile: file, mode: mode, drillPrefix: drillPrefix, variables: try variableAssignments(variables), concurrency: concurrency,
+            timeout: timeout.flatMap(RunbookDuration.init(parsing:)).map(\.duration), rollback: rollback,
+            operatorName: operatorName ?? Operator.loginName(environment), journalDirectory: journal, environment: environment,
+            signing: SigningRequest.keyPath(flag: signingKey, environment: environment).map {
+                SigningRequest(keyPath: $0, everyRecords: checkpointEvery, interval: .seconds(checkpointSeconds))
+            })
+        let prepared: PreparedRun
+        do throws(SessionRefusal) { prepared = try RunSession.prepare(request) } catch { throw error.exit("nothing ran") }
+        let outcome = await TerminalSession.run(prepared, operatorName: request.operatorName, preApproved: yes, format: format)
+        return (outcome, prepared.plan)
+    }
+}
 
-        let notifications = NotificationService(plan: plan, configuration: configuration, sender: ChannelSender(),
-                                                outbox: Outbox(journalDirectory: journal), runbookPath: Operator.absolute(file))
+/// What the terminal adds around a prepared run: its warnings, the live view, the confirmation prompt and the signals.
+enum TerminalSession {
+    static func run(_ prepared: PreparedRun, operatorName: String, preApproved: Bool, format: OutputFormat) async -> RunOutcome {
+        for warning in prepared.warnings { Terminal.error("filet: \(warning)") }
         let view = TerminalView(format: format)
-        await view.begin(runID: runID.description, journalPath: writer.path)
-        let confirmations = TerminalConfirmation(preApproved: yes, operatorName: configuration.operatorName, view: view)
-        let executor = Executor(plan: plan, configuration: configuration,
-                                performer: StandardPerformer(environment: environment, forwarding: plan.runbook.environmentNames,
-                                                             confirmations: confirmations, notifications: notifications),
-                                recorder: writer, observer: view)
+        await view.begin(runID: prepared.runID, journalPath: prepared.journalPath)
+        let confirmations = TerminalConfirmation(preApproved: preApproved, operatorName: operatorName, view: view)
         let interruption = Interruption()
         let signals = SignalWatcher(interruption: interruption)
-        let outcome = await executor.run(interruption: interruption)
+        let outcome = await prepared.run(confirmations: confirmations, observer: view, interruption: interruption)
         signals.stop()
-        try? await writer.close()
-        await view.end(outcome, journalPath: writer.path)
-        return .ran(outcome, plan)
+        await view.end(outcome, journalPath: prepared.journalPath)
+        return outcome
     }
 }
 
 enum Operator {
-    /// `path` made absolute against the working directory (the outbox records where the runbook is).
-    static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-    }
-
     /// The login name, for the journal's `operator` when `--operator` is not given.
     static func loginName(_ environment: [String: String]) -> String {
         if let name = getlogin().map({ String(cString: $0) }), !name.isEmpty { return name }

@@ -62,7 +62,7 @@ actor TerminalView: RunObserver {
         switch format {
         case .json:
             emit(.object([("event", "run.finished"), ("run", .string(outcome.runID)), ("status", .string(outcome.status.rawValue)),
-                          ("exit_code", .integer(Int(outcome.exitCode))), ("journal", .string(journalPath))]))
+                          ("exit_code", .integer(Int(ExitStatus(outcome).rawValue))), ("journal", .string(journalPath))]))
         case .text:
             Terminal.output("\n" + RunSummary.table(outcome) + "\n" + RunSummary.verdict(outcome) + "\n")
             Terminal.output("Journal: \(journalPath)\nVerify it with: filet audit verify \(journalPath)\n")

@@ -67,6 +67,6 @@ struct ValidateCommand: ParsableCommand {
                 Terminal.output("\(results.count) files: \(results.count - failed) valid, \(failed) with errors\n")
             }
         }
-        if failed > 0 { throw ExitCode(ExitStatus.failure) }
+        if failed > 0 { throw ExitStatus.failure.exitCode }
     }
 }

@@ -1,0 +1,227 @@
+public import FiletJournal
+import FiletRunbook
+import FiletSupport
+import Foundation
+
+/// What `filet resume` asks for, once its flags are read.
+public struct ResumeRequest: Sendable {
+    /// The journal of the run to continue.
+    public var journalPath: String
+    /// The runbook file, when it is not at the path recorded in the journal.
+    public var runbookFile: String?
+    /// Steps to run again, whatever the journal says they did.
+    public var rerun: [String]
+    /// Steps to take as done.
+    public var markDone: [String]
+    /// Resume even though the runbook changed (recorded in the journal).
+    public var force: Bool
+    public var operatorName: String
+    /// nil: as the run started.
+    public var concurrency: Int?
+    public var environment: [String: String]
+    public var signing: SigningRequest?
+
+    public init(journalPath: String, runbookFile: String? = nil, rerun: [String] = [], markDone: [String] = [], force: Bool = false,
+                operatorName: String, concurrency: Int? = nil, environment: [String: String], signing: SigningRequest? = nil) {
+        self.journalPath = journalPath
+        self.runbookFile = runbookFile
+        self.rerun = rerun
+        self.markDone = markDone
+        self.force = force
+        self.operatorName = operatorName
+        self.concurrency = concurrency
+        self.environment = environment
+        self.signing = signing
+    }
+}
+
+/// What the operator decides for a step that was running when the run stopped and is not idempotent.
+public enum InterruptedStepDecision: Sendable {
+    /// Run it again.
+    case rerun
+    /// It took effect: do not run it again.
+    case markDone
+}
+
+/// Asks the operator about a step that may or may not have taken effect; nil stops the resume.
+public protocol InterruptedStepDecider: Sendable {
+    func decide(stepID: String) async -> InterruptedStepDecision?
+}
+
+extension RunSession {
+    /// Checks that an interrupted, failed or crashed run can be continued in its own journal, decides what
+    /// runs again, repairs a torn last line and reopens the journal. Without a `decider` (no terminal), a
+    /// missing decision refuses the resume.
+    ///
+    /// The rules: everything verifies but, at most, a torn last line and a missing `run.finished`; the
+    /// runbook still has the recorded SHA-256 unless `force`; succeeded (or simulated) steps are settled;
+    /// a step that was running runs again if it is idempotent, else it needs a decision.
+    public static func prepareResume(_ request: ResumeRequest, decider: (any InterruptedStepDecider)?) async throws(SessionRefusal)
+        -> PreparedRun
+    {
+        let environment = request.environment
+        let journal = request.journalPath
+        let checkpoints = try request.signing?.policy()
+        let key = try journalKey(environment)
+        guard FileManager.default.fileExists(atPath: journal) else { throw .refused("\(journal): no such file") }
+
+        // 1. Trust.
+        let verification: JournalVerification
+        let contents: JournalContents
+        do throws(JournalError) {
+            verification = try JournalVerifier.verify(path: journal, key: key)
+            contents = try JournalReader.read(path: journal)
+        } catch {
+            throw .refused(error.message)
+        }
+        let blocking = verification.problems.filter { $0.kind != .tornTail && $0.kind != .notClosed }
+        guard blocking.isEmpty else {
+            let lines = blocking.map { "  \(journal):\($0.line): \($0.kind): \($0.message)" }.joined(separator: "\n")
+            throw .refused("\(journal) cannot be trusted, so it cannot be resumed: \(verification.verdict)\n\(lines)")
+        }
+        if verification.hasMACs && key == nil {
+            throw .refused("\(journal) carries MACs: set \(JournalKey.environmentVariable) to the key it was written with")
+        }
+        guard let progress = JournalProgress(records: contents.records) else {
+            throw .refused("\(journal) does not start with run.started: it is not the journal of a run")
+        }
+        if progress.finishedStatus == RunStatus.succeeded.rawValue {
+            throw .refused("\(journal): the run already succeeded (line \(progress.last.line)): there is nothing to resume")
+        }
+
+        // 2. The runbook, as it was.
+        guard let runbookFile = request.runbookFile ?? progress.runbookPath else {
+            throw .refused("\(journal) does not record the runbook's path (written by an older filet): pass --runbook FILE")
+        }
+        let source = try read(runbookFile)
+        let recordedSHA256 = progress.runbookSHA256 ?? ""
+        let changed = source.sha256 != recordedSHA256.lowercased()
+        if changed && !request.force {
+            throw .refused("""
+                the runbook \(runbookFile) changed since the run started: its SHA-256 is \(source.sha256), \
+                the journal recorded \(recordedSHA256); resuming would mix two versions of the runbook.
+                  restore the file, or pass --force to resume with the file as it is now (recorded in the journal)
+                """)
+        }
+        let plan = try load(source, file: runbookFile)
+        let declared = Set(plan.runbook.vars.map(\.name))
+        // The values the run started with, except masked ones (secrets), which are read again from the environment.
+        let overrides = Dictionary(progress.variables.filter { declared.contains($0.0) && !$0.1.contains("***") }) { first, _ in first }
+        let preflight = RunPreflight(plan: plan, overrides: overrides, environment: environment)
+        if let problem = preflight.problem { throw .refused(problem) }
+
+        // 3. What runs again.
+        var decisions = try await decide(request, plan: plan, progress: progress, runbookFile: runbookFile, decider: decider)
+        let settled = settledSteps(plan: plan, progress: progress, decisions: decisions)
+
+        // 4. Repair a torn tail, reopen the journal, and go on.
+        let repair: JournalRepair?
+        let writer: JournalWriter
+        do throws(JournalError) {
+            repair = try JournalRecovery.repairTornTail(path: journal)
+            writer = try JournalWriter.reopen(path: journal, key: key, checkpoints: checkpoints)
+            if let repair { try await writer.append("journal.recovered", repair.recordFields) }
+        } catch {
+            throw .journal("cannot continue the journal \(journal): \(error.message)")
+        }
+        var warnings = shortSecretWarnings(preflight)
+        if let repair {
+            warnings.append("the last line of \(journal) was torn (\(repair.droppedBytes) bytes): saved to \(repair.savedTo) and cut off")
+        }
+
+        var configuration = RunConfiguration(runID: writer.runID.description, operatorName: request.operatorName,
+                                             host: ProcessInfo.processInfo.hostName, environment: environment, runbookSHA256: source.sha256)
+        configuration.mode = progress.mode
+        configuration.runbookPath = absolute(runbookFile)
+        var recordedConcurrency: Int?
+        if case .integer(let value)? = progress.runStarted.field("concurrency") { recordedConcurrency = Int(value) }
+        configuration.concurrency = request.concurrency ?? recordedConcurrency ?? 8
+        configuration.variables = overrides
+        decisions.settled = Array(settled.keys)
+        let resuming = ResumeState(settled: settled, recordFields: decisions.recordFields(
+            plan: plan, progress: progress, configuration: configuration, changed: changed, forced: changed && request.force,
+            recordedSHA256: recordedSHA256))
+        return prepared(plan: plan, configuration: configuration, writer: writer,
+                        outboxDirectory: URL(fileURLWithPath: journal).deletingLastPathComponent().path, warnings: warnings,
+                        resuming: resuming)
+    }
+
+    /// The operator's decisions: the flags, then the decider for each interrupted non-idempotent step left.
+    private static func decide(_ request: ResumeRequest, plan: Plan, progress: JournalProgress, runbookFile: String,
+                               decider: (any InterruptedStepDecider)?) async throws(SessionRefusal) -> ResumeDecisions {
+        let mainIDs = Set(plan.steps.map(\.step.id))
+        if let unknown = (request.rerun + request.markDone).first(where: { !mainIDs.contains($0) }) {
+            throw .refused("'\(unknown)' is not a main step of \(runbookFile) (finally steps always run again)")
+        }
+        var decisions = ResumeDecisions(rerun: request.rerun, markDone: request.markDone)
+        var undecided: [String] = []
+        for planned in plan.steps where progress.steps[planned.step.id] == .interrupted {
+            let id = planned.step.id
+            decisions.interrupted.append(id)
+            if !planned.step.idempotent && !decisions.rerun.contains(id) && !decisions.markDone.contains(id) { undecided.append(id) }
+        }
+        guard !undecided.isEmpty else { return decisions }
+        guard let decider else {
+            let names = undecided.map { "'\($0)'" }.joined(separator: ", ")
+            let one = undecided.count == 1
+            throw .refused("""
+                \(one ? "step \(names) was" : "steps \(names) were") running when the run stopped and \
+                \(one ? "is" : "are") not idempotent: whether \(one ? "it" : "they") took effect is unknown.
+                  decide for each: --rerun ID (run it again) or --mark-done ID (it took effect: do not run it again)
+                """)
+        }
+        for id in undecided {
+            switch await decider.decide(stepID: id) {
+            case .rerun: decisions.rerun.append(id)
+            case .markDone: decisions.markDone.append(id)
+            case nil: throw .refused("stopped at the question about step '\(id)'")
+            }
+            decisions.decidedAtTerminal.append(id)
+        }
+        return decisions
+    }
+
+    /// The main steps not run again: marked done, or succeeded (or simulated) and not to be rerun.
+    private static func settledSteps(plan: Plan, progress: JournalProgress, decisions: ResumeDecisions) -> [String: SettledStep] {
+        var settled: [String: SettledStep] = [:]
+        for planned in plan.steps {
+            let id = planned.step.id
+            if decisions.markDone.contains(id) {
+                var output = ""
+                if case .finished(_, let recorded)? = progress.steps[id] { output = recorded }
+                settled[id] = SettledStep(status: .succeeded, output: output, reason: "marked done by the operator (--mark-done)")
+            } else if !decisions.rerun.contains(id), case .finished(let status, let output)? = progress.steps[id],
+                status == .succeeded || status == .simulated
+            {
+                settled[id] = SettledStep(status: status, output: output, reason: "done before the resume")
+            }
+        }
+        return settled
+    }
+}
+
+/// Which steps run again, and who said so: what `run.resumed` records.
+struct ResumeDecisions {
+    var rerun: [String]
+    var markDone: [String]
+    var interrupted: [String] = []
+    var decidedAtTerminal: [String] = []
+    var settled: [String] = []
+
+    func recordFields(plan: Plan, progress: JournalProgress, configuration: RunConfiguration, changed: Bool, forced: Bool,
+                      recordedSHA256: String) -> [(String, JSONValue)] {
+        let ordered = plan.steps.map(\.step.id)
+        func list(_ ids: [String]) -> JSONValue { .array(ordered.filter(ids.contains).map { .string($0) }) }
+        return [
+            ("operator", .string(configuration.operatorName)), ("host", .string(configuration.host)),
+            ("filet_version", .string(FiletVersion.current)), ("resume", .integer(progress.resumes + 1)),
+            ("previous_status", .string(progress.finishedStatus ?? "crashed")),
+            ("runbook_path", .string(configuration.runbookPath ?? "")), ("runbook_sha256", .string(configuration.runbookSHA256)),
+            ("runbook_changed", .bool(changed)), ("forced", .bool(forced)),
+            ("recorded_runbook_sha256", changed ? .string(recordedSHA256) : .null),
+            ("settled", list(settled)), ("interrupted", list(interrupted)),
+            ("rerun", list(rerun)), ("mark_done", list(markDone)), ("decided_at_terminal", list(decidedAtTerminal)),
+            ("concurrency", .integer(configuration.concurrency)),
+        ]
+    }
+}
