@@ -9,9 +9,8 @@ let yams = Target.Dependency.product(name: "Yams", package: "Yams")
 
 let package = Package(
     name: "filet",
-    // Linux is what filet is built, tested and shipped on; the macOS minimum only states what the
-    // code would need there (Synchronization.Mutex), it is not tested.
-    platforms: [.macOS(.v15)],
+    // Linux is what filet is built, tested and shipped on. SwiftPM's `platforms` only sets Apple systems'
+    // minimum versions, so it is left out rather than suggest a macOS that is never built or tested.
     products: [
         .executable(name: "filet", targets: ["filet"])
     ],

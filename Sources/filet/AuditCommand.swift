@@ -39,13 +39,7 @@ struct VerifyCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment
-        let key: [UInt8]?
-        do throws(JournalError) {
-            key = try environment[keyEnv].map { value throws(JournalError) in try JournalKey.validated(value, source: keyEnv) }
-        } catch {
-            throw ValidationError(error.message)
-        }
+        let key = try journalKey(keyEnv)
         guard FileManager.default.fileExists(atPath: journal) else { throw ValidationError("\(journal): no such file") }
         let verifyingKey: VerifyingKey?
         let anchorLine: JournalAnchor?
