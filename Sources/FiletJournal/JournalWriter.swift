@@ -189,6 +189,18 @@ public final class JournalWriter: Sendable {
         return try result.get()
     }
 
+    /// Appends one record of a known type, its fields given as they are written.
+    @discardableResult
+    public func append(_ kind: JournalRecordKind, _ fields: [(String, JSONValue)]) async throws(JournalError) -> Int {
+        try await append(kind.rawValue, fields)
+    }
+
+    /// Appends one typed record.
+    @discardableResult
+    public func append(_ payload: some JournalPayload) async throws(JournalError) -> Int {
+        try await append(payload.kind, payload.fields)
+    }
+
     /// Appends one record without waiting for it to be durable: it goes out with the next batch,
     /// and any later ``append(_:_:)`` returns only once this one is durable too (batches keep
     /// file order). For records that report what already happened (an attempt's outcome); a
@@ -228,7 +240,7 @@ public final class JournalWriter: Sendable {
                 return .failure(closed)
             }
             let seq = appendLine(&state, type: type, fields: fields)
-            if state.checkpoints != nil { checkpointIfDue(&state, afterFinished: type.elementsEqual("run.finished".utf8)) }
+            if state.checkpoints != nil { checkpointIfDue(&state, afterFinished: type.elementsEqual(JournalRecordKind.runFinished.rawValue.utf8)) }
             if let continuation {
                 state.waiters.append((seq, continuation))
                 if !state.flushScheduled {
@@ -276,11 +288,12 @@ public final class JournalWriter: Sendable {
         if force || afterFinished || unsigned >= checkpoints.policy.everyRecords || elapsed >= checkpoints.intervalNanoseconds {
             let records = state.nextSeq - 1
             let head = String(decoding: state.prev, as: UTF8.self)
-            let fields = Checkpoint.fields(run: runID.rawValue, records: records, head: head,
-                                           signingKey: checkpoints.policy.signingKey, fingerprint: checkpoints.fingerprint)
+            let checkpoint = Checkpoint.signed(run: runID.rawValue, records: records, head: head,
+                                               signingKey: checkpoints.policy.signingKey, fingerprint: checkpoints.fingerprint)
+            let type = checkpoint.kind.rawValue
             // The fields are well-formed by construction.
-            guard let bytes = try? RecordFormat.renderFields(fields, type: Checkpoint.type, path: path) else { return }
-            checkpoints.lastSeq = appendLine(&state, type: Array(Checkpoint.type.utf8), fields: bytes)
+            guard let bytes = try? RecordFormat.renderFields(checkpoint.fields, type: type, path: path) else { return }
+            checkpoints.lastSeq = appendLine(&state, type: Array(type.utf8), fields: bytes)
             checkpoints.lastTime = now
         } else if !checkpoints.timerScheduled {
             checkpoints.timerScheduled = true

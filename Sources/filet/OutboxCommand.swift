@@ -130,7 +130,7 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
         if format == .text { Terminal.output("outbox delivery \(writer.runID): journal \(writer.path)\n") }
         let summary: OutboxDeliverySummary
         do {
-            try await writer.append("outbox.started", [
+            try await writer.append(.outboxStarted, [
                 ("outbox", .string(outbox.directory)), ("channel", .optional(channel)), ("entries", .integer(selected.count)),
                 ("unreadable", .integer(scan.problems.count)), ("operator", .string(Operator.loginName(environment))),
                 ("host", .string(ProcessInfo.processInfo.hostName)), ("filet", .string(FiletVersion.current)),
@@ -147,12 +147,12 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
                     return result
                 },
                 record: { type, fields in try await writer.append(type, fields) })
-            try await writer.append("outbox.finished", [
+            try await writer.append(.outboxFinished, [
                 ("status", .string(summary.isComplete ? "delivered" : "waiting")), ("delivered", .integer(summary.delivered)),
                 ("waiting", .integer(summary.waiting)), ("unreadable", .integer(summary.unreadable.count)),
             ])
             // Every journal closes with run.finished: that is what `filet audit verify` checks for.
-            try await writer.append("run.finished", [
+            try await writer.append(.runFinished, [
                 ("status", .string(summary.isComplete ? "succeeded" : "failed")),
                 ("counts", .object([("delivered", .integer(summary.delivered)), ("waiting", .integer(summary.waiting)),
                                     ("unreadable", .integer(summary.unreadable.count))])),

@@ -104,9 +104,8 @@ struct ResumeCommand: AsyncParsableCommand {
         if verification.hasMACs && key == nil {
             return refuse("\(journal) carries MACs: set \(JournalKey.environmentVariable) to the key it was written with")
         }
-        guard let progress = JournalProgress(records: contents.records) else {
-            return refuse("\(journal) does not start with run.started: it is not the journal of a run")
-        }
+        let progress: JournalProgress
+        do throws(JournalRecordError) { progress = try JournalProgress(records: contents.records) } catch { return refuse("\(journal): \(error)") }
         if progress.finishedStatus == RunStatus.succeeded.rawValue {
             return refuse("\(journal): the run already succeeded (line \(progress.last.line)): there is nothing to resume")
         }
@@ -116,7 +115,7 @@ struct ResumeCommand: AsyncParsableCommand {
             return refuse("\(journal) does not record the runbook's path (written by an older filet): pass --runbook FILE")
         }
         let source = try SourceFile.read(path: runbookFile)
-        let recordedSHA256 = progress.runbookSHA256 ?? ""
+        let recordedSHA256 = progress.runbookSHA256
         let changed = source.sha256 != recordedSHA256.lowercased()
         if changed && !force {
             return refuse("""
@@ -187,7 +186,7 @@ struct ResumeCommand: AsyncParsableCommand {
         do throws(JournalError) {
             repair = try JournalRecovery.repairTornTail(path: journal)
             writer = try JournalWriter.reopen(path: journal, key: key, checkpoints: checkpoints)
-            if let repair { try await writer.append("journal.recovered", repair.recordFields) }
+            if let repair { try await writer.append(.journalRecovered, repair.recordFields) }
         } catch {
             Terminal.error("filet: cannot continue the journal \(journal): \(error.message)")
             return RunExitCode.journalFailure
@@ -202,7 +201,7 @@ struct ResumeCommand: AsyncParsableCommand {
         configuration.mode = progress.mode
         configuration.runbookPath = Operator.absolute(runbookFile)
         var recordedConcurrency: Int?
-        if case .integer(let value)? = progress.runStarted.field("concurrency") { recordedConcurrency = Int(value) }
+        recordedConcurrency = progress.runStarted.concurrency
         configuration.concurrency = concurrency ?? recordedConcurrency ?? 8
         configuration.variables = overrides
         let ordered = plan.steps.map(\.step.id)
