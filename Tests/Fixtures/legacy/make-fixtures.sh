@@ -53,14 +53,33 @@ printf '{"seq":99,"ts":"2026-' >> "$journal"
 # The same runbook with a whole-run time limit shorter than `slow`: run.timed_out, status timed_out.
 "$FILET" run interrupted.yaml --timeout 300ms --operator fixture --journal j-timed-out >/dev/null || true
 
-# A failed step retried once, then the completed step rolled back (undo.started, undo.finished).
+# A confirmation refused (no terminal, no --yes), a failed step retried once, then the completed step rolled
+# back (undo.started, undo.finished).
 "$FILET" run rollback.yaml --operator fixture --journal j-rollback >/dev/null || true
 
-# (d) A notification that cannot be written (its file is under /dev/null) kept in the outbox, then delivered
-# by `filet outbox deliver`, which also reports a file of the outbox that is not an entry.
-FIXTURE_NOTIFICATIONS=/dev/null/notifications.jsonl "$FILET" run outbox.yaml --operator fixture --journal j-outbox >/dev/null
+# (d) Notifications that cannot be sent (a file under /dev/null, a webhook on a closed port) kept in the outbox;
+# then `filet outbox deliver` writes the first, a server answers 410 Gone to the second (the third, on the
+# same channel, is skipped), and a file of the outbox that is not an entry is reported.
+FIXTURE_NOTIFICATIONS=/dev/null/notifications.jsonl FIXTURE_WEBHOOK=http://127.0.0.1:9/hook \
+    "$FILET" run outbox.yaml --operator fixture --journal j-outbox >/dev/null
 touch j-outbox/outbox/stray.txt
-FIXTURE_NOTIFICATIONS="$WORK/delivered.jsonl" "$FILET" outbox deliver --journal j-outbox >/dev/null || true
+python3 -c '
+import http.server, sys
+class Gone(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"] or 0))
+        self.send_response(410)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *arguments): pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Gone)
+print(server.server_port, flush=True)
+server.serve_forever()' > port &
+server=$!
+until [ -s port ]; do sleep 0.05; done
+FIXTURE_NOTIFICATIONS="$WORK/delivered.jsonl" FIXTURE_WEBHOOK="http://127.0.0.1:$(cat port)/hook" \
+    "$FILET" outbox deliver --journal j-outbox >/dev/null || true
+kill $server
 
 for name in complete drill interrupted resumed timed-out rollback outbox; do
     rm -f "$HERE/$name"/*.jsonl
