@@ -25,7 +25,7 @@ public struct SettledStep: Sendable {
 public struct ResumeState: Sendable {
     /// Main steps settled as done, by id. Finally steps always run again.
     public var settled: [String: SettledStep]
-    /// The fields of the `run.resumed` record, written (durably) in place of `run.started`.
+    /// The fields of the `run.resumed` record (``RunResumed/fields``), written (durably) in place of `run.started`.
     public var recordFields: [(String, JSONValue)]
 
     public init(settled: [String: SettledStep], recordFields: [(String, JSONValue)]) {

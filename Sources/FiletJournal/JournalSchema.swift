@@ -63,13 +63,10 @@ public enum JournalEntry: Sendable {
     /// Decodes `record`'s fields as its type says.
     /// - Throws: when the type is not one of ``JournalRecordKind`` or a field it needs is missing or of another type.
     public init(_ record: JournalRecord) throws(JournalRecordError) {
-        try self.init(RecordFields(line: record.line, type: record.type, members: record.fields))
-    }
-
-    init(_ fields: RecordFields) throws(JournalRecordError) {
-        guard let kind = JournalRecordKind(rawValue: fields.type) else {
-            throw JournalRecordError(line: fields.line, type: fields.type, field: nil, "'\(fields.type)' is not a record type this filet knows")
+        guard let kind = record.kind else {
+            throw JournalRecordError(line: record.line, type: record.type, field: nil, "'\(record.type)' is not a record type this filet knows")
         }
+        let fields = RecordFields(line: record.line, type: record.type, members: record.fields)
         self = switch kind {
         case .runStarted: .runStarted(try RunStarted(fields))
         case .stepStarted: .stepStarted(try StepStarted(fields))

@@ -174,7 +174,8 @@ public final class JournalWriter: Sendable {
     /// Appends one record and returns its seq once it is durable (written and `fdatasync`ed).
     ///
     /// - Parameters:
-    ///   - type: the record type, such as `step.started`: 1 to 64 letters, digits, `.`, `_`, `-`.
+    ///   - type: the record type, such as `step.started`: 1 to 64 letters, digits, `.`, `_`, `-`. filet's own are
+    ///     ``JournalRecordKind``s: see the overloads that take a kind or a ``JournalPayload``.
     ///   - fields: the record's own members, written in this order after the envelope; none
     ///     may be named `seq`, `ts`, `run`, `type`, `prev` or `mac`, nor appear twice.
     /// - Throws: ``JournalError/Kind/invalidRecord`` (nothing written, the writer goes on),

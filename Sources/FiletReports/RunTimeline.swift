@@ -217,7 +217,7 @@ public struct RunTimeline: Sendable {
                 event.details = phrases + reason(attempt.reason)
                 steps[position].observed = phrases
                 steps[position].observations = attempt.observed
-                if attempt.outcome != StepStatus.succeeded.rawValue, let reason = attempt.reason {
+                if attempt.outcome != "succeeded", let reason = attempt.reason {
                     failures.append(Failure(step: attempt.step, attempt: attempt.attempt, timestamp: record.timestamp, reason: reason))
                 }
                 if steps[position].action == ActionKind.notify.rawValue {

@@ -115,6 +115,7 @@ public enum ActionKind: String, Sendable, CaseIterable {
     /// The action's key in a runbook (and in `run.started`'s plan): the name up to its dot, `check` for every check.
     public var keyword: String { String(rawValue.prefix { $0 != "." }) }
 
+    /// `check.http`, `check.tcp`, `check.dns`.
     public var isCheck: Bool { keyword != rawValue }
 }
 

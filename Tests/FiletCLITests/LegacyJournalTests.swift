@@ -108,6 +108,18 @@ import FiletSupport
         #expect(verify.status == 0, "\(verify.stdout)")
     }
 
+    @Test func resumeRefusesAJournalThatIsNotARunsNamingItsFirstLine() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let original = try #require(Self.journals("outbox").last)
+        let path = directory.path((original as NSString).lastPathComponent)
+        try FileManager.default.copyItem(atPath: original, toPath: path)
+        let result = try await FiletProcess.run(["resume", path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("\(path): line 1: the journal does not start with run.started"), "\(result.stderr)")
+        #expect(try JournalFile(path: path).data == (try JournalFile(path: original).data))
+    }
+
     /// Today's filet, given the same runbooks and flags, writes the same records: same types in the same order, same
     /// fields in the same order, same values but for those that differ from one run to the next.
     @Test func todaysFiletWritesTheRecordsTheLegacyOneWrote() async throws {
