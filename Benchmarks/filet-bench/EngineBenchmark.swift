@@ -62,7 +62,7 @@ private func timedRun(_ text: String, journal directory: String?, concurrency: I
 
 /// No journal: what remains is the engine's own cost.
 private struct Discard: RunRecorder {
-    func record(_ type: String, _ fields: [(String, JSONValue)], durable: Bool) async throws {}
+    func record(_ kind: JournalRecordKind, _ fields: [(String, JSONValue)], durable: Bool) async throws {}
 }
 
 private struct Unattended: ConfirmationProvider {

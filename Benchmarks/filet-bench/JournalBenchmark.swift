@@ -62,7 +62,7 @@ func journalBenchmark() async throws {
     let oneByOne = try JournalWriter.create(directory: directory, runbookSHA256: runbookHash, key: key)
     let sequentialCount = 3000
     var start = ContinuousClock.now
-    for index in 0..<sequentialCount { try await oneByOne.append("step.attempt", sampleAttempt(index)) }
+    for index in 0..<sequentialCount { try await oneByOne.append(.stepAttempt, sampleAttempt(index)) }
     let sequentialSeconds = (ContinuousClock.now - start).seconds
     try await oneByOne.close()
     print("appends one by one (each durable):  \(format(Double(sequentialCount) / sequentialSeconds, 0).leftPadding(9)) records/s  (\(format(sequentialSeconds / Double(sequentialCount) * 1e6, 0)) µs each)")
@@ -75,7 +75,7 @@ func journalBenchmark() async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for task in 0..<tasks {
                 group.addTask {
-                    for index in 0..<perTask { try await concurrent.append("step.attempt", sampleAttempt(task * perTask + index)) }
+                    for index in 0..<perTask { try await concurrent.append(.stepAttempt, sampleAttempt(task * perTask + index)) }
                 }
             }
             try await group.waitForAll()
@@ -91,7 +91,7 @@ func journalBenchmark() async throws {
         defer { try? FileManager.default.removeItem(atPath: memoryDirectory) }
         let inMemory = try JournalWriter.create(directory: memoryDirectory, runbookSHA256: runbookHash, key: key)
         start = ContinuousClock.now
-        for index in 0..<20_000 { try await inMemory.append("step.attempt", sampleAttempt(index)) }
+        for index in 0..<20_000 { try await inMemory.append(.stepAttempt, sampleAttempt(index)) }
         let memorySeconds = (ContinuousClock.now - start).seconds
         try await inMemory.close()
         print("appends one by one on tmpfs (no disk: the writer's own cost): \(format(20_000 / memorySeconds, 0)) records/s (\(format(memorySeconds / 20_000 * 1e6, 0)) µs each)")
@@ -102,12 +102,12 @@ func journalBenchmark() async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
         for task in 0..<64 {
             group.addTask {
-                for index in 0..<4700 { try await large.append("step.attempt", sampleAttempt(task * 4700 + index)) }
+                for index in 0..<4700 { try await large.append(.stepAttempt, sampleAttempt(task * 4700 + index)) }
             }
         }
         try await group.waitForAll()
     }
-    try await large.append("run.finished", [("status", "succeeded")])
+    try await large.append(.runFinished, [("status", "succeeded")])
     try await large.close()
     let size = Double((try FileManager.default.attributesOfItem(atPath: large.path)[.size] as? NSNumber)?.intValue ?? 0)
     var verification: JournalVerification?

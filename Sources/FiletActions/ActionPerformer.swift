@@ -13,27 +13,28 @@ public enum PreparedAction: Sendable {
 
     /// What it does, in one line (for a drill's simulated steps).
     public var summary: String {
-        switch self {
-        case .command(let command): "run: \(command.script)"
-        case .http(let check): "check.http \(check.method) \(check.url)"
-        case .tcp(let host, let port): "check.tcp \(host):\(port)"
-        case .dns(let name): "check.dns \(name)"
-        case .notify(let channel, let text, let severity, _): "notify \(channel) [\(severity.rawValue)]: \(text)"
-        case .confirm(let prompt, _): "confirm: \(prompt)"
-        case .wait(let duration): "wait \(RunbookDuration(milliseconds: duration.milliseconds))"
+        let word = kind.rawValue
+        return switch self {
+        case .command(let command): "\(word): \(command.script)"
+        case .http(let check): "\(word) \(check.method) \(check.url)"
+        case .tcp(let host, let port): "\(word) \(host):\(port)"
+        case .dns(let name): "\(word) \(name)"
+        case .notify(let channel, let text, let severity, _): "\(word) \(channel) [\(severity.rawValue)]: \(text)"
+        case .confirm(let prompt, _): "\(word): \(prompt)"
+        case .wait(let duration): "\(word) \(RunbookDuration(milliseconds: duration.milliseconds))"
         }
     }
 
-    /// The word the journal and the terminal use for it.
-    public var kind: String {
+    /// What it is, as the journal names it.
+    public var kind: ActionKind {
         switch self {
-        case .command: "run"
-        case .http: "check.http"
-        case .tcp: "check.tcp"
-        case .dns: "check.dns"
-        case .notify: "notify"
-        case .confirm: "confirm"
-        case .wait: "wait"
+        case .command: .run
+        case .http: .checkHTTP
+        case .tcp: .checkTCP
+        case .dns: .checkDNS
+        case .notify: .notify
+        case .confirm: .confirm
+        case .wait: .wait
         }
     }
 }

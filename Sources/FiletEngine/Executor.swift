@@ -9,7 +9,13 @@ public protocol RunRecorder: Sendable {
     /// Records one entry. With `durable`, returns only once it (and every entry before it) is
     /// durable: write-ahead records use it. Without, the entry is durable no later than the next
     /// durable one.
-    func record(_ type: String, _ fields: [(String, JSONValue)], durable: Bool) async throws
+    func record(_ kind: JournalRecordKind, _ fields: [(String, JSONValue)], durable: Bool) async throws
+}
+
+extension RunRecorder {
+    func record(_ payload: some JournalPayload, durable: Bool) async throws {
+        try await record(payload.kind, payload.fields, durable: durable)
+    }
 }
 
 /// Something that follows a run as it happens: the terminal view.
@@ -117,9 +123,9 @@ public struct Executor: Sendable {
                                  vars: Self.variables(of: plan.runbook, configuration: configuration))
         do {
             if let resuming {
-                try await recorder.record("run.resumed", resuming.recordFields, durable: true)
+                try await recorder.record(resuming.record, durable: true)
             } else {
-                try await recorder.record("run.started", runStartedFields(context: context), durable: true)
+                try await recorder.record(runStarted(context: context), durable: true)
             }
         } catch {
             return RunOutcome(runID: configuration.runID, status: .failed, steps: [], finallySteps: [], duration: clock.now - start,
@@ -134,11 +140,9 @@ public struct Executor: Sendable {
             for await number in interruption.signals {
                 let second = control.interrupt(signal: number)
                 await observer?.handle(.interrupted(signal: number, second: second))
+                let name = number == SIGTERM ? "SIGTERM" : number == SIGINT ? "SIGINT" : "signal \(number)"
                 do {
-                    try await recorder.record("run.interrupted", [
-                        ("signal", .string(number == SIGTERM ? "SIGTERM" : number == SIGINT ? "SIGINT" : "signal \(number)")),
-                        ("stops", .string(second ? "finally" : "steps")),
-                    ], durable: true)
+                    try await recorder.record(RunInterrupted(signal: name, stops: second ? "finally" : "steps"), durable: true)
                 } catch {
                     control.failJournal("\(error)")
                 }
@@ -150,7 +154,7 @@ public struct Executor: Sendable {
                 if control.timeOut() {
                     await observer?.handle(.timedOut)
                     do {
-                        try await recorder.record("run.timed_out", [("limit", .string(Self.text(limit)))], durable: true)
+                        try await recorder.record(RunTimedOut(limit: Self.text(limit)), durable: true)
                     } catch {
                         control.failJournal("\(error)")
                     }
@@ -178,7 +182,7 @@ public struct Executor: Sendable {
                                  duration: duration, signal: control.signal, journalFailure: control.journalFailure)
         if outcome.journalFailure == nil {
             do {
-                try await recorder.record("run.finished", runFinishedFields(outcome), durable: true)
+                try await recorder.record(runFinished(outcome), durable: true)
             } catch {
                 outcome.journalFailure = "\(error)"
             }
@@ -283,20 +287,16 @@ public struct Executor: Sendable {
         let would = masker(action.summary)
         let result = StepResult(stepID: planned.step.id, status: simulated ? .simulated : .skipped,
                                 reason: simulated ? "drill: simulated, not done" : StepResult.drillSkipReason, attempts: 0, output: "",
-                                duration: .zero, action: action.kind, isDeliberateSkip: !simulated)
-        await journal("step.finished", [
-            ("step", .string(result.stepID)), ("status", .string(result.status.rawValue)), ("reason", .optional(result.reason)),
-            ("attempts", .integer(0)), ("duration_ms", .integer(0)), ("would", .string(would)),
-        ], control: control)
+                                duration: .zero, action: action.kind.rawValue, isDeliberateSkip: !simulated)
+        await journal(StepFinished(step: result.stepID, status: result.status, reason: result.reason, attempts: 0, durationMilliseconds: 0,
+                                   would: would), control: control)
         await observer?.handle(.stepFinished(result, isFinally: planned.step.isFinally))
         return result
     }
 
     private func finishSkipped(_ result: StepResult, isFinally: Bool, control: RunControl) async {
-        await journal("step.finished", [
-            ("step", .string(result.stepID)), ("status", .string(result.status.rawValue)), ("reason", .optional(result.reason.map(masker.callAsFunction))),
-            ("attempts", .integer(0)), ("duration_ms", .integer(0)),
-        ], control: control)
+        await journal(StepFinished(step: result.stepID, status: result.status, reason: result.reason.map(masker.callAsFunction), attempts: 0,
+                                   durationMilliseconds: 0), control: control)
         await observer?.handle(.stepFinished(result, isFinally: isFinally))
     }
 
@@ -307,11 +307,9 @@ public struct Executor: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let policy = RetryPolicy(retries: step.retries, backoff: step.backoff.duration)
-        guard await journal("step.started", [
-            ("step", .string(step.id)), ("title", .optional(step.title)), ("action", .string(action.kind)),
-            ("needs", .array(planned.needs.map { .string($0) })), ("phase", .string(step.isFinally ? "finally" : "main")),
-            ("timeout", .optional(step.timeout.map(\.description))), ("max_attempts", .integer(policy.maximumAttempts)),
-        ], durable: true, control: control) else {
+        guard await journal(StepStarted(step: step.id, title: step.title, action: action.kind, needs: planned.needs,
+                                        phase: step.isFinally ? .finally : .main, timeout: step.timeout.map(\.description),
+                                        maxAttempts: policy.maximumAttempts), durable: true, control: control) else {
             return StepResult(stepID: step.id, status: .cancelled, reason: "the journal could not be written", attempts: 0, output: "",
                               duration: clock.now - start)
         }
@@ -330,11 +328,9 @@ public struct Executor: Sendable {
             await observer?.handle(.attemptStarted(stepID: step.id, attempt: attempt, of: policy.maximumAttempts))
             let attemptStart = clock.now
             last = masked(await perform(action, stepID: step.id, timeout: step.timeout?.duration))
-            await journal("step.attempt", [
-                ("step", .string(step.id)), ("attempt", .integer(attempt)), ("outcome", .string(last.outcome.rawValue)),
-                ("reason", .optional(last.reason)), ("duration_ms", .integer(Int((clock.now - attemptStart).milliseconds))),
-                ("observed", .object(last.observations)),
-            ], control: control)
+            await journal(StepAttempt(step: step.id, attempt: attempt, outcome: last.outcome.rawValue, reason: last.reason,
+                                      durationMilliseconds: Int((clock.now - attemptStart).milliseconds), observed: last.observations),
+                          control: control)
             if case .confirm = action { await recordConfirmation(step.id, last, control: control) }
             await observer?.handle(.attemptFinished(stepID: step.id, attempt: attempt, outcome: last.outcome, reason: last.reason))
             if last.outcome == .succeeded || last.outcome == .cancelled || control.journalFailure != nil { break }
@@ -346,20 +342,19 @@ public struct Executor: Sendable {
         case .cancelled: .cancelled
         }
         let result = StepResult(stepID: step.id, status: status, reason: last.reason, attempts: attempt, output: last.output,
-                                duration: clock.now - start, observed: last.observations, action: action.kind)
-        await journal("step.finished", [
-            ("step", .string(step.id)), ("status", .string(status.rawValue)), ("reason", .optional(last.reason)),
-            ("attempts", .integer(attempt)), ("duration_ms", .integer(Int(result.duration.milliseconds))), ("output", .string(last.output)),
-        ], control: control)
+                                duration: clock.now - start, observed: last.observations, action: action.kind.rawValue)
+        await journal(StepFinished(step: step.id, status: status, reason: last.reason, attempts: attempt,
+                                   durationMilliseconds: Int(result.duration.milliseconds), output: last.output), control: control)
         await observer?.handle(.stepFinished(result, isFinally: step.isFinally))
         return result
     }
 
     private func recordConfirmation(_ stepID: String, _ result: ActionResult, control: RunControl) async {
-        let who = result.observations.first { $0.0 == "by" }?.1 ?? .null
-        let how = result.observations.first { $0.0 == "how" }?.1 ?? .null
-        await journal(result.outcome == .succeeded ? "confirm.granted" : "confirm.refused",
-                      [("step", .string(stepID)), ("by", who), ("how", how), ("reason", .optional(result.reason))], control: control)
+        func observed(_ name: String) -> String? {
+            if case .string(let text)? = result.observations.first(where: { $0.0 == name })?.1 { text } else { nil }
+        }
+        await journal(ConfirmationDecision(granted: result.outcome == .succeeded, step: stepID, by: observed("by"), how: observed("how"),
+                                           reason: result.reason), control: control)
     }
 
     /// One attempt, cut short by the step's timeout (the action is cancelled and, for a command, its process tree killed).
@@ -411,12 +406,12 @@ public struct Executor: Sendable {
                           control: RunControl) async {
         for (step, shown, raw) in completed.reversed() {
             guard control.signal == nil, control.journalFailure == nil else { return }
-            guard await journal("undo.started", [("step", .string(step.id)), ("command", .string(shown)), ("because", .string("step '\(failed)' failed"))],
-                                durable: true, control: control) else { return }
+            guard await journal(UndoStarted(step: step.id, command: shown, because: "step '\(failed)' failed"), durable: true, control: control)
+            else { return }
             let command = PreparedCommand(shell: step.commandShell, script: raw, environment: [:], workingDirectory: nil, expectedExit: 0)
             let result = masked(await perform(.command(command), stepID: step.id, timeout: step.timeout?.duration))
-            await journal("undo.finished", [("step", .string(step.id)), ("outcome", .string(result.outcome.rawValue)),
-                                            ("reason", .optional(result.reason)), ("observed", .object(result.observations))], control: control)
+            await journal(UndoFinished(step: step.id, outcome: result.outcome.rawValue, reason: result.reason, observed: result.observations),
+                          control: control)
             await observer?.handle(.undone(stepID: step.id, succeeded: result.outcome == .succeeded))
         }
     }
@@ -425,10 +420,10 @@ public struct Executor: Sendable {
 
     /// Records one journal entry; a failure is fatal: it stops the run.
     @discardableResult
-    private func journal(_ type: String, _ fields: [(String, JSONValue)], durable: Bool = false, control: RunControl) async -> Bool {
+    private func journal(_ payload: some JournalPayload, durable: Bool = false, control: RunControl) async -> Bool {
         guard control.journalFailure == nil else { return false }
         do {
-            try await recorder.record(type, fields, durable: durable)
+            try await recorder.record(payload, durable: durable)
             return true
         } catch {
             control.failJournal("\(error)")
@@ -436,38 +431,23 @@ public struct Executor: Sendable {
         }
     }
 
-    private func runStartedFields(context: RunContext) -> [(String, JSONValue)] {
+    private func runStarted(context: RunContext) -> RunStarted {
         let runbook = plan.runbook
-        return [
-            ("runbook", .string(runbook.id)), ("title", .string(runbook.title)), ("version", runbook.version.map { .integer($0) } ?? .null),
-            ("runbook_sha256", .string(configuration.runbookSHA256)), ("runbook_path", .optional(configuration.runbookPath)),
-            ("mode", .string(configuration.mode.rawValue)),
-            ("operator", .string(configuration.operatorName)), ("host", .string(configuration.host)),
-            ("filet_version", .string(FiletVersion.current)),
-            ("vars", .object(runbook.vars.map { ($0.name, .string(masker(context.vars[$0.name] ?? ""))) })),
-            ("concurrency", .integer(configuration.concurrency)),
-            ("plan", .object([
-                ("steps", .array(plan.steps.map(planEntry))),
-                ("finally", .array(plan.finallySteps.map(planEntry))),
-            ])),
-        ]
+        func planStep(_ planned: PlannedStep) -> RunStarted.PlanStep {
+            RunStarted.PlanStep(id: planned.step.id, level: planned.level + 1, action: planned.step.action.keyword, needs: planned.needs,
+                                when: planned.step.when?.description)
+        }
+        return RunStarted(
+            runbook: runbook.id, title: runbook.title, version: runbook.version, runbookSHA256: configuration.runbookSHA256,
+            runbookPath: configuration.runbookPath, mode: configuration.mode, operatorName: configuration.operatorName, host: configuration.host,
+            filetVersion: FiletVersion.current, vars: runbook.vars.map { ($0.name, masker(context.vars[$0.name] ?? "")) },
+            concurrency: configuration.concurrency, plan: plan.steps.map(planStep), finallyPlan: plan.finallySteps.map(planStep))
     }
 
-    private func planEntry(_ planned: PlannedStep) -> JSONValue {
-        .object([
-            ("id", .string(planned.step.id)), ("level", .integer(planned.level + 1)), ("action", .string(planned.step.action.keyword)),
-            ("needs", .array(planned.needs.map { .string($0) })), ("when", .optional(planned.step.when?.description)),
-        ])
-    }
-
-    private func runFinishedFields(_ outcome: RunOutcome) -> [(String, JSONValue)] {
+    private func runFinished(_ outcome: RunOutcome) -> RunFinished {
         let all = outcome.steps + outcome.finallySteps
-        func count(_ status: StepStatus) -> JSONValue { .integer(all.filter { $0.status == status }.count) }
-        return [
-            ("status", .string(outcome.status.rawValue)),
-            ("counts", .object(StepStatus.allCases.map { ($0.rawValue, count($0)) })),
-            ("duration_ms", .integer(Int(outcome.duration.milliseconds))),
-        ]
+        return RunFinished(status: outcome.status, counts: StepStatus.allCases.map { status in (status.rawValue, all.count { $0.status == status }) },
+                           durationMilliseconds: Int(outcome.duration.milliseconds))
     }
 
     static func text(_ duration: Duration) -> String {
@@ -483,11 +463,11 @@ extension Step {
 }
 
 extension JournalWriter: RunRecorder {
-    public func record(_ type: String, _ fields: [(String, JSONValue)], durable: Bool) async throws {
+    public func record(_ kind: JournalRecordKind, _ fields: [(String, JSONValue)], durable: Bool) async throws {
         if durable {
-            try await append(type, fields)
+            try await append(kind, fields)
         } else {
-            try appendWithoutWaiting(type, fields)
+            try appendWithoutWaiting(kind.rawValue, fields)
         }
     }
 }

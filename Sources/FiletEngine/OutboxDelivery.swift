@@ -1,3 +1,4 @@
+public import FiletJournal
 public import FiletNotify
 public import FiletSupport
 public import Foundation
@@ -76,18 +77,16 @@ public struct OutboxDelivery: Sendable {
     /// - Parameters:
     ///   - deliver: one attempt at one entry.
     ///   - record: appends one journal record and returns once it is durable; a throw stops the delivery.
-    ///     Records: `outbox.unreadable` (file, problem) for each file that is not an entry, `outbox.attempt`
-    ///     (message, channel, step, origin_run, attempt, outcome, reason, retryable) for each entry tried,
-    ///     `outbox.skipped` (message, channel, step, origin_run, reason) for each entry of a gone channel.
+    ///     Records: ``OutboxUnreadable`` for each file that is not an entry, ``OutboxAttempt`` for each entry tried,
+    ///     ``OutboxSkipped`` for each entry of a gone channel.
     public func run(deliver: (OutboxEntry) async -> OutboxAttemptResult,
-                    record: (String, [(String, JSONValue)]) async throws -> Void) async throws(Failure) -> OutboxDeliverySummary {
+                    record: (JournalRecordKind, [(String, JSONValue)]) async throws -> Void) async throws(Failure) -> OutboxDeliverySummary {
         let scan: OutboxScan
         do throws(OutboxError) { scan = try outbox.scan() } catch { throw .outbox(error) }
         var summary = OutboxDeliverySummary()
         summary.unreadable = scan.problems
         for problem in scan.problems {
-            try await journal(record, "outbox.unreadable", [("file", .string(problem.file)), ("kind", .string(problem.kind.rawValue)),
-                                                            ("problem", .string(problem.message))])
+            try await journal(record, OutboxUnreadable(file: problem.file, problemKind: problem.kind.rawValue, problem: problem.message))
         }
         var goneChannels: [String: String] = [:]
         for var entry in scan.entries {
@@ -95,21 +94,20 @@ public struct OutboxDelivery: Sendable {
                 summary.notSelected += 1
                 continue
             }
-            let identity: [(String, JSONValue)] = [("message", .string(entry.id)), ("channel", .string(entry.channel)),
-                                                   ("step", .string(entry.message.stepID)), ("origin_run", .string(entry.journalRunID))]
+            let identity = OutboxEntryIdentity(message: entry.id, channel: entry.channel, step: entry.message.stepID, originRun: entry.journalRunID)
             if let reason = goneChannels[entry.channel] {
                 let skipped = "channel \(entry.channel) is gone (\(reason)): not tried"
-                try await journal(record, "outbox.skipped", identity + [("reason", .string(skipped))])
+                try await journal(record, OutboxSkipped(entry: identity, reason: skipped))
                 summary.add(entry, .gone(reason: skipped), attempted: false)
                 continue
             }
             let result = await deliver(entry)
             let attempted: Bool
             if case .refused = result { attempted = false } else { attempted = true }
-            var fields = identity + [("attempt", attempted ? .integer(entry.attempts + 1) : .null), ("outcome", .string(result.outcome)),
-                                     ("reason", .optional(result.reason))]
-            if case .failed(_, let retryable) = result { fields.append(("retryable", .bool(retryable))) }
-            try await journal(record, "outbox.attempt", fields)
+            var retryable: Bool?
+            if case .failed(_, let canRetry) = result { retryable = canRetry }
+            try await journal(record, OutboxAttempt(entry: identity, attempt: attempted ? entry.attempts + 1 : nil, outcome: result.outcome,
+                                                    reason: result.reason, retryable: retryable))
             // The outcome is durable in the journal: only now may the entry change or go.
             do throws(OutboxError) {
                 if result.isDelivered {
@@ -128,10 +126,10 @@ public struct OutboxDelivery: Sendable {
         return summary
     }
 
-    private func journal(_ record: (String, [(String, JSONValue)]) async throws -> Void, _ type: String,
-                         _ fields: [(String, JSONValue)]) async throws(Failure) {
+    private func journal(_ record: (JournalRecordKind, [(String, JSONValue)]) async throws -> Void,
+                         _ payload: some JournalPayload) async throws(Failure) {
         do {
-            try await record(type, fields)
+            try await record(payload.kind, payload.fields)
         } catch {
             throw .journal(message: "\(error)")
         }

@@ -1,5 +1,6 @@
 public import FiletJournal
 public import FiletNotify
+import FiletRunbook
 import FiletSupport
 import Foundation
 
@@ -69,11 +70,9 @@ public struct OutboxSession: Sendable {
         }
         started(writer.runID.description, writer.path)
         do {
-            try await writer.append("outbox.started", [
-                ("outbox", .string(outbox.directory)), ("channel", .optional(channel)), ("entries", .integer(selected.count)),
-                ("unreadable", .integer(scan.problems.count)), ("operator", .string(operatorName)),
-                ("host", .string(ProcessInfo.processInfo.hostName)), ("filet", .string(FiletVersion.current)),
-            ])
+            try await writer.append(OutboxStarted(
+                outbox: outbox.directory, channel: channel, entries: selected.count, unreadable: scan.problems.count,
+                operatorName: operatorName, host: ProcessInfo.processInfo.hostName, filetVersion: FiletVersion.current))
             let dispatcher = OutboxDispatcher(sender: ChannelSender(skipsRepeatsInFiles: true), environment: environment)
             let summary = try await OutboxDelivery(outbox: outbox, channel: channel).run(
                 deliver: { entry in
@@ -81,18 +80,14 @@ public struct OutboxSession: Sendable {
                     attempted(entry, result)
                     return result
                 },
-                record: { type, fields in try await writer.append(type, fields) })
-            try await writer.append("outbox.finished", [
-                ("status", .string(summary.isComplete ? "delivered" : "waiting")), ("delivered", .integer(summary.delivered)),
-                ("waiting", .integer(summary.waiting)), ("unreadable", .integer(summary.unreadable.count)),
-            ])
+                record: { kind, fields in try await writer.append(kind, fields) })
+            try await writer.append(OutboxFinished(status: summary.isComplete ? "delivered" : "waiting", delivered: summary.delivered,
+                                                   waiting: summary.waiting, unreadable: summary.unreadable.count))
             // Every journal closes with run.finished: that is what `filet audit verify` checks for.
-            try await writer.append("run.finished", [
-                ("status", .string(summary.isComplete ? "succeeded" : "failed")),
-                ("counts", .object([("delivered", .integer(summary.delivered)), ("waiting", .integer(summary.waiting)),
-                                    ("unreadable", .integer(summary.unreadable.count))])),
-                ("duration_ms", .integer(Int((clock.now - start) / .milliseconds(1)))),
-            ])
+            try await writer.append(RunFinished(
+                status: summary.isComplete ? .succeeded : .failed,
+                counts: [("delivered", summary.delivered), ("waiting", summary.waiting), ("unreadable", summary.unreadable.count)],
+                durationMilliseconds: Int((clock.now - start) / .milliseconds(1))))
             try await writer.close()
             return .delivered(journalPath: writer.path, summary: summary)
         } catch {

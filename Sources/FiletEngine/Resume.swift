@@ -25,12 +25,12 @@ public struct SettledStep: Sendable {
 public struct ResumeState: Sendable {
     /// Main steps settled as done, by id. Finally steps always run again.
     public var settled: [String: SettledStep]
-    /// The fields of the `run.resumed` record, written (durably) in place of `run.started`.
-    public var recordFields: [(String, JSONValue)]
+    /// The `run.resumed` record, written (durably) in place of `run.started`.
+    public var record: RunResumed
 
-    public init(settled: [String: SettledStep], recordFields: [(String, JSONValue)]) {
+    public init(settled: [String: SettledStep], record: RunResumed) {
         self.settled = settled
-        self.recordFields = recordFields
+        self.record = record
     }
 }
 
@@ -45,46 +45,45 @@ public struct JournalProgress: Sendable {
     }
 
     /// `run.started`, the first record.
-    public var runStarted: JournalRecord
+    public var runStarted: RunStarted
     /// The last record.
     public var last: JournalRecord
     /// By step id, from the last records about the step (a journal resumed before holds several rounds).
     public var steps: [String: StepState]
     /// How many times the run was resumed before.
     public var resumes: Int
+    /// The last `run.finished`, when the journal ends with one.
+    public var finished: RunFinished?
 
     /// The status of the last `run.finished`, when the journal ends with one.
-    public var finishedStatus: String? {
-        guard last.type == "run.finished", case .string(let status)? = last.field("status") else { return nil }
-        return status
-    }
-
-    public var runbookSHA256: String? { runStarted.field("runbook_sha256")?.stringValue }
-    public var runbookPath: String? { runStarted.field("runbook_path")?.stringValue }
-    public var mode: RunMode { runStarted.field("mode")?.stringValue.flatMap(RunMode.init(rawValue:)) ?? .run }
+    public var finishedStatus: String? { finished?.status.rawValue }
+    public var runbookSHA256: String { runStarted.runbookSHA256 }
+    public var runbookPath: String? { runStarted.runbookPath }
+    public var mode: RunMode { runStarted.mode }
     /// `vars` of `run.started`, masked values included (`***`).
-    public var variables: [(String, String)] {
-        guard case .object(let members)? = runStarted.field("vars") else { return [] }
-        return members.compactMap { name, value in value.stringValue.map { (name, $0) } }
-    }
+    public var variables: [(String, String)] { runStarted.vars.map { ($0.name, $0.value) } }
 
     /// Reads the progress from a journal's records, in file order.
-    public init?(records: [JournalRecord]) {
-        guard let first = records.first, first.type == "run.started", let last = records.last else { return nil }
-        runStarted = first
+    /// - Throws: when the first record is not `run.started`, or a record it reads lacks a field it needs.
+    public init(records: [JournalRecord]) throws(JournalRecordError) {
+        guard let first = records.first, first.kind == .runStarted, let last = records.last else {
+            throw JournalRecordError(line: 1, type: records.first?.type ?? "", field: nil, """
+                the journal does not start with \(JournalRecordKind.runStarted): it is not the journal of a run
+                """)
+        }
+        runStarted = try first.decode()
         self.last = last
+        finished = last.kind == .runFinished ? try last.decode(RunFinished.self) : nil
         var steps: [String: StepState] = [:]
         var resumes = 0
         for record in records {
-            switch record.type {
-            case "step.started":
-                if let id = record.field("step")?.stringValue { steps[id] = .interrupted }
-            case "step.finished":
-                if let id = record.field("step")?.stringValue {
-                    let status = record.field("status")?.stringValue.flatMap(StepStatus.init(rawValue:)) ?? .failed
-                    steps[id] = .finished(status, output: record.field("output")?.stringValue ?? "")
-                }
-            case "run.resumed":
+            switch record.kind {
+            case .stepStarted:
+                steps[try record.decode(StepStarted.self).step] = .interrupted
+            case .stepFinished:
+                let finished = try record.decode(StepFinished.self)
+                steps[finished.step] = .finished(finished.status, output: finished.output ?? "")
+            case .runResumed:
                 resumes += 1
             default:
                 break
@@ -92,14 +91,6 @@ public struct JournalProgress: Sendable {
         }
         self.steps = steps
         self.resumes = resumes
-    }
-}
-
-extension JSONValue {
-    /// The text of a string value.
-    var stringValue: String? {
-        if case .string(let text) = self { return text }
-        return nil
     }
 }
 

@@ -82,9 +82,8 @@ extension RunSession {
         if verification.hasMACs && key == nil {
             throw .refused("\(journal) carries MACs: set \(JournalKey.environmentVariable) to the key it was written with")
         }
-        guard let progress = JournalProgress(records: contents.records) else {
-            throw .refused("\(journal) does not start with run.started: it is not the journal of a run")
-        }
+        let progress: JournalProgress
+        do throws(JournalRecordError) { progress = try JournalProgress(records: contents.records) } catch { throw .refused("\(journal): \(error)") }
         if progress.finishedStatus == RunStatus.succeeded.rawValue {
             throw .refused("\(journal): the run already succeeded (line \(progress.last.line)): there is nothing to resume")
         }
@@ -94,7 +93,7 @@ extension RunSession {
             throw .refused("\(journal) does not record the runbook's path (written by an older filet): pass --runbook FILE")
         }
         let source = try read(runbookFile)
-        let recordedSHA256 = progress.runbookSHA256 ?? ""
+        let recordedSHA256 = progress.runbookSHA256
         let changed = source.sha256 != recordedSHA256.lowercased()
         if changed && !request.force {
             throw .refused("""
@@ -120,7 +119,7 @@ extension RunSession {
         do throws(JournalError) {
             repair = try JournalRecovery.repairTornTail(path: journal)
             writer = try JournalWriter.reopen(path: journal, key: key, checkpoints: checkpoints)
-            if let repair { try await writer.append("journal.recovered", repair.recordFields) }
+            if let repair { try await writer.append(.journalRecovered, repair.recordFields) }
         } catch {
             throw .journal("cannot continue the journal \(journal): \(error.message)")
         }
@@ -133,12 +132,10 @@ extension RunSession {
                                              host: ProcessInfo.processInfo.hostName, environment: environment, runbookSHA256: source.sha256)
         configuration.mode = progress.mode
         configuration.runbookPath = absolute(runbookFile)
-        var recordedConcurrency: Int?
-        if case .integer(let value)? = progress.runStarted.field("concurrency") { recordedConcurrency = Int(value) }
-        configuration.concurrency = request.concurrency ?? recordedConcurrency ?? 8
+        configuration.concurrency = request.concurrency ?? progress.runStarted.concurrency
         configuration.variables = overrides
         decisions.settled = Array(settled.keys)
-        let resuming = ResumeState(settled: settled, recordFields: decisions.recordFields(
+        let resuming = ResumeState(settled: settled, record: decisions.record(
             plan: plan, progress: progress, configuration: configuration, changed: changed, forced: changed && request.force,
             recordedSHA256: recordedSHA256))
         return prepared(plan: plan, configuration: configuration, writer: writer,
@@ -208,20 +205,15 @@ struct ResumeDecisions {
     var decidedAtTerminal: [String] = []
     var settled: [String] = []
 
-    func recordFields(plan: Plan, progress: JournalProgress, configuration: RunConfiguration, changed: Bool, forced: Bool,
-                      recordedSHA256: String) -> [(String, JSONValue)] {
+    func record(plan: Plan, progress: JournalProgress, configuration: RunConfiguration, changed: Bool, forced: Bool,
+                recordedSHA256: String) -> RunResumed {
         let ordered = plan.steps.map(\.step.id)
-        func list(_ ids: [String]) -> JSONValue { .array(ordered.filter(ids.contains).map { .string($0) }) }
-        return [
-            ("operator", .string(configuration.operatorName)), ("host", .string(configuration.host)),
-            ("filet_version", .string(FiletVersion.current)), ("resume", .integer(progress.resumes + 1)),
-            ("previous_status", .string(progress.finishedStatus ?? "crashed")),
-            ("runbook_path", .string(configuration.runbookPath ?? "")), ("runbook_sha256", .string(configuration.runbookSHA256)),
-            ("runbook_changed", .bool(changed)), ("forced", .bool(forced)),
-            ("recorded_runbook_sha256", changed ? .string(recordedSHA256) : .null),
-            ("settled", list(settled)), ("interrupted", list(interrupted)),
-            ("rerun", list(rerun)), ("mark_done", list(markDone)), ("decided_at_terminal", list(decidedAtTerminal)),
-            ("concurrency", .integer(configuration.concurrency)),
-        ]
+        func list(_ ids: [String]) -> [String] { ordered.filter(ids.contains) }
+        return RunResumed(
+            operatorName: configuration.operatorName, host: configuration.host, filetVersion: FiletVersion.current,
+            resume: progress.resumes + 1, previousStatus: progress.finishedStatus ?? "crashed", runbookPath: configuration.runbookPath ?? "",
+            runbookSHA256: configuration.runbookSHA256, runbookChanged: changed, forced: forced,
+            recordedRunbookSHA256: changed ? recordedSHA256 : nil, settled: list(settled), interrupted: list(interrupted),
+            rerun: list(rerun), markDone: list(markDone), decidedAtTerminal: list(decidedAtTerminal), concurrency: configuration.concurrency)
     }
 }

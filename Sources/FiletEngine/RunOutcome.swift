@@ -42,6 +42,11 @@ public enum Readiness {
         considered == 0 ? 100 : wouldSucceed * 100 / considered
     }
 
+    /// A check's latency, from what its last attempt observed.
+    public static func latencyMilliseconds(_ observed: [(String, JSONValue)]) -> Int? {
+        if case .integer(let value)? = observed.first(where: { $0.0 == "latency_ms" })?.1 { value } else { nil }
+    }
+
     /// A channel is reached when every notification tried on it was delivered; nil while none was tried.
     public static func reached(_ existing: Bool?, adding attempt: Bool?) -> Bool? {
         guard let attempt else { return existing }

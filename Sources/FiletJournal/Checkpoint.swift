@@ -183,27 +183,6 @@ public struct CheckpointPolicy: Sendable {
     }
 }
 
-/// The `checkpoint` record: what it signs, exactly.
-///
-///     {"seq":S,…,"type":"checkpoint","prev":"<head>","records":S-1,"head":"<head>","key":"<fingerprint>","sig":"<128 hex>"}
-///
-/// `sig` is the Ed25519 signature of the UTF-8 bytes (no newline):
-///
-///     filet-checkpoint v1 run=<run id> records=<S-1> head=<head> key=<fingerprint>
-enum Checkpoint {
-    static let type = "checkpoint"
-
-    static func message(run: String, records: Int, head: String, fingerprint: String) -> [UInt8] {
-        Array("filet-checkpoint v1 run=\(run) records=\(records) head=\(head) key=\(fingerprint)".utf8)
-    }
-
-    /// The fields of a checkpoint whose own `prev` is `head`.
-    static func fields(run: String, records: Int, head: String, signingKey: SigningKey, fingerprint: String) -> [(String, JSONValue)] {
-        let signature = signingKey.sign(message(run: run, records: records, head: head, fingerprint: fingerprint))
-        return [("records", .integer(records)), ("head", .string(head)), ("key", .string(fingerprint)), ("sig", .string(Hex.string(signature)))]
-    }
-}
-
 /// One line that names a journal's chain head, to keep outside the journal (a ticket, an e-mail):
 ///
 ///     filet-anchor v1 run=<run id> records=<n> head=<SHA-256 hex of line n>

@@ -23,7 +23,7 @@ public struct JournalRepair: Sendable {
 
     /// The fields of the `journal.recovered` record that says so in the journal.
     public var recordFields: [(String, JSONValue)] {
-        [("line", .integer(line)), ("dropped_bytes", .integer(droppedBytes)), ("saved_to", .string(savedTo)), ("reason", .string(reason))]
+        JournalRecovered(line: line, droppedBytes: droppedBytes, savedTo: savedTo, reason: reason).fields
     }
 }
 

@@ -134,16 +134,8 @@ private struct Scan {
         let prev = envelope.prevDigest
         var flags: Entry.Flags = []
         if let previousHash, previousHash == prev { flags.insert(.linkedToPreviousLine) }
-        let finished: StaticString = "run.finished"
-        if envelope.type.count == finished.utf8CodeUnitCount,
-           memcmp(line.baseAddress! + envelope.type.lowerBound, finished.utf8Start, finished.utf8CodeUnitCount) == 0 {
-            flags.insert(.finished)
-        }
-        let resumed: StaticString = "run.resumed"
-        if envelope.type.count == resumed.utf8CodeUnitCount,
-           memcmp(line.baseAddress! + envelope.type.lowerBound, resumed.utf8Start, resumed.utf8CodeUnitCount) == 0 {
-            flags.insert(.resumed)
-        }
+        if envelope.has(.runFinished, in: line) { flags.insert(.finished) }
+        if envelope.has(.runResumed, in: line) { flags.insert(.resumed) }
         if let mac = envelope.macDigest {
             flags.insert(.hasMAC)
             if let authenticator,
@@ -159,7 +151,7 @@ private struct Scan {
             run = Array(line[envelope.run])
         }
         if envelope.seq == 1, let expectedRunbook, expectedRunbook != prev { flags.insert(.runbookMismatch) }
-        if envelope.type.count == 10, memcmp(line.baseAddress! + envelope.type.lowerBound, "checkpoint", 10) == 0 {
+        if envelope.has(.checkpoint, in: line) {
             flags.insert(.checkpoint)
             checkCheckpoint(line, envelope, number: number)
         }
@@ -184,24 +176,24 @@ private struct Scan {
     /// own `prev`, this run; with a public key, its key and signature.
     mutating func checkCheckpoint(_ line: UnsafeBufferPointer<UInt8>, _ envelope: RecordFormat.Envelope, number: Int) {
         checkpointCount += 1
-        let fields: [String: JSONValue]
+        let members: [(String, JSONValue)]
         do throws(RecordFormat.SyntaxError) {
-            fields = Dictionary(try RecordFormat.parseFields(line, envelope), uniquingKeysWith: { first, _ in first })
+            members = try RecordFormat.parseFields(line, envelope)
         } catch {
             checkpointProblems.append(JournalProblem(.badCheckpoint, line: number, "the checkpoint's fields cannot be read: \(error.message)"))
             return
         }
         let run = String(decoding: line[envelope.run], as: UTF8.self)
         let prev = String(decoding: line[envelope.prev], as: UTF8.self)
-        guard case .integer(let records)? = fields["records"], case .string(let head)? = fields["head"],
-              case .string(let fingerprint)? = fields["key"], case .string(let signatureHex)? = fields["sig"],
-              Hex.isDigest(Array(fingerprint.utf8)), let signature = Self.bytes(hex: signatureHex), signature.count == 64
+        guard let checkpoint = try? Checkpoint(RecordFields(line: number, type: JournalRecordKind.checkpoint.rawValue, members: members)),
+              Hex.isDigest(Array(checkpoint.fingerprint.utf8)), let signature = Self.bytes(hex: checkpoint.signature), signature.count == 64
         else {
             checkpointProblems.append(JournalProblem(.badCheckpoint, line: number, """
                 the checkpoint lacks records, head, key (64 hex digits) or sig (128 hex digits)
                 """))
             return
         }
+        let (records, head, fingerprint) = (checkpoint.records, checkpoint.head, checkpoint.fingerprint)
         guard records == envelope.seq - 1, head == prev else {
             checkpointProblems.append(JournalProblem(.badCheckpoint, line: number, """
                 the checkpoint does not match the chain: it claims records=\(records) head=\(head.prefix(12))…, \

@@ -174,7 +174,8 @@ public final class JournalWriter: Sendable {
     /// Appends one record and returns its seq once it is durable (written and `fdatasync`ed).
     ///
     /// - Parameters:
-    ///   - type: the record type, such as `step.started`: 1 to 64 letters, digits, `.`, `_`, `-`.
+    ///   - type: the record type, such as `step.started`: 1 to 64 letters, digits, `.`, `_`, `-`. filet's own are
+    ///     ``JournalRecordKind``s: see the overloads that take a kind or a ``JournalPayload``.
     ///   - fields: the record's own members, written in this order after the envelope; none
     ///     may be named `seq`, `ts`, `run`, `type`, `prev` or `mac`, nor appear twice.
     /// - Throws: ``JournalError/Kind/invalidRecord`` (nothing written, the writer goes on),
@@ -187,6 +188,18 @@ public final class JournalWriter: Sendable {
             _ = enqueue(type: typeBytes, fields: fieldBytes, continuation: continuation)
         }
         return try result.get()
+    }
+
+    /// Appends one record of a known type, its fields given as they are written.
+    @discardableResult
+    public func append(_ kind: JournalRecordKind, _ fields: [(String, JSONValue)]) async throws(JournalError) -> Int {
+        try await append(kind.rawValue, fields)
+    }
+
+    /// Appends one typed record.
+    @discardableResult
+    public func append(_ payload: some JournalPayload) async throws(JournalError) -> Int {
+        try await append(payload.kind, payload.fields)
     }
 
     /// Appends one record without waiting for it to be durable: it goes out with the next batch,
@@ -228,7 +241,7 @@ public final class JournalWriter: Sendable {
                 return .failure(closed)
             }
             let seq = appendLine(&state, type: type, fields: fields)
-            if state.checkpoints != nil { checkpointIfDue(&state, afterFinished: type.elementsEqual("run.finished".utf8)) }
+            if state.checkpoints != nil { checkpointIfDue(&state, afterFinished: type.elementsEqual(JournalRecordKind.runFinished.rawValue.utf8)) }
             if let continuation {
                 state.waiters.append((seq, continuation))
                 if !state.flushScheduled {
@@ -276,11 +289,12 @@ public final class JournalWriter: Sendable {
         if force || afterFinished || unsigned >= checkpoints.policy.everyRecords || elapsed >= checkpoints.intervalNanoseconds {
             let records = state.nextSeq - 1
             let head = String(decoding: state.prev, as: UTF8.self)
-            let fields = Checkpoint.fields(run: runID.rawValue, records: records, head: head,
-                                           signingKey: checkpoints.policy.signingKey, fingerprint: checkpoints.fingerprint)
+            let checkpoint = Checkpoint.signed(run: runID.rawValue, records: records, head: head,
+                                               signingKey: checkpoints.policy.signingKey, fingerprint: checkpoints.fingerprint)
+            let type = checkpoint.kind.rawValue
             // The fields are well-formed by construction.
-            guard let bytes = try? RecordFormat.renderFields(fields, type: Checkpoint.type, path: path) else { return }
-            checkpoints.lastSeq = appendLine(&state, type: Array(Checkpoint.type.utf8), fields: bytes)
+            guard let bytes = try? RecordFormat.renderFields(checkpoint.fields, type: type, path: path) else { return }
+            checkpoints.lastSeq = appendLine(&state, type: Array(type.utf8), fields: bytes)
             checkpoints.lastTime = now
         } else if !checkpoints.timerScheduled {
             checkpoints.timerScheduled = true

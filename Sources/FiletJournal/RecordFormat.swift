@@ -109,6 +109,14 @@ enum RecordFormat {
         var macDigest: DigestWords?
         /// The MAC covers `line[0..<unsignedEnd]` followed by `}`.
         var unsignedEnd: Int
+
+        /// Whether the record's type is `kind`, compared in place.
+        func has(_ kind: JournalRecordKind, in line: UnsafeBufferPointer<UInt8>) -> Bool {
+            var name = kind.rawValue
+            return name.withUTF8 { name in
+                name.count == type.count && memcmp(line.baseAddress! + type.lowerBound, name.baseAddress!, name.count) == 0
+            }
+        }
     }
 
     /// Why a line is not a record, and at which byte.

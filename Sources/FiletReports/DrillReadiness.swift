@@ -37,9 +37,9 @@ public struct DrillReadiness: Sendable {
         let results = outcome.steps + outcome.finallySteps
         runID = outcome.runID
         duration = outcome.duration
-        checks = results.filter { $0.action.hasPrefix("check.") }.map { result in
-            let latency = result.observed.first { $0.0 == "latency_ms" }.flatMap { if case .integer(let value) = $0.1 { value } else { nil } }
-            return CheckLine(step: result.stepID, kind: result.action, status: result.status, latencyMilliseconds: latency, reason: result.reason)
+        checks = results.filter { ActionKind(rawValue: $0.action)?.isCheck == true }.map { result in
+            CheckLine(step: result.stepID, kind: result.action, status: result.status,
+                      latencyMilliseconds: Readiness.latencyMilliseconds(result.observed), reason: result.reason)
         }
         var channels: [ChannelLine] = []
         for planned in plan.steps + plan.finallySteps {

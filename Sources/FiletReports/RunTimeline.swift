@@ -2,7 +2,7 @@ import Foundation
 public import FiletEngine
 public import FiletJournal
 public import FiletRunbook
-import FiletSupport
+public import FiletSupport
 
 /// What one journal says about its run, arranged for people: the run's identity, every event with its
 /// offset from the start, each step's outcome, the notifications, confirmations and failures, the
@@ -41,6 +41,8 @@ public struct RunTimeline: Sendable {
         public var end: Int?
         /// What the last attempt observed, in short phrases.
         public var observed: [String]
+        /// What the last attempt observed, as recorded.
+        public var observations: [(String, JSONValue)]
         /// A simulated step: what it would have done.
         public var would: String?
     }
@@ -152,36 +154,26 @@ public struct RunTimeline: Sendable {
         let origin = records.first.flatMap { Self.milliseconds($0.timestamp) } ?? 0
         func offset(_ record: JournalRecord) -> Int { Int((Self.milliseconds(record.timestamp) ?? origin) - origin) }
 
-        let started = records.first { $0.type == "run.started" }
-        let finished = records.last { $0.type == "run.finished" }
-        runbook = started?.string("runbook")
-        title = started?.string("title")
-        version = started?.integer("version")
-        runbookSHA256 = started?.string("runbook_sha256") ?? started?.prev
-        mode = started?.string("mode")
-        operatorName = started?.string("operator")
-        host = started?.string("host")
-        filetVersion = started?.string("filet_version")
+        let entries = records.map { record in Result { () throws(JournalRecordError) in try record.decoded() } }
+        let started = entries.lazy.compactMap { if case .success(.runStarted(let started)) = $0 { started } else { nil } }.first
+        let finishedIndex = entries.lastIndex { if case .success(.runFinished) = $0 { true } else { false } }
+        let finished = finishedIndex.flatMap { if case .success(.runFinished(let finished)) = entries[$0] { finished } else { nil } }
+        runbook = started?.runbook
+        title = started?.title
+        version = started?.version
+        runbookSHA256 = started?.runbookSHA256
+        mode = started?.mode.rawValue
+        operatorName = started?.operatorName
+        host = started?.host
+        filetVersion = started?.filetVersion
         startedAt = records.first?.timestamp
-        finishedAt = finished?.timestamp
-        duration = finished?.integer("duration_ms") ?? records.last.map(offset) ?? 0
-        status = finished?.string("status") ?? "not closed"
-        if case .object(let members)? = finished?.field("counts") {
-            counts = members.compactMap { name, value in if case .integer(let count) = value { (name, count) } else { nil } }
-        } else {
-            counts = []
-        }
+        finishedAt = finishedIndex.map { records[$0].timestamp }
+        duration = finished?.durationMilliseconds ?? records.last.map(offset) ?? 0
+        status = finished?.status.rawValue ?? "not closed"
+        counts = finished?.counts ?? []
 
         var plannedActions: [String: String] = [:]
-        if case .object(let plan)? = started?.field("plan") {
-            for (_, list) in plan {
-                guard case .array(let entries) = list else { continue }
-                for case .object(let entry) in entries {
-                    let fields = JSONFields(entry)
-                    if let id = fields.string("id"), let action = fields.string("action") { plannedActions[id] = action }
-                }
-            }
-        }
+        for planned in (started?.plan ?? []) + (started?.finallyPlan ?? []) { plannedActions[planned.id] = planned.action }
 
         var events: [Event] = []
         var steps: [Step] = []
@@ -191,44 +183,45 @@ public struct RunTimeline: Sendable {
         var failures: [Failure] = []
         func index(of id: String) -> Int {
             if let index = stepIndex[id] { return index }
-            steps.append(Step(id: id, title: nil, action: plannedActions[id] ?? "?", phase: "main", status: "running", attempts: 0,
-                              duration: 0, reason: nil, start: nil, end: nil, observed: [], would: nil))
+            steps.append(Step(id: id, title: nil, action: plannedActions[id] ?? "?", phase: StepPhase.main.rawValue, status: "running", attempts: 0,
+                              duration: 0, reason: nil, start: nil, end: nil, observed: [], observations: [], would: nil))
             stepIndex[id] = steps.count - 1
             return steps.count - 1
         }
+        func reason(_ reason: String?) -> [String] { reason.map { ["reason: \($0)"] } ?? [] }
 
-        for record in records {
-            let step = record.string("step")
+        for (record, entry) in zip(records, entries) {
             var event = Event(line: record.line, seq: record.seq, timestamp: record.timestamp, offset: offset(record), type: record.type,
-                              step: step, attempt: record.integer("attempt"), outcome: nil, details: [])
-            switch record.type {
-            case "run.started":
+                              step: nil, attempt: nil, outcome: nil, details: [])
+            switch entry {
+            case .success(.runStarted):
                 event.details = [
                     "runbook \(runbook ?? "?")" + (version.map { " v\($0)" } ?? ""),
                     "mode \(mode ?? "?")", "operator \(operatorName ?? "?")", "host \(host ?? "?")",
                 ]
-            case "step.started":
-                guard let step else { break }
-                let position = index(of: step)
-                steps[position].title = record.string("title")
-                steps[position].action = record.string("action") ?? steps[position].action
-                steps[position].phase = record.string("phase") ?? "main"
+            case .success(.stepStarted(let started)):
+                event.step = started.step
+                let position = index(of: started.step)
+                steps[position].title = started.title
+                steps[position].action = started.action.rawValue
+                steps[position].phase = started.phase.rawValue
                 if steps[position].start == nil { steps[position].start = event.offset }
-                event.details = [steps[position].action] + (record.string("title").map { [$0] } ?? [])
-            case "step.attempt":
-                guard let step else { break }
-                let position = index(of: step)
-                let outcome = record.string("outcome") ?? "?"
-                event.outcome = outcome
-                let observed = record.object("observed")
+                event.details = [steps[position].action] + (started.title.map { [$0] } ?? [])
+            case .success(.stepAttempt(let attempt)):
+                event.step = attempt.step
+                event.attempt = attempt.attempt
+                event.outcome = attempt.outcome
+                let position = index(of: attempt.step)
+                let observed = JSONFields(attempt.observed)
                 let phrases = Self.describe(observed, action: steps[position].action)
-                event.details = phrases + (record.string("reason").map { ["reason: \($0)"] } ?? [])
+                event.details = phrases + reason(attempt.reason)
                 steps[position].observed = phrases
-                if outcome != "succeeded", let reason = record.string("reason") {
-                    failures.append(Failure(step: step, attempt: event.attempt, timestamp: record.timestamp, reason: reason))
+                steps[position].observations = attempt.observed
+                if attempt.outcome != "succeeded", let reason = attempt.reason {
+                    failures.append(Failure(step: attempt.step, attempt: attempt.attempt, timestamp: record.timestamp, reason: reason))
                 }
-                if steps[position].action == "notify" {
-                    let delivered = observed.string("outcome") ?? outcome
+                if steps[position].action == ActionKind.notify.rawValue {
+                    let delivered = observed.string("outcome") ?? attempt.outcome
                     let deliveries: [Notification.Delivery] = observed.array("deliveries").compactMap { item in
                         guard case .object(let members) = item else { return nil }
                         let fields = JSONFields(members)
@@ -236,59 +229,69 @@ public struct RunTimeline: Sendable {
                                                      reason: fields.string("reason"))
                     }
                     let notification = Notification(
-                        step: step, channel: observed.string("channel") ?? deliveries.first?.channel, outcome: delivered,
+                        step: attempt.step, channel: observed.string("channel") ?? deliveries.first?.channel, outcome: delivered,
                         deliveredAt: delivered == "delivered" || delivered == "accepted" ? record.timestamp : nil,
                         outbox: observed.string("outbox"), deliveries: deliveries)
-                    if let existing = notifications.firstIndex(where: { $0.step == step }) {
+                    if let existing = notifications.firstIndex(where: { $0.step == attempt.step }) {
                         notifications[existing] = notification
                     } else {
                         notifications.append(notification)
                     }
                 }
-            case "confirm.granted", "confirm.refused":
-                guard let step else { break }
-                let granted = record.type == "confirm.granted"
-                event.outcome = granted ? "granted" : "refused"
-                let by = record.string("by"), how = record.string("how")
-                event.details = ["by \(by ?? "nobody")"] + (how.map { [$0] } ?? []) + (record.string("reason").map { ["reason: \($0)"] } ?? [])
-                confirmations.append(Confirmation(step: step, granted: granted, by: by, how: how, reason: record.string("reason"),
-                                                  timestamp: record.timestamp))
-            case "step.finished":
-                guard let step else { break }
-                let position = index(of: step)
-                let status = record.string("status") ?? "?"
+            case .success(.confirmation(let decision)):
+                event.step = decision.step
+                event.outcome = decision.granted ? "granted" : "refused"
+                event.details = ["by \(decision.by ?? "nobody")"] + (decision.how.map { [$0] } ?? []) + reason(decision.reason)
+                confirmations.append(Confirmation(step: decision.step, granted: decision.granted, by: decision.by, how: decision.how,
+                                                  reason: decision.reason, timestamp: record.timestamp))
+            case .success(.stepFinished(let finished)):
+                event.step = finished.step
+                let position = index(of: finished.step)
+                let status = finished.status.rawValue
                 event.outcome = status
                 steps[position].status = status
-                steps[position].attempts = record.integer("attempts") ?? steps[position].attempts
-                steps[position].duration = record.integer("duration_ms") ?? 0
-                steps[position].reason = record.string("reason")
-                steps[position].would = record.string("would")
+                steps[position].attempts = finished.attempts
+                steps[position].duration = finished.durationMilliseconds
+                steps[position].reason = finished.reason
+                steps[position].would = finished.would
                 steps[position].end = event.offset
                 if steps[position].start == nil { steps[position].start = event.offset }
-                if status == "simulated", steps[position].action == "notify" {
-                    notifications.append(Notification(step: step, channel: nil, outcome: "not sent (simulated)", deliveredAt: nil,
+                if finished.status == .simulated, steps[position].action == ActionKind.notify.rawValue {
+                    notifications.append(Notification(step: finished.step, channel: nil, outcome: "not sent (simulated)", deliveredAt: nil,
                                                        outbox: nil, deliveries: []))
                 }
-                if status == "failed" {
-                    failures.append(Failure(step: step, attempt: nil, timestamp: record.timestamp, reason: record.string("reason") ?? "failed"))
+                if finished.status == .failed {
+                    failures.append(Failure(step: finished.step, attempt: nil, timestamp: record.timestamp, reason: finished.reason ?? status))
                 }
-                event.details = ["\(steps[position].attempts) attempt\(steps[position].attempts == 1 ? "" : "s")",
-                                 "\(steps[position].duration) ms"]
-                    + (steps[position].reason.map { ["reason: \($0)"] } ?? []) + (steps[position].would.map { ["would: \($0)"] } ?? [])
-            case "undo.started":
-                event.details = (record.string("command").map { ["command: \($0)"] } ?? []) + (record.string("because").map { [$0] } ?? [])
-            case "undo.finished":
-                event.outcome = record.string("outcome")
-                event.details = Self.describe(record.object("observed"), action: "run") + (record.string("reason").map { ["reason: \($0)"] } ?? [])
-            case "run.interrupted":
-                event.details = [record.string("signal") ?? "?", "stops \(record.string("stops") ?? "?")"]
-            case "run.timed_out":
-                event.details = ["limit \(record.string("limit") ?? "?")"]
-            case "run.finished":
-                event.outcome = record.string("status")
-                event.details = ["\(record.integer("duration_ms") ?? 0) ms"] + counts.map { "\($0.1) \($0.0)" }
-            default:
-                event.details = record.fields.filter { $0.0 != "step" }.map { "\($0.0): \($0.1.rendered(pretty: false))" }
+                event.details = ["\(finished.attempts) attempt\(finished.attempts == 1 ? "" : "s")", "\(finished.durationMilliseconds) ms"]
+                    + reason(finished.reason) + (finished.would.map { ["would: \($0)"] } ?? [])
+            case .success(.undoStarted(let undo)):
+                event.step = undo.step
+                event.details = ["command: \(undo.command)", undo.because]
+            case .success(.undoFinished(let undo)):
+                event.step = undo.step
+                event.outcome = undo.outcome
+                event.details = Self.describe(JSONFields(undo.observed), action: ActionKind.run.rawValue) + reason(undo.reason)
+            case .success(.runInterrupted(let interruption)):
+                event.details = [interruption.signal, "stops \(interruption.stops)"]
+            case .success(.runTimedOut(let timeout)):
+                event.details = ["limit \(timeout.limit)"]
+            case .success(.runFinished(let finished)):
+                event.outcome = finished.status.rawValue
+                event.details = ["\(finished.durationMilliseconds) ms"] + counts.map { "\($0.1) \($0.0)" }
+            case .success(.outboxAttempt(let attempt)):
+                event.step = attempt.entry.step
+                event.attempt = attempt.attempt
+                event.details = Self.fieldsAsWritten(record)
+            case .success(.outboxSkipped(let skipped)):
+                event.step = skipped.entry.step
+                event.details = Self.fieldsAsWritten(record)
+            case .success(.checkpoint), .success(.journalRecovered), .success(.runResumed), .success(.outboxStarted),
+                 .success(.outboxUnreadable), .success(.outboxFinished):
+                event.details = Self.fieldsAsWritten(record)
+            case .failure(let error):
+                // A type this filet does not know is shown as written; a known one that lacks what its type needs says so.
+                event.details = (record.kind == nil ? [] : ["malformed: \(error.message)"]) + Self.fieldsAsWritten(record)
             }
             events.append(event)
         }
@@ -297,20 +300,16 @@ public struct RunTimeline: Sendable {
         self.notifications = notifications
         self.confirmations = confirmations
         self.failures = failures
-        if started?.string("mode") == "drill" {
-            readiness = Self.readiness(steps: steps, notifications: notifications)
-        } else {
-            readiness = nil
-        }
+        readiness = started?.mode == .drill ? Self.readiness(steps: steps, notifications: notifications) : nil
     }
 
     /// The readiness of a drill, as `filet drill` computes it, from the steps' final records.
     static func readiness(steps: [Step], notifications: [Notification]) -> Readiness {
         let finished = steps.filter { $0.status != "running" }
         let counted = finished.filter { !StepResult.isDeliberateSkip(status: $0.status, reason: $0.reason) }
-        let checks = steps.filter { $0.action.hasPrefix("check.") }.map { step in
+        let checks = steps.filter { ActionKind(rawValue: $0.action)?.isCheck == true }.map { step in
             Readiness.Check(step: step.id, kind: step.action, status: step.status,
-                            latency: step.observed.lazy.compactMap(Self.latency).first, reason: step.reason)
+                            latency: FiletEngine.Readiness.latencyMilliseconds(step.observations), reason: step.reason)
         }
         var channels: [Readiness.Channel] = []
         for notification in notifications {
@@ -329,41 +328,41 @@ public struct RunTimeline: Sendable {
                          checks: checks, channels: channels)
     }
 
-    private static func latency(_ phrase: String) -> Int? {
-        guard let range = phrase.range(of: " in "), phrase.hasSuffix(" ms") else { return nil }
-        return Int(phrase[range.upperBound...].dropLast(3))
+    /// Every field of a record but the step (it has its column), as written.
+    static func fieldsAsWritten(_ record: JournalRecord) -> [String] {
+        record.fields.filter { $0.0 != "step" }.map { "\($0.0): \($0.1.rendered(pretty: false))" }
     }
 
     /// What an action observed, in short phrases, most telling first.
     static func describe(_ observed: JSONFields, action: String) -> [String] {
         var out: [String] = []
-        switch action {
-        case "check.http":
+        switch ActionKind(rawValue: action) {
+        case .checkHTTP:
             var phrase = observed.string("method").map { "\($0) " } ?? ""
             if let status = observed.integer("status") { phrase += "HTTP \(status)" } else { phrase += "no HTTP status" }
             if let latency = observed.integer("latency_ms") { phrase += " in \(latency) ms" }
             out.append(phrase)
             if let location = observed.string("location") { out.append("location \(location)") }
             if let error = observed.string("error") { out.append("error: \(error)") }
-        case "check.tcp":
+        case .checkTCP:
             var phrase = "TCP " + (observed.string("address") ?? "not connected")
             if let latency = observed.integer("latency_ms") { phrase += " in \(latency) ms" }
             out.append(phrase)
             let tried = observed.array("tried").compactMap { if case .string(let text) = $0 { text } else { nil } }
             if !tried.isEmpty { out.append("tried \(tried.joined(separator: ", "))") }
-        case "check.dns":
+        case .checkDNS:
             let addresses = observed.array("addresses").compactMap { if case .string(let text) = $0 { text } else { nil } }
             var phrase = addresses.isEmpty ? "DNS: no address" : "DNS \(addresses.joined(separator: ", "))"
             if let latency = observed.integer("latency_ms") { phrase += " in \(latency) ms" }
             out.append(phrase)
-        case "notify":
+        case .notify:
             let outcome = observed.string("outcome") ?? "?"
             out.append(outcome + (observed.string("channel").map { " to \($0)" } ?? ""))
             if let outbox = observed.string("outbox") { out.append("in the outbox: \(outbox)") }
-        case "confirm":
+        case .confirm:
             if let by = observed.string("by") { out.append("confirmed by \(by)") }
             if let how = observed.string("how") { out.append(how) }
-        case "wait":
+        case .wait:
             if let waited = observed.integer("waited_ms") { out.append("waited \(waited) ms") }
         default:
             if let code = observed.integer("exit_code") { out.append("exit \(code)") }
@@ -376,7 +375,7 @@ public struct RunTimeline: Sendable {
             }
             if observed.bool("killed_after_grace") == true { out.append("killed after the grace period") }
         }
-        if let error = observed.string("error"), action != "check.http" { out.append("error: \(error)") }
+        if let error = observed.string("error"), action != ActionKind.checkHTTP.rawValue { out.append("error: \(error)") }
         return out
     }
 
@@ -419,12 +418,6 @@ struct JSONFields {
     func bool(_ name: String) -> Bool? { if case .bool(let flag)? = value(name) { flag } else { nil } }
     func array(_ name: String) -> [JSONValue] { if case .array(let items)? = value(name) { items } else { [] } }
     func object(_ name: String) -> JSONFields { if case .object(let members)? = value(name) { JSONFields(members) } else { JSONFields([]) } }
-}
-
-extension JournalRecord {
-    func string(_ name: String) -> String? { JSONFields(fields).string(name) }
-    func integer(_ name: String) -> Int? { JSONFields(fields).integer(name) }
-    func object(_ name: String) -> JSONFields { JSONFields(fields).object(name) }
 }
 
 extension RunTimeline {

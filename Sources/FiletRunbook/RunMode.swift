@@ -1,4 +1,4 @@
 /// Whether a run does everything for real or is a readiness drill.
-public enum RunMode: String, Sendable {
+public enum RunMode: String, Sendable, CaseIterable {
     case run, drill
 }

@@ -87,16 +87,36 @@ public enum Action: Sendable {
     case confirm(Confirmation)
     case wait(RunbookDuration)
 
-    /// The action's key in a runbook.
-    public var keyword: String {
+    /// What it is, as the journal names it.
+    public var kind: ActionKind {
         switch self {
-        case .check: "check"
-        case .run: "run"
-        case .notify: "notify"
-        case .confirm: "confirm"
-        case .wait: "wait"
+        case .check(.http): .checkHTTP
+        case .check(.tcp): .checkTCP
+        case .check(.dns): .checkDNS
+        case .run: .run
+        case .notify: .notify
+        case .confirm: .confirm
+        case .wait: .wait
         }
     }
+
+    /// The action's key in a runbook.
+    public var keyword: String { kind.keyword }
+}
+
+/// What a step does, named once for the journal, the terminal and the reports.
+public enum ActionKind: String, Sendable, CaseIterable {
+    case run
+    case checkHTTP = "check.http"
+    case checkTCP = "check.tcp"
+    case checkDNS = "check.dns"
+    case notify, confirm, wait
+
+    /// The action's key in a runbook (and in `run.started`'s plan): the name up to its dot, `check` for every check.
+    public var keyword: String { String(rawValue.prefix { $0 != "." }) }
+
+    /// `check.http`, `check.tcp`, `check.dns`.
+    public var isCheck: Bool { keyword != rawValue }
 }
 
 public enum Check: Sendable {

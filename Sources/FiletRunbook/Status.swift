@@ -6,7 +6,7 @@ public enum StepStatus: String, Sendable, CaseIterable {
 }
 
 /// How a run ended. `${run.status}` in finally steps reads it.
-public enum RunStatus: String, Sendable {
+public enum RunStatus: String, Sendable, CaseIterable {
     /// Every step succeeded or was skipped by its `when`.
     case succeeded
     /// A step failed (with `on_failure: abort`, or `continue` and the run went on).

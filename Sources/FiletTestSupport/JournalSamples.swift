@@ -19,15 +19,16 @@ public let sampleRunbookSHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b93
 /// A 32-byte key, as `FILET_JOURNAL_KEY` would hold it.
 public let sampleKey = Array("0123456789abcdef0123456789abcdef".utf8)
 
-/// Writes a closed journal: run.started, `steps` step.finished records, run.finished.
+/// Writes a closed journal: run.started, `steps` step.finished records, run.finished (their fields are not the engine's:
+/// only the chain matters here).
 /// Returns its path; it has `steps + 2` lines.
 public func writeSampleJournal(in directory: String, steps: Int = 8, key: [UInt8]? = nil) async throws -> String {
     let writer = try JournalWriter.create(directory: directory, runID: .generate(), runbookSHA256: sampleRunbookSHA256, key: key)
-    try await writer.append("run.started", [("runbook", "essai"), ("title", "Essai de bascule"), ("mode", "run")])
+    try await writer.append(.runStarted, [("runbook", "essai"), ("title", "Essai de bascule"), ("mode", "run")])
     for step in 1...steps {
-        try await writer.append("step.finished", [("step", .string("step-\(step)")), ("outcome", "succeeded"), ("duration_ms", .integer(step * 10))])
+        try await writer.append(.stepFinished, [("step", .string("step-\(step)")), ("outcome", "succeeded"), ("duration_ms", .integer(step * 10))])
     }
-    try await writer.append("run.finished", [("status", "succeeded"), ("steps", .integer(steps))])
+    try await writer.append(.runFinished, [("status", "succeeded"), ("steps", .integer(steps))])
     try await writer.close()
     return writer.path
 }

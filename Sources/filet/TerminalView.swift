@@ -1,5 +1,6 @@
 import Foundation
 import FiletEngine
+import FiletJournal
 import FiletReports
 import FiletSupport
 import FiletActions
@@ -33,7 +34,7 @@ actor TerminalView: RunObserver {
     func begin(runID: String, journalPath: String) {
         switch format {
         case .json:
-            emit(.object([("event", "run.started"), ("run", .string(runID)), ("journal", .string(journalPath))]))
+            emit(.object([("event", .event(.runStarted)), ("run", .string(runID)), ("journal", .string(journalPath))]))
         case .text:
             Terminal.output("Run \(runID) — journal: \(journalPath)\n")
         }
@@ -61,7 +62,7 @@ actor TerminalView: RunObserver {
         ended = true
         switch format {
         case .json:
-            emit(.object([("event", "run.finished"), ("run", .string(outcome.runID)), ("status", .string(outcome.status.rawValue)),
+            emit(.object([("event", .event(.runFinished)), ("run", .string(outcome.runID)), ("status", .string(outcome.status.rawValue)),
                           ("exit_code", .integer(Int(ExitStatus(outcome).rawValue))), ("journal", .string(journalPath))]))
         case .text:
             Terminal.output("\n" + RunSummary.table(outcome) + "\n" + RunSummary.verdict(outcome) + "\n")
@@ -150,26 +151,32 @@ actor TerminalView: RunObserver {
     private func json(_ event: RunEvent) -> JSONValue {
         switch event {
         case .stepStarted(let id, let isFinally):
-            .object([("event", "step.started"), ("step", .string(id)), ("phase", .string(isFinally ? "finally" : "main"))])
+            .object([("event", .event(.stepStarted)), ("step", .string(id)), ("phase", .string((isFinally ? StepPhase.finally : .main).rawValue))])
         case .attemptStarted(let id, let attempt, let total):
             .object([("event", "attempt.started"), ("step", .string(id)), ("attempt", .integer(attempt)), ("of", .integer(total))])
         case .attemptFinished(let id, let attempt, let outcome, let reason):
             .object([("event", "attempt.finished"), ("step", .string(id)), ("attempt", .integer(attempt)),
                      ("outcome", .string(outcome.rawValue)), ("reason", .optional(reason))])
         case .stepFinished(let result, _):
-            .object([("event", "step.finished"), ("step", .string(result.stepID)), ("status", .string(result.status.rawValue)),
+            .object([("event", .event(.stepFinished)), ("step", .string(result.stepID)), ("status", .string(result.status.rawValue)),
                      ("reason", .optional(result.reason)), ("attempts", .integer(result.attempts)),
                      ("duration_ms", .integer(Int(result.duration.milliseconds)))])
         case .undone(let id, let succeeded):
             .object([("event", "step.undone"), ("step", .string(id)), ("succeeded", .bool(succeeded))])
         case .interrupted(let signal, let second):
-            .object([("event", "run.interrupted"), ("signal", .integer(Int(signal))), ("second", .bool(second))])
+            .object([("event", .event(.runInterrupted)), ("signal", .integer(Int(signal))), ("second", .bool(second))])
         case .timedOut:
-            .object([("event", "run.timed_out")])
+            .object([("event", .event(.runTimedOut))])
         }
     }
 
     private func emit(_ value: JSONValue) {
         Terminal.output(value.rendered(pretty: false) + "\n")
     }
+}
+
+extension JSONValue {
+    /// An event named as the journal names the record it goes with. The terminal's own events
+    /// (`attempt.started`, `attempt.finished`, `step.undone`) have no record of that name.
+    fileprivate static func event(_ kind: JournalRecordKind) -> JSONValue { .string(kind.rawValue) }
 }

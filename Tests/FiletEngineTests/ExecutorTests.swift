@@ -483,7 +483,7 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
             let limit: Int
             let count = Counter()
             init(failingAfter limit: Int) { self.limit = limit }
-            func record(_ type: String, _ fields: [(String, JSONValue)], durable: Bool) async throws {
+            func record(_ kind: JournalRecordKind, _ fields: [(String, JSONValue)], durable: Bool) async throws {
                 if await count.next() > limit { throw POSIXError(.ENOSPC) }
             }
         }

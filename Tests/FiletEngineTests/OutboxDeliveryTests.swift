@@ -111,7 +111,7 @@ private final class Trace: Sendable {
         try outbox.store(OutboxSample.entry(step: "a"))
         try Data("{".utf8).write(to: URL(fileURLWithPath: outbox.directory + "/0000000000001-msg_x.json"))
         let trace = Trace()
-        let summary = try await OutboxDelivery(outbox: outbox).run(deliver: { _ in .delivered }, record: { type, _ in trace.add(type) })
+        let summary = try await OutboxDelivery(outbox: outbox).run(deliver: { _ in .delivered }, record: { type, _ in trace.add("\(type)") })
         #expect(trace.all == ["outbox.unreadable", "outbox.attempt"])
         #expect(summary.unreadable.map(\.file) == ["0000000000001-msg_x.json"])
         #expect(!summary.isComplete)

@@ -27,7 +27,7 @@ import FiletSupport
         let text = text(line)
         let run = try #require(member("run", in: line))
         let start = try #require(text.range(of: #","records":"#))
-        let fields = Checkpoint.fields(run: run, records: records, head: head, signingKey: key, fingerprint: key.publicKey.fingerprint)
+        let fields = Checkpoint.signed(run: run, records: records, head: head, signingKey: key, fingerprint: key.publicKey.fingerprint).fields
         let rendered = try RecordFormat.renderFields(fields, type: "checkpoint", path: "test")
         return Array(text[..<start.lowerBound].utf8) + rendered + [UInt8(ascii: "}")]
     }

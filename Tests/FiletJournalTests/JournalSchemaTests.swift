@@ -1,0 +1,98 @@
+import Foundation
+import FiletTestSupport
+import Testing
+@testable import FiletJournal
+import FiletSupport
+
+/// The typed schema: the one place record types are spelled, and a lossless encoding of what filet wrote before it.
+@Suite struct JournalSchemaTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let schemaFile = "Sources/FiletJournal/JournalSchema.swift"
+
+    /// Every `"run.started"`-like literal of a Swift file, as `line: literal`, comment lines left out.
+    static func recordTypeLiterals(in text: String) -> [(line: Int, literal: String)] {
+        let quoted = JournalRecordKind.allCases.map { "\"\($0.rawValue)\"" }
+        var found: [(line: Int, literal: String)] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
+            for literal in quoted where line.contains(literal) { found.append((index + 1, literal)) }
+        }
+        return found
+    }
+
+    @Test func theScanFindsALiteral() {
+        let found = Self.recordTypeLiterals(in: "let a = 1\n// \"run.finished\" in a comment\nif type == \"run.finished\" {}\n")
+        #expect(found.map(\.line) == [3])
+    }
+
+    @Test func noRecordTypeLiteralOutsideTheSchema() throws {
+        let sources = Self.root.appendingPathComponent("Sources")
+        let files = try #require(FileManager.default.enumerator(atPath: sources.path)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        var offenders: [String] = []
+        var inSchema: Set<String> = []
+        for file in files.sorted() {
+            let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
+            for (line, literal) in Self.recordTypeLiterals(in: text) {
+                if "Sources/" + file == Self.schemaFile { inSchema.insert(literal) } else { offenders.append("Sources/\(file):\(line): \(literal)") }
+            }
+        }
+        // The scan read the schema and saw each of its names: it would see them anywhere else too.
+        #expect(inSchema.count == JournalRecordKind.allCases.count, "the scan missed literals of \(Self.schemaFile): \(inSchema.sorted())")
+        #expect(offenders.isEmpty, "record types spelled outside \(Self.schemaFile) (use JournalRecordKind):\n\(offenders.joined(separator: "\n"))")
+    }
+
+    /// The journals written by the filet of 7478767 (see `Tests/Fixtures/legacy/README.md`).
+    static var legacyJournals: [String] {
+        let folder = root.appendingPathComponent("Tests/Fixtures/legacy").path
+        let paths = (FileManager.default.enumerator(atPath: folder)?.compactMap { $0 as? String } ?? []).filter { $0.hasSuffix(".jsonl") }
+        return paths.sorted().map { folder + "/" + $0 }
+    }
+
+    @Test func everyLegacyRecordDecodesAndEncodesToTheSameBytes() throws {
+        let journals = Self.legacyJournals
+        #expect(journals.count == 8)
+        var kinds: Set<JournalRecordKind> = []
+        for path in journals {
+            let contents = try JournalReader.read(path: path)
+            #expect(contents.tornTail == nil)
+            let key = contents.records.first?.mac == nil ? nil : LineAuthenticator(key: Array("legacy-fixture-journal-key".utf8))
+            for record in contents.records {
+                let payload = try record.decoded().payload
+                kinds.insert(payload.kind)
+                #expect(payload.kind.rawValue == record.type, "\(path):\(record.line)")
+                let milliseconds = try #require(Array(record.timestamp.utf8).withUnsafeBufferPointer { UTCTime.parseRFC3339($0, at: 0) })
+                let line = RecordFormat.line(
+                    seq: record.seq, milliseconds: milliseconds, run: Array(record.run.utf8), type: Array(payload.kind.rawValue.utf8),
+                    prev: Array(record.prev.utf8), fields: try RecordFormat.renderFields(payload.fields, type: record.type, path: path),
+                    authenticator: key)
+                #expect(text(line) == text(record.bytes), "\(path):\(record.line)")
+            }
+        }
+        #expect(Set(JournalRecordKind.allCases).subtracting(kinds).isEmpty, "the fixtures hold a record of every type")
+    }
+
+    @Test func aRecordLackingAFieldItsTypeNeedsIsReportedWithItsLineAndField() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let writer = try JournalWriter.create(directory: directory.path, runbookSHA256: sampleRunbookSHA256, key: nil)
+        try await writer.append(.runTimedOut, [("limit", "30s")])
+        try await writer.append(.stepFinished, [("step", "a"), ("status", "done")])
+        try await writer.append("step.paused", [("step", "a")])
+        try await writer.close()
+        let records = try JournalReader.read(path: writer.path).records
+        guard case .runTimedOut(let timeout) = try records[0].decoded() else { Issue.record("not run.timed_out"); return }
+        #expect(timeout.limit == "30s")
+        #expect(throws: JournalRecordError.self) { try records[0].decode(StepFinished.self) }
+        do {
+            _ = try records[1].decoded()
+            Issue.record("decoded a step.finished without its fields")
+        } catch {
+            #expect(error.line == 2 && error.field == "status")
+            #expect(error.description == """
+                line 2: the step.finished record's field 'status' is 'done', not one of succeeded, failed, skipped, cancelled, simulated
+                """)
+        }
+        #expect(records[2].kind == nil)
+        #expect(throws: JournalRecordError.self) { try records[2].decoded() }
+    }
+}
