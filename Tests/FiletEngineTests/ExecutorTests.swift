@@ -500,6 +500,40 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
         #expect(outcome.journalFailure != nil)
         #expect(!engine.read("ran").contains("3"), "no step starts once its record cannot be written")
     }
+
+    /// The records of a signal or a timeout are as binding as any other: one that cannot be written ends the
+    /// run as a journal failure, even when the journal takes the records after it.
+    @Test(arguments: [JournalRecordKind.runInterrupted, .runTimedOut])
+    func aStopRecordThatCannotBeWrittenIsAJournalFailure(kind: JournalRecordKind) async throws {
+        final class RefusingRecorder: RunRecorder {
+            let refused: JournalRecordKind
+            init(refusing kind: JournalRecordKind) { refused = kind }
+            func record(_ kind: JournalRecordKind, _ fields: [(String, JSONValue)], durable: Bool) async throws {
+                if kind == refused { throw POSIXError(.EIO) }
+            }
+        }
+        var engine = try EngineRun(engineHeader + """
+            steps:
+              - { id: long, run: 'echo $$ > $DIR/pid; exec sleep 300' }
+            finally:
+              - { id: cleanup, run: 'touch $DIR/finally' }
+            """)
+        if kind == .runTimedOut { engine.configuration.timeout = .milliseconds(300) }
+        let executor = Executor(plan: engine.plan, configuration: engine.configuration,
+                                performer: StandardPerformer(environment: [:], forwarding: [], confirmations: Approver(grants: true),
+                                                             notifications: engine.notifications(engine.configuration)),
+                                recorder: RefusingRecorder(refusing: kind))
+        let interruption = Interruption()
+        let pidFile = engine.file("pid")
+        async let outcome = executor.run(interruption: interruption)
+        if kind == .runInterrupted {
+            _ = await eventually { FileManager.default.fileExists(atPath: pidFile) }
+            interruption.signal(SIGINT)
+        }
+        let result = await outcome
+        #expect(result.journalFailure != nil, "the \(kind) record was refused, so the run's outcome cannot be trusted")
+        #expect(!FileManager.default.fileExists(atPath: engine.file("finally")), "no step starts once the journal failed")
+    }
 }
 
 extension ISO8601DateFormatter {
