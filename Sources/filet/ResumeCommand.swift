@@ -160,7 +160,7 @@ struct ResumeCommand: AsyncParsableCommand {
                     ? step '\(id)' was running when the run stopped and is not idempotent: it may or may not have taken effect.
                       y = run it again, d = mark it done, anything else = stop: 
                     """)
-                switch readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased() {
+                switch await Terminal.readLine()?.trimmingCharacters(in: .whitespaces).lowercased() {
                 case "y": rerunIDs.append(id)
                 case "d": markDoneIDs.append(id)
                 default: return refuse("stopped at the question about step '\(id)'")
