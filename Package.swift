@@ -63,6 +63,7 @@ let package = Package(
             ],
             path: "Benchmarks/filet-bench"
         ),
+        .testTarget(name: "FiletSupportTests", dependencies: ["FiletSupport"]),
         .testTarget(name: "FiletSyntaxTests", dependencies: ["FiletSyntax", "FiletSupport", "FiletTestSupport", yams]),
         .testTarget(name: "FiletRunbookTests", dependencies: ["FiletRunbook", "FiletSyntax", "FiletSupport"]),
         .testTarget(name: "FiletJournalTests", dependencies: ["FiletJournal", "FiletRunbook", "FiletSupport", crypto, "FiletTestSupport"]),

@@ -1,5 +1,6 @@
 import Glibc
 import Synchronization
+import FiletSupport
 
 /// Runs the `run` action of a step: `<shell> -c <script>` as a child process in its own process
 /// group, its output captured within a limit, and none of its processes left behind.
@@ -24,17 +25,14 @@ public enum CommandRunner {
         guard !Task.isCancelled else { throw CommandError.cancelledBeforeStart }
         let cancellation = try CancellationSignal()
         defer { cancellation.close() }
-        let outcome = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<CommandResult, CommandError>, Never>) in
-                let status = DedicatedThread.start {
-                    continuation.resume(returning: Supervision.run(spec, cancellation: cancellation))
-                }
-                if status != 0 {
-                    continuation.resume(returning: .failure(CommandError(.systemResources, "cannot start a thread to run a command", errno: status)))
-                }
+        let outcome: Result<CommandResult, CommandError>
+        do throws(DedicatedThread.Failure) {
+            outcome = try await DedicatedThread.run("filet-command", onCancel: .wake({ cancellation.signal() })) {
+                Supervision.run(spec, cancellation: cancellation)
             }
-        } onCancel: {
-            cancellation.signal()
+        } catch {
+            let code: Int32 = if case .unavailable(let code) = error { code } else { EAGAIN }
+            outcome = .failure(CommandError(.systemResources, "cannot start a thread to run a command", errno: code))
         }
         return try outcome.get()
     }

@@ -1,4 +1,5 @@
 import Glibc
+import FiletSupport
 
 /// A shell started with posix_spawn, leader of its own process group (its pid is the group ID),
 /// with the read ends of its stdout and stderr pipes (close-on-exec, non-blocking).
@@ -135,7 +136,7 @@ enum ExitWatch {
         case .failure(let error): return .failure(error)
         }
         let write = pipe.write
-        let status = DedicatedThread.start {
+        let status = DedicatedThread.start("filet-exit-watch") {
             var info = siginfo_t()
             while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0, errno == EINTR {}
             var byte: UInt8 = 1
@@ -180,30 +181,5 @@ enum PipeFDs {
         }
         if !nonBlocking { _ = fcntl(fds[0], F_SETFL, O_NONBLOCK) }
         return .success((fds[0], fds[1]))
-    }
-}
-
-/// Threads of filet's own, for the blocking calls that must stay off Swift's cooperative pool.
-enum DedicatedThread {
-    private final class Entry {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-
-    /// Runs `body` on a new detached thread; returns 0 or the error number of pthread_create.
-    static func start(_ body: @escaping @Sendable () -> Void) -> Int32 {
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        pthread_attr_setstacksize(&attributes, 512 * 1024)
-        let context = Unmanaged.passRetained(Entry(body)).toOpaque()
-        var thread = pthread_t()
-        let status = pthread_create(&thread, &attributes, { context in
-            Unmanaged<Entry>.fromOpaque(context!).takeRetainedValue().body()
-            return nil
-        }, context)
-        if status != 0 { Unmanaged<Entry>.fromOpaque(context).release() }
-        return status
     }
 }

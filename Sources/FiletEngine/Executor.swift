@@ -360,36 +360,13 @@ public struct Executor: Sendable {
     /// One attempt, cut short by the step's timeout (the action is cancelled and, for a command, its process tree killed).
     private func perform(_ action: PreparedAction, stepID: String, timeout: Duration?) async -> ActionResult {
         guard let timeout else { return await performer.perform(action, stepID: stepID) }
-        enum Race: Sendable { case finished(ActionResult), expired, cancelled }
-        return await withTaskGroup(of: Race.self) { group in
-            group.addTask { .finished(await performer.perform(action, stepID: stepID)) }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: timeout)
-                    return .expired
-                } catch {
-                    return .cancelled
-                }
-            }
-            var expired = false
-            while let race = await group.next() {
-                switch race {
-                case .finished(let result):
-                    group.cancelAll()
-                    guard expired else { return result }
-                    var timedOut = result
-                    timedOut.outcome = .timedOut
-                    timedOut.reason = "timed out after \(Self.text(timeout))"
-                    return timedOut
-                case .expired:
-                    expired = true
-                    group.cancelAll()
-                case .cancelled:
-                    continue
-                }
-            }
-            return ActionResult(.cancelled, reason: "cancelled")
-        }
+        let performer = self.performer
+        let raced = await TimeLimit.race(within: timeout) { await performer.perform(action, stepID: stepID) }
+        guard raced.winner == .deadline else { return raced.value }
+        var timedOut = raced.value
+        timedOut.outcome = .timedOut
+        timedOut.reason = "timed out after \(Self.text(timeout))"
+        return timedOut
     }
 
     private func masked(_ result: ActionResult) -> ActionResult {

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 #if canImport(Glibc)
@@ -125,19 +124,19 @@ public struct ChannelSender: NotificationSender {
         case .file(let path):
             guard !path.isEmpty else { return .failed(reason: "the channel's file resolves to an empty path", retryable: false) }
             let skipsRepeats = skipsRepeatsInFiles
-            return await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
-                    if skipsRepeats && Self.file(path, holds: message.id) {
-                        continuation.resume(returning: .delivered)
-                        return
-                    }
+            // A durable append is not cut short: cancellation waits for it (a few milliseconds).
+            do throws(DedicatedThread.Failure) {
+                return try await DedicatedThread.run("filet-file-notify") { () -> OutboxAttemptResult in
+                    if skipsRepeats && Self.file(path, holds: message.id) { return .delivered }
                     do throws(FileChannel.Failure) {
                         try FileChannel.append(message, to: path)
-                        continuation.resume(returning: .delivered)
+                        return .delivered
                     } catch {
-                        continuation.resume(returning: .failed(reason: error.description, retryable: true))
+                        return .failed(reason: error.description, retryable: true)
                     }
                 }
+            } catch {
+                return .failed(reason: "cannot write to \(path): \(error)", retryable: true)
             }
         }
     }

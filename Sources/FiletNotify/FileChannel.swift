@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -39,10 +40,9 @@ public enum FileChannel {
     public static func append(_ message: NotificationMessage, to path: String) throws(Failure) -> Appended {
         var line = Array(NotificationPayload.generic(message).rendered(pretty: false).utf8)
         line.append(0x0A)
-        let lock = PathLocks.shared.lock(for: path)
-        lock.lock()
-        defer { lock.unlock() }
-        return try appendLine(line, to: path)
+        return try PathLocks.shared.lock(for: path).mutex.withLock { _ throws(Failure) -> Appended in
+            try appendLine(line, to: path)
+        }
     }
 
     private static func appendLine(_ line: [UInt8], to path: String) throws(Failure) -> Appended {
@@ -92,18 +92,24 @@ public enum FileChannel {
 }
 
 /// One lock per path, kept for the life of the process (a run writes to a handful of files).
-private final class PathLocks: @unchecked Sendable {
-    static let shared = PathLocks()
-    private let guardLock = NSLock()
-    private var locks: [String: NSLock] = [:]
+/// The appends hold it through `write` and `fdatasync`: they run on threads of their own
+/// (``DedicatedThread``), never on Swift's cooperative pool.
+private final class PathLocks: Sendable {
+    /// A `Mutex` that a dictionary can hold (it cannot hold the noncopyable `Mutex` itself).
+    final class Lock: Sendable {
+        let mutex = Mutex(())
+    }
 
-    func lock(for path: String) -> NSLock {
+    static let shared = PathLocks()
+    private let locks = Mutex<[String: Lock]>([:])
+
+    func lock(for path: String) -> Lock {
         let key = (path as NSString).standardizingPath
-        guardLock.lock()
-        defer { guardLock.unlock() }
-        if let lock = locks[key] { return lock }
-        let lock = NSLock()
-        locks[key] = lock
-        return lock
+        return locks.withLock { locks in
+            if let lock = locks[key] { return lock }
+            let lock = Lock()
+            locks[key] = lock
+            return lock
+        }
     }
 }

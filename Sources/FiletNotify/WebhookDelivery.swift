@@ -1,4 +1,3 @@
-import Dispatch
 public import Foundation
 
 #if canImport(FoundationNetworking)
@@ -315,18 +314,11 @@ public struct WebhookDelivery: Sendable {
         request.httpShouldHandleCookies = false
         for header in headers { request.setValue(header.value, forHTTPHeaderField: header.name) }
 
-        let race = FirstOutcome<HTTPExchange.Outcome>()
-        let exchange = HTTPExchange(bodyLimit: 4 * excerptLength, race: race)
+        let exchange = HTTPExchange(bodyLimit: 4 * excerptLength)
         let clock = ContinuousClock()
         let start = clock.now
-        let timer = ProbeTimer(after: timeout) { race.finish(.timedOut(clock.now)) }
         let task = SharedHTTPSession.shared.start(request, exchange: exchange)
-        let outcome = await withTaskCancellationHandler {
-            await race.value()
-        } onCancel: {
-            race.finish(.cancelled(clock.now))
-        }
-        timer.cancel()
+        let outcome = await exchange.end(within: timeout)
         if let task { SharedHTTPSession.shared.finish(task) }
 
         var answer = Answer()

@@ -1,6 +1,6 @@
 #if canImport(Glibc)
-import Foundation
 import Glibc
+import Synchronization
 
 /// Loopback sockets for tests: free ports, bare listeners, and whether IPv6 works here.
 ///
@@ -122,13 +122,16 @@ public enum Loopback {
 
     /// A listening TCP socket that never accepts: the kernel completes connections into its
     /// backlog, which is enough for a connect check. Closed by ``close()`` or on deinit.
-    public final class Listener: @unchecked Sendable {
+    public final class Listener: Sendable {
+        private struct Sockets {
+            var fd: Int32
+            /// Client sockets opened by `saturate()`, closed with the listener.
+            var fillers: [Int32] = []
+        }
+
         public let family: Family
         public let port: UInt16
-        private let lock = NSLock()
-        private var fd: Int32
-        /// Client sockets opened by `saturate()`, closed with the listener.
-        private var fillers: [Int32] = []
+        private let sockets: Mutex<Sockets>
 
         public init(_ family: Family = .ipv4, backlog: Int32 = 16) throws {
             let fd = try Loopback.boundSocket(family, port: 0)
@@ -138,7 +141,7 @@ public enum Loopback {
                 throw error
             }
             self.family = family
-            self.fd = fd
+            sockets = Mutex(Sockets(fd: fd))
             port = try Loopback.localPort(of: fd)
         }
 
@@ -152,9 +155,7 @@ public enum Loopback {
         public func saturate() -> Bool {
             for _ in 0..<16 {
                 guard let client = try? Loopback.boundSocket(family, port: 0, nonBlocking: true) else { return false }
-                lock.lock()
-                fillers.append(client)
-                lock.unlock()
+                sockets.withLock { $0.fillers.append(client) }
                 guard Loopback.connect(client, family: family, port: port) == EINPROGRESS else { continue }
                 var polled = [pollfd(fd: client, events: Int16(POLLOUT), revents: 0)]
                 if poll(&polled, 1, 150) == 0 { return true }
@@ -163,13 +164,13 @@ public enum Loopback {
         }
 
         public func close() {
-            lock.lock()
-            defer { lock.unlock() }
-            for filler in fillers { Glibc.close(filler) }
-            fillers = []
-            if fd >= 0 {
-                Glibc.close(fd)
-                fd = -1
+            sockets.withLock { sockets in
+                for filler in sockets.fillers { Glibc.close(filler) }
+                sockets.fillers = []
+                if sockets.fd >= 0 {
+                    Glibc.close(sockets.fd)
+                    sockets.fd = -1
+                }
             }
         }
 

@@ -2,7 +2,9 @@
 import Dispatch
 public import Foundation
 import Glibc
+import Synchronization
 import FiletRunbook
+import FiletSupport
 
 /// A small, real HTTP/1.1 server on loopback, for tests (HTTP checks today, webhook
 /// notifications next).
@@ -196,16 +198,19 @@ public final class TestHTTPServer: Sendable {
 }
 
 /// The server's state and threads; shared by the threads, owned by the ``TestHTTPServer``.
-private final class ServerCore: @unchecked Sendable {
+private final class ServerCore: Sendable {
     static let headLimit = 64 * 1024
     static let bodyLimit = 16 * 1024 * 1024
     static let idleMilliseconds: Int32 = 30_000
 
+    private struct State {
+        var stopped = false
+        var requests: [TestHTTPServer.Request] = []
+        var connections = 0
+    }
+
     let handler: TestHTTPServer.Handler
-    private let lock = NSLock()
-    private var stopped = false
-    private var requests: [TestHTTPServer.Request] = []
-    private var connections = 0
+    private let state = Mutex(State())
     private let threads = DispatchGroup()
     /// Written once by `stop()` and never drained, so every later `poll` sees it readable.
     let wakeRead: Int32
@@ -220,22 +225,24 @@ private final class ServerCore: @unchecked Sendable {
         wakeWrite = fds[1]
         self.handler = handler
         threads.enter()
-        let thread = Thread { [self] in
+        let status = DedicatedThread.start("http-accept") { [self] in
             acceptLoop(listeners)
             threads.leave()
         }
-        thread.name = "TestHTTPServer.accept"
-        thread.start()
+        guard status == 0 else {
+            threads.leave()
+            close(wakeRead)
+            close(wakeWrite)
+            throw Loopback.SocketError(call: "pthread_create", errno: status)
+        }
     }
 
     func stop() {
-        lock.lock()
-        guard !stopped else {
-            lock.unlock()
-            return
+        let wasStopped = state.withLock { state in
+            defer { state.stopped = true }
+            return state.stopped
         }
-        stopped = true
-        lock.unlock()
+        guard !wasStopped else { return }
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
         // Close the wake-up sockets only when no thread can still poll them; a stuck handler leaks them instead.
@@ -246,25 +253,21 @@ private final class ServerCore: @unchecked Sendable {
     }
 
     func recordedRequests() -> [TestHTTPServer.Request] {
-        lock.lock()
-        defer { lock.unlock() }
-        return requests
+        state.withLock { $0.requests }
     }
 
     func acceptedConnections() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return connections
+        state.withLock { $0.connections }
     }
 
     /// Records a request, giving it its index.
     func record(_ request: TestHTTPServer.Request) -> TestHTTPServer.Request {
-        lock.lock()
-        defer { lock.unlock() }
-        var request = request
-        request.index = requests.count
-        requests.append(request)
-        return request
+        state.withLock { state in
+            var request = request
+            request.index = state.requests.count
+            state.requests.append(request)
+            return request
+        }
     }
 
     private func acceptLoop(_ listeners: [(fd: Int32, family: Loopback.Family)]) {
@@ -287,20 +290,24 @@ private final class ServerCore: @unchecked Sendable {
                 guard fd >= 0 else { continue }
                 _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
                 _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-                lock.lock()
-                let number = connections
-                connections += 1
-                lock.unlock()
+                let number = state.withLock { state in
+                    defer { state.connections += 1 }
+                    return state.connections
+                }
                 threads.enter()
-                let thread = Thread { [self] in
-                    var connection = ServerConnection(fd: fd, number: number, family: listener.family, core: self)
+                let family = listener.family
+                let status = DedicatedThread.start("http-conn-\(number)") { [self] in
+                    var connection = ServerConnection(fd: fd, number: number, family: family, core: self)
                     connection.serve()
                     shutdown(fd, Int32(SHUT_RDWR))
                     close(fd)
                     threads.leave()
                 }
-                thread.name = "TestHTTPServer.connection-\(number)"
-                thread.start()
+                if status != 0 {
+                    shutdown(fd, Int32(SHUT_RDWR))
+                    close(fd)
+                    threads.leave()
+                }
             }
         }
     }

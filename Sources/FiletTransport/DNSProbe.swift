@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FiletSupport
 
 /// The `check.dns` action: resolves a name with the system resolver (`getaddrinfo`, both
 /// IPv4 and IPv6, so `/etc/hosts`, `nsswitch.conf` and `resolv.conf` apply as for any
@@ -76,21 +77,22 @@ enum AddressResolver {
         if let literal = resolveBlocking(host: host, port: port, numericOnly: true), case .success = literal {
             return literal
         }
-        let race = FirstOutcome<Result<[ResolvedAddress], ProbeFailure>>()
-        let timer = ProbeTimer(after: timeout) {
-            race.finish(.failure(ProbeFailure(.timedOut, "'\(host)' did not resolve within \(ProbeTime.setting(timeout))")))
+        let raced = await TimeLimit.race(within: timeout) { () -> Result<[ResolvedAddress], ProbeFailure> in
+            do throws(DedicatedThread.Failure) {
+                return try await DedicatedThread.run("filet-getaddrinfo", onCancel: .abandon) {
+                    resolveBlocking(host: host, port: port, numericOnly: false) ?? .failure(ProbeFailure(.other, "no answer"))
+                }
+            } catch .cancelled {
+                return .failure(.cancelled)
+            } catch {
+                return .failure(ProbeFailure(.other, "cannot resolve '\(host)': \(error)"))
+            }
         }
-        startDedicatedThread(name: "filet-getaddrinfo") {
-            guard !race.isDecided else { return }
-            race.finish(resolveBlocking(host: host, port: port, numericOnly: false) ?? .failure(ProbeFailure(.other, "no answer")))
+        switch raced.winner {
+        case .work: return raced.value
+        case .deadline: return .failure(ProbeFailure(.timedOut, "'\(host)' did not resolve within \(ProbeTime.setting(timeout))"))
+        case .cancellation: return .failure(.cancelled)
         }
-        let result = await withTaskCancellationHandler {
-            await race.value()
-        } onCancel: {
-            race.finish(.failure(.cancelled))
-        }
-        timer.cancel()
-        return result
     }
 
     /// `[::1]` → `::1`; anything else unchanged.

@@ -1,5 +1,5 @@
-import Dispatch
 public import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
 package import FoundationNetworking
@@ -79,8 +79,7 @@ public struct HTTPProbe: Sendable {
             request.setValue("filet/\(FiletVersion.current)", forHTTPHeaderField: "User-Agent")
         }
 
-        let race = FirstOutcome<HTTPExchange.Outcome>()
-        let exchange = HTTPExchange(bodyLimit: max(bodyLimit, 0), race: race)
+        let exchange = HTTPExchange(bodyLimit: max(bodyLimit, 0))
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1
         queue.name = "filet.http-probe"
@@ -89,14 +88,8 @@ public struct HTTPProbe: Sendable {
 
         let clock = ContinuousClock()
         let start = clock.now
-        let timer = ProbeTimer(after: timeout) { race.finish(.timedOut(clock.now)) }
         task.resume()
-        let outcome = await withTaskCancellationHandler {
-            await race.value()
-        } onCancel: {
-            race.finish(.cancelled(clock.now))
-        }
-        timer.cancel()
+        let outcome = await exchange.end(within: timeout)
         task.cancel()
         session.invalidateAndCancel()
 
@@ -343,8 +336,8 @@ public struct ProbeVerdict: Sendable, Hashable {
 }
 
 /// The URLSession delegate of one probe: collects the response and a capped body, refuses
-/// redirects, and reports the end of the exchange to the race.
-package final class HTTPExchange: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+/// redirects, and tells the end of the exchange.
+package final class HTTPExchange: NSObject, URLSessionDataDelegate, Sendable {
     package enum Outcome: Sendable {
         case completed(ContinuousClock.Instant)
         case failed(any Error, ContinuousClock.Instant)
@@ -359,19 +352,28 @@ package final class HTTPExchange: NSObject, URLSessionDataDelegate, @unchecked S
     }
 
     private let bodyLimit: Int
-    private let race: FirstOutcome<Outcome>
-    private let lock = NSLock()
-    private var received = Received()
+    /// Decided by the delegate (completed, failed) or by the task waiting in ``end(within:)`` (cancelled).
+    private let finished = FirstOutcome<Outcome>()
+    private let received = Mutex(Received())
 
-    package init(bodyLimit: Int, race: FirstOutcome<Outcome>) {
+    package init(bodyLimit: Int) {
         self.bodyLimit = bodyLimit
-        self.race = race
     }
 
     package func snapshot() -> Received {
-        lock.lock()
-        defer { lock.unlock() }
-        return received
+        received.withLock { $0 }
+    }
+
+    /// Waits for the end of the exchange, at most `timeout`; cancelling the task ends the wait at once.
+    package func end(within timeout: Duration) async -> Outcome {
+        let raced = await TimeLimit.race(within: timeout) {
+            await self.finished.value(ifCancelled: { .cancelled(ContinuousClock.now) })
+        }
+        switch raced.winner {
+        case .work: return raced.value
+        case .deadline: return .timedOut(ContinuousClock.now)
+        case .cancellation: return .cancelled(ContinuousClock.now)
+        }
     }
 
     package func urlSession(
@@ -385,35 +387,34 @@ package final class HTTPExchange: NSObject, URLSessionDataDelegate, @unchecked S
         _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
         completionHandler: @Sendable @escaping (URLSession.ResponseDisposition) -> Void
     ) {
-        lock.lock()
-        received.response = response as? HTTPURLResponse
-        lock.unlock()
+        received.withLock { $0.response = response as? HTTPURLResponse }
         completionHandler(.allow)
     }
 
     package func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        lock.lock()
-        if received.response == nil { received.response = dataTask.response as? HTTPURLResponse }
-        let room = bodyLimit - received.body.count
-        let cut = data.count > room
-        received.body.append(data.prefix(max(room, 0)))
-        if cut { received.truncated = true }
-        lock.unlock()
+        let cut = received.withLock { received in
+            if received.response == nil { received.response = dataTask.response as? HTTPURLResponse }
+            let room = bodyLimit - received.body.count
+            let cut = data.count > room
+            received.body.append(data.prefix(max(room, 0)))
+            if cut { received.truncated = true }
+            return cut
+        }
         if cut {
-            race.finish(.completed(ContinuousClock.now))
+            finished.finish(.completed(ContinuousClock.now))
             dataTask.cancel()
         }
     }
 
     package func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
         let now = ContinuousClock.now
-        lock.lock()
-        if received.response == nil { received.response = task.response as? HTTPURLResponse }
-        lock.unlock()
+        received.withLock { received in
+            if received.response == nil { received.response = task.response as? HTTPURLResponse }
+        }
         if let error {
-            race.finish(.failed(error, now))
+            finished.finish(.failed(error, now))
         } else {
-            race.finish(.completed(now))
+            finished.finish(.completed(now))
         }
     }
 }

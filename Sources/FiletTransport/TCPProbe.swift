@@ -1,8 +1,9 @@
-import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
 #endif
+import FiletSupport
 
 /// The `check.tcp` action: opens a TCP connection to `host:port` within a timeout, then closes it.
 ///
@@ -52,11 +53,7 @@ public struct TCPProbe: Sendable {
             return observation
         }
         let connector = TCPConnector(addresses: addresses, deadline: start + timeout)
-        let attempts = await withTaskCancellationHandler {
-            await connector.run()
-        } onCancel: {
-            connector.cancel()
-        }
+        let attempts = await connector.run()
         observation.latency = clock.now - start
         observation.attempts = attempts
         if let connected = attempts.last, connected.failure == nil {
@@ -113,45 +110,45 @@ public struct TCPObservation: Sendable, Hashable {
 }
 
 /// Tries addresses one after the other on a dedicated thread; cancellable through a wake-up socket pair.
-final class TCPConnector: @unchecked Sendable {
+final class TCPConnector: Sendable {
+    private struct State {
+        var cancelled = false
+        /// The wake-up channel: [read end, write end], or nil once closed.
+        var wake: [Int32]?
+    }
+
     private let addresses: [ResolvedAddress]
     private let deadline: ContinuousClock.Instant
-    private let lock = NSLock()
-    private var cancelled = false
-    /// The wake-up channel: [read end, write end], or nil once closed.
-    private var wake: [Int32]?
+    private let state = Mutex(State())
 
     init(addresses: [ResolvedAddress], deadline: ContinuousClock.Instant) {
         self.addresses = addresses
         self.deadline = deadline
     }
 
+    /// Connects on a thread of its own; cancelling the task wakes the `poll` in progress, and the attempts stop.
     func run() async -> [TCPProbe.Attempt] {
-        let race = FirstOutcome<[TCPProbe.Attempt]>()
-        startDedicatedThread(name: "filet-tcp-connect") { [self] in
-            race.finish(connectAll())
+        do throws(DedicatedThread.Failure) {
+            return try await DedicatedThread.run("filet-tcp-connect", onCancel: .wake({ self.cancel() })) { self.connectAll() }
+        } catch {
+            return [TCPProbe.Attempt(address: addresses.first?.text ?? "?", duration: .zero, failure: ProbeFailure(.other, error.description))]
         }
-        return await race.value()
     }
 
     /// Makes any wait in progress return at once, and the attempts stop.
     func cancel() {
-        lock.lock()
-        defer { lock.unlock() }
-        cancelled = true
-        #if canImport(Glibc)
-        if let wake {
-            var byte: UInt8 = 1
-            _ = write(wake[1], &byte, 1)
+        state.withLock { state in
+            state.cancelled = true
+            #if canImport(Glibc)
+            if let wake = state.wake {
+                var byte: UInt8 = 1
+                _ = write(wake[1], &byte, 1)
+            }
+            #endif
         }
-        #endif
     }
 
-    private var isCancelled: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return cancelled
-    }
+    private var isCancelled: Bool { state.withLock { $0.cancelled } }
 
     #if canImport(Glibc)
     private func connectAll() -> [TCPProbe.Attempt] {
@@ -159,16 +156,16 @@ final class TCPConnector: @unchecked Sendable {
             let message = "cannot create a socket pair: \(String(cString: strerror(errno)))"
             return [TCPProbe.Attempt(address: addresses.first?.text ?? "?", duration: .zero, failure: ProbeFailure(.other, message))]
         }
-        lock.lock()
-        wake = fds
-        let alreadyCancelled = cancelled
-        lock.unlock()
+        let alreadyCancelled = state.withLock { state in
+            state.wake = fds
+            return state.cancelled
+        }
         defer {
-            lock.lock()
-            wake = nil
-            close(fds[0])
-            close(fds[1])
-            lock.unlock()
+            state.withLock { state in
+                state.wake = nil
+                close(fds[0])
+                close(fds[1])
+            }
         }
         var attempts: [TCPProbe.Attempt] = []
         let clock = ContinuousClock()

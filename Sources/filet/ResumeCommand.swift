@@ -85,7 +85,7 @@ struct TerminalDecider: InterruptedStepDecider {
             ? step '\(stepID)' was running when the run stopped and is not idempotent: it may or may not have taken effect.
               y = run it again, d = mark it done, anything else = stop: 
             """)
-        switch readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased() {
+        switch await Terminal.readLine()?.trimmingCharacters(in: .whitespaces).lowercased() {
         case "y": return .rerun
         case "d": return .markDone
         default: return nil

@@ -2,8 +2,8 @@ import Foundation
 import FiletEngine
 
 /// Turns SIGINT and SIGTERM into ``Interruption`` signals for the engine, instead of killing filet.
-/// (Dispatch sources are thread-safe; they are only created and cancelled here.)
-final class SignalWatcher: @unchecked Sendable {
+/// Not Sendable (its Dispatch sources are not): the task that creates it stops it.
+final class SignalWatcher {
     private let sources: [any DispatchSourceSignal]
 
     init(interruption: Interruption) {

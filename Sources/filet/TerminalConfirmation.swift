@@ -1,5 +1,6 @@
 import Foundation
 import FiletActions
+import FiletSupport
 
 /// Asks for confirmations on the terminal, one at a time; `--yes` approves them in advance.
 actor TerminalConfirmation: ConfirmationProvider {
@@ -23,7 +24,7 @@ actor TerminalConfirmation: ConfirmationProvider {
         }
         await view.pause()
         Terminal.output("\n? \(stepID): \(prompt)\n  Type yes to approve, anything else to refuse: ")
-        let answer = await Self.readLine()
+        let answer = await Terminal.readLine()
         await view.resume()
         guard let answer else { return .unavailable("no answer (end of input)") }
         let trimmed = answer.trimmingCharacters(in: .whitespaces)
@@ -32,48 +33,13 @@ actor TerminalConfirmation: ConfirmationProvider {
             : .refused(by: operatorName, how: "answered '\(trimmed)' at the terminal")
     }
 
-    /// Reads a line on a dedicated thread, so that a blocked read never holds the cooperative pool;
-    /// cancellation (Ctrl-C) gives up waiting.
-    private static func readLine() async -> String? {
-        let box = ContinuationBox()
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
-                box.set(continuation)
-                Thread.detachNewThread { box.resume(Swift.readLine(strippingNewline: true)) }
-            }
-        } onCancel: {
-            box.resume(nil)
-        }
-    }
 }
 
-/// Resumes a continuation once, with whichever answer comes first: the line read, or nil on cancellation.
-private final class ContinuationBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<String?, Never>?
-    private var answer: String??
-
-    func set(_ continuation: CheckedContinuation<String?, Never>) {
-        lock.lock()
-        if let answer {
-            lock.unlock()
-            continuation.resume(returning: answer)
-            return
-        }
-        self.continuation = continuation
-        lock.unlock()
-    }
-
-    func resume(_ value: String?) {
-        lock.lock()
-        guard answer == nil else {
-            lock.unlock()
-            return
-        }
-        answer = .some(value)
-        let waiting = continuation
-        continuation = nil
-        lock.unlock()
-        waiting?.resume(returning: value)
+extension Terminal {
+    /// Reads a line from stdin on a dedicated thread, so that a blocked read never holds the
+    /// cooperative pool; cancellation (Ctrl-C) gives up waiting (nil), and the line, if one
+    /// comes later, is dropped. Nil at the end of input.
+    static func readLine() async -> String? {
+        try? await DedicatedThread.run("filet-read-line", onCancel: .abandon) { Swift.readLine(strippingNewline: true) }
     }
 }

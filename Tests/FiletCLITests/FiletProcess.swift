@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import FiletTestSupport
+import FiletSupport
 import Testing
 
 /// Runs the built `filet` binary as a subprocess, as an operator or a scheduler would, and says
@@ -52,6 +53,7 @@ struct FiletProcess: Sendable {
 
 /// A child process whose output is collected as it comes, on threads of its own (never on Swift's
 /// cooperative pool, which has two threads on this machine).
+// @unchecked: Foundation's `Process` is not Sendable; it is only read (`isRunning`, `terminationStatus`) after `run()`.
 final class RunningProcess: @unchecked Sendable {
     let pid: pid_t
     let commandLine: String
@@ -129,7 +131,7 @@ private final class PipeCollector: Sendable {
 
     init(_ pipe: Pipe) {
         let fd = pipe.fileHandleForReading.fileDescriptor
-        Thread.detachNewThread { [self] in
+        DedicatedThread.start("pipe-collector") { [self] in
             _ = pipe  // keeps the descriptors open while the thread reads
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
             while true {

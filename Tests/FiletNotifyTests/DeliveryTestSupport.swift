@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import FiletTestSupport
 import Foundation
+import Synchronization
 import Testing
 import FiletNotify
 import FiletRunbook
@@ -58,18 +59,16 @@ func quickDelivery(pacer: DeliveryPacer? = nil, now: @escaping @Sendable () -> D
 }
 
 /// A wall clock that moves ten seconds on each reading, from a fixed start.
-final class SteppingClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
+final class SteppingClock: Sendable {
+    private let current: Mutex<Date>
 
-    init(start: Date = Date(timeIntervalSince1970: 1_750_000_000)) { current = start }
+    init(start: Date = Date(timeIntervalSince1970: 1_750_000_000)) { current = Mutex(start) }
 
     func read() -> Date {
-        lock.lock()
-        defer { lock.unlock() }
-        let value = current
-        current += 10
-        return value
+        current.withLock { current in
+            defer { current += 10 }
+            return current
+        }
     }
 }
 
