@@ -10,7 +10,7 @@ import FiletSupport
 /// (or, without pidfd_open, a pipe written by a second thread blocked in waitid(2)) and a pipe
 /// that tells the task's cancellation. Cancelling the calling task (a timeout, Ctrl-C) sends SIGTERM to the
 /// whole group, then SIGKILL after ``CommandSpec/terminationGrace``.
-public enum CommandRunner {
+public enum CommandRunner: Sendable {
     /// Runs `spec` to its end and returns what happened, whatever the exit status.
     ///
     /// When the shell exits, output is read until every pipe is closed or for at most

@@ -444,7 +444,7 @@ extension JournalWriter: RunRecorder {
         if durable {
             try await append(kind, fields)
         } else {
-            try appendWithoutWaiting(kind.rawValue, fields)
+            try appendWithoutWaiting(kind, fields)
         }
     }
 }

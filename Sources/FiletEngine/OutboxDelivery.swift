@@ -1,7 +1,7 @@
 public import FiletJournal
 public import FiletNotify
 public import FiletSupport
-public import Foundation
+import Foundation
 
 /// What one delivery attempt of an outbox entry came to.
 public enum OutboxAttemptResult: Sendable, Hashable {

@@ -1,4 +1,4 @@
-public import FiletJournal
+import FiletJournal
 public import FiletNotify
 import FiletRunbook
 import FiletSupport

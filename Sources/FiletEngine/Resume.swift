@@ -1,6 +1,6 @@
 public import FiletJournal
 public import FiletRunbook
-public import FiletSupport
+import FiletSupport
 
 /// A step that a resumed run does not run again: it was done before the resume.
 public struct SettledStep: Sendable {

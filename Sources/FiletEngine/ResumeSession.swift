@@ -1,4 +1,4 @@
-public import FiletJournal
+import FiletJournal
 import FiletRunbook
 import FiletSupport
 import Foundation

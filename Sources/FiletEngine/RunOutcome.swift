@@ -31,7 +31,7 @@ public struct StepResult: Sendable {
 }
 
 /// The readiness rules of a drill, shared by `filet drill` and the reports rebuilt from its journal.
-public enum Readiness {
+public enum Readiness: Sendable {
     /// Whether a counted step would have succeeded.
     public static func wouldSucceed(status: String) -> Bool {
         status == StepStatus.succeeded.rawValue || status == StepStatus.simulated.rawValue

@@ -1,5 +1,5 @@
 public import FiletActions
-public import FiletJournal
+import FiletJournal
 import FiletNotify
 public import FiletRunbook
 public import FiletSyntax
@@ -118,7 +118,7 @@ public struct PreparedRun: Sendable {
 }
 
 /// The one way a run starts: `filet run`, `filet drill` and `filet resume` go through it.
-public enum RunSession {
+public enum RunSession: Sendable {
     /// Reads and checks everything a run needs, then creates its journal. Throws what stops it, before
     /// anything ran.
     public static func prepare(_ request: RunRequest) throws(SessionRefusal) -> PreparedRun {

@@ -1,6 +1,5 @@
 public import FiletActions
 import FiletSupport
-import FiletActions
 
 /// Performs every kind of action for real: commands, checks, confirmations and waits.
 public struct StandardPerformer: ActionPerformer {

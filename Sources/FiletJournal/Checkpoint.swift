@@ -3,7 +3,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
-public import FiletSupport
+import FiletSupport
 #elseif canImport(Darwin)
 import Darwin
 import FiletSupport
@@ -148,7 +148,7 @@ enum KeyFile {
 }
 
 /// `filet audit keygen`: a new key pair in `directory`.
-public enum SigningKeyFiles {
+public enum SigningKeyFiles: Sendable {
     public static let privateName = "filet-signing.key"
     public static let publicName = "filet-signing.pub"
 

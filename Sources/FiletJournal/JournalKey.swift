@@ -3,7 +3,7 @@
 /// The key is the raw UTF-8 bytes of the `FILET_JOURNAL_KEY` value, used as they are (a
 /// hex-looking value is not decoded), so that an auditor can recompute a MAC with
 /// `openssl dgst -sha256 -hmac "$FILET_JOURNAL_KEY"`.
-public enum JournalKey {
+public enum JournalKey: Sendable {
     /// The environment variable the engine reads the key from.
     public static let environmentVariable = "FILET_JOURNAL_KEY"
     /// The shortest key accepted, in bytes.

@@ -47,7 +47,7 @@ public struct JournalContents: Sendable {
 /// corruption and throws ``JournalError/Kind/corrupt`` with its line number.
 ///
 /// Reading does not verify the chain: that is ``JournalVerifier``'s work.
-public enum JournalReader {
+public enum JournalReader: Sendable {
     /// Reads every record of the journal at `path`.
     public static func read(path: String) throws(JournalError) -> JournalContents {
         var records: [JournalRecord] = []

@@ -30,7 +30,7 @@ public struct JournalRepair: Sendable {
 /// Repairs what a crash leaves at the end of a journal, as etcd repairs its write-ahead log: a torn
 /// last line is saved aside, then cut off, so that the journal ends with its last whole record and can be
 /// continued. Nothing else is ever changed: a journal damaged anywhere else is refused by its callers.
-public enum JournalRecovery {
+public enum JournalRecovery: Sendable {
     /// Cuts off the torn last line of the journal at `path`, if it has one, after saving its bytes
     /// to `PATH.broken`; the truncation and the saved file are made durable (`fsync`). Returns nil when
     /// the last line is a whole record.

@@ -14,7 +14,7 @@ import Darwin
 /// It reads the file once, in constant memory apart from 48 bytes per record kept to explain
 /// breaks in the chain; it builds no `String` per record. See `docs/journal.md` for what it
 /// can and cannot detect.
-public enum JournalVerifier {
+public enum JournalVerifier: Sendable {
     /// Verifies the journal at `path`.
     ///
     /// - Parameters:

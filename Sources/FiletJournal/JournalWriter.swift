@@ -181,8 +181,10 @@ public final class JournalWriter: Sendable {
     /// - Throws: ``JournalError/Kind/invalidRecord`` (nothing written, the writer goes on),
     ///   ``JournalError/Kind/closed``, or a fatal ``JournalError/Kind/write`` /
     ///   ``JournalError/Kind/sync`` (this one's or an earlier one's).
+    /// Any type name is accepted here (the tests write invalid ones on purpose); the library writes
+    /// ``JournalRecordKind``s only, through the overloads below.
     @discardableResult
-    public func append(_ type: String, _ fields: [(String, JSONValue)]) async throws(JournalError) -> Int {
+    package func append(_ type: String, _ fields: [(String, JSONValue)]) async throws(JournalError) -> Int {
         let (typeBytes, fieldBytes) = try render(type, fields)
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Int, JournalError>, Never>) in
             _ = enqueue(type: typeBytes, fields: fieldBytes, continuation: continuation)
@@ -208,7 +210,12 @@ public final class JournalWriter: Sendable {
     /// record that must be durable before something starts uses ``append(_:_:)``.
     /// A write failure it meets is thrown by the next append.
     @discardableResult
-    public func appendWithoutWaiting(_ type: String, _ fields: [(String, JSONValue)]) throws(JournalError) -> Int {
+    public func appendWithoutWaiting(_ kind: JournalRecordKind, _ fields: [(String, JSONValue)]) throws(JournalError) -> Int {
+        try appendWithoutWaiting(kind.rawValue, fields)
+    }
+
+    @discardableResult
+    package func appendWithoutWaiting(_ type: String, _ fields: [(String, JSONValue)]) throws(JournalError) -> Int {
         let (typeBytes, fieldBytes) = try render(type, fields)
         return try enqueue(type: typeBytes, fields: fieldBytes, continuation: nil).get()
     }

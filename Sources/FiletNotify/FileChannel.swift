@@ -15,7 +15,7 @@ import FiletSupport
 ///   a few KiB to a local file are not interleaved on Linux), but that is not a POSIX promise.
 /// - Missing parent directories are created (0750), the file is created 0640 (whatever the
 ///   umask), and each directory that gained an entry is fsynced, so a crash cannot lose the file.
-public enum FileChannel {
+public enum FileChannel: Sendable {
     /// What an append did.
     public struct Appended: Sendable, Hashable {
         public var path: String

@@ -1,5 +1,5 @@
 import FiletRunbook
-public import FiletSupport
+import FiletSupport
 
 /// One notification waiting in the outbox: the message as it was made, where it goes, and
 /// where to find the channel's configuration again.

@@ -8,7 +8,7 @@ public import FiletSupport
 /// golden test can compare whole texts. Texts arrive final (interpolated, with the engine's
 /// `[EXERCICE] ` prefix in a drill); each format still marks a drill on its own (a field, a
 /// context line), since a receiver may show the card without the text.
-public enum NotificationPayload {
+public enum NotificationPayload: Sendable {
     /// The body for `format`.
     public static func payload(for message: NotificationMessage, format: Channel.Format) -> JSONValue {
         switch format {

@@ -6,7 +6,6 @@ import FoundationNetworking
 public import FiletRunbook
 import FiletSupport
 public import FiletTransport
-import FiletTransport
 
 /// How a delivery ended.
 public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {

@@ -6,7 +6,7 @@ import FiletJournal
 /// `filet audit report --format html`: one self-contained page (inline CSS and SVG, no script, no
 /// external resource), printable and readable on a phone. Every text from the journal goes through
 /// ``escape(_:)``.
-public enum ReportHTML {
+public enum ReportHTML: Sendable {
     public static func render(_ timeline: RunTimeline) -> String {
         let verification = timeline.verification
         var body = ""

@@ -4,7 +4,7 @@ public import FiletSupport
 
 /// `filet audit report --format json`: the schema documented in `docs/reports.md`.
 /// Members are only ever added; ``schemaVersion`` changes when one is removed or changes meaning.
-public enum ReportJSON {
+public enum ReportJSON: Sendable {
     public static let schemaVersion = 1
 
     public static func value(_ timeline: RunTimeline) -> JSONValue {

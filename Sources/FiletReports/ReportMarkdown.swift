@@ -4,7 +4,7 @@ import FiletRunbook
 import FiletJournal
 
 /// `filet audit report --format md`: one run as a Markdown document.
-public enum ReportMarkdown {
+public enum ReportMarkdown: Sendable {
     public static func render(_ timeline: RunTimeline) -> String {
         let verification = timeline.verification
         var out = "# Run report: \(cell(timeline.title ?? timeline.runbook ?? timeline.runID))\n\n"

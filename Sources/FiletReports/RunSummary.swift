@@ -4,7 +4,7 @@ public import FiletRunbook
 import FiletSupport
 
 /// The words and tables `filet run` prints, kept apart from the terminal mechanics so they can be tested.
-public enum RunSummary {
+public enum RunSummary: Sendable {
     /// `0.2s`, `1m05s`: elapsed time for people.
     public static func elapsed(_ duration: Duration) -> String {
         let milliseconds = max(0, duration.milliseconds)

@@ -1,7 +1,7 @@
 import Foundation
-public import FiletEngine
+import FiletEngine
 public import FiletJournal
-public import FiletRunbook
+import FiletRunbook
 public import FiletSupport
 
 /// What one journal says about its run, arranged for people: the run's identity, every event with its

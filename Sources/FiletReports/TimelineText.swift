@@ -2,7 +2,7 @@ import FiletRunbook
 import FiletJournal
 
 /// `filet audit show`: the timeline of a run as text, for a terminal.
-public enum TimelineText {
+public enum TimelineText: Sendable {
     /// Which events to show.
     public struct Filter: Sendable {
         public var step: String?

@@ -161,7 +161,7 @@ public struct Plan: Sendable {
 }
 
 /// Reads runbook files: parse, validate and plan, or every diagnostic found.
-public enum RunbookLoader {
+public enum RunbookLoader: Sendable {
     public static func load(_ file: SourceFile) throws(DiagnosticList) -> Plan {
         let root = try Syntax.parse(file)
         var decoder = RunbookDecoder()

@@ -49,7 +49,7 @@ public enum DrillBehaviour: String, Sendable, CaseIterable {
 }
 
 /// Step identifiers: lowercase letters, digits, `_` and `-`.
-public enum StepID {
+public enum StepID: Sendable {
     public static func isValid<Text: StringProtocol>(_ text: Text) -> Bool {
         !text.isEmpty && text.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2D }
     }

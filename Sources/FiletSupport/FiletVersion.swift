@@ -1,4 +1,4 @@
 /// filet's version, recorded in journals and printed by `filet --version`.
-public enum FiletVersion {
+public enum FiletVersion: Sendable {
     public static let current = "0.1.0"
 }

@@ -4,7 +4,7 @@
 /// Every document it accepts composes to the same tree as a YAML 1.2 parser would
 /// build; everything outside the subset is rejected with its own message.
 /// The grammar and its limits are documented in `docs/runbook-language.md`.
-public enum Syntax {
+public enum Syntax: Sendable {
     /// The largest file accepted, in bytes.
     public static let maximumFileSize = 8 * 1024 * 1024
     /// The deepest nesting of mappings and lists accepted.

@@ -1,7 +1,7 @@
 /// Seeded mutations of documents, for robustness tests and fuzzing: byte and token
 /// insertions, deletions, re-indentation, line shuffles, truncations and splices, biased
 /// toward the characters that matter to a YAML parser.
-public enum DocumentMutator {
+public enum DocumentMutator: Sendable {
     /// Bytes and snippets a mutation inserts or substitutes.
     static let tokens: [[UInt8]] = [
         ": ", ":", " #", "#", "- ", "-", "? ", "?", ",", "[", "]", "{", "}", "'", "''", "\"", "\\", "\\\n", "|", ">",

@@ -1,4 +1,4 @@
-public import FiletJournal
+import FiletJournal
 import FiletSupport
 import Foundation
 

@@ -5,7 +5,7 @@ import Synchronization
 /// Loopback sockets for tests: free ports, bare listeners, and whether IPv6 works here.
 ///
 /// Everything here binds to 127.0.0.1 or ::1 only, so tests never send a packet off the machine.
-public enum Loopback {
+public enum Loopback: Sendable {
     /// An address family of the loopback interface.
     public enum Family: String, Sendable, Hashable, CaseIterable {
         case ipv4, ipv6

@@ -22,7 +22,7 @@ public struct OutboxTestDirectory: Sendable {
     public func remove() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-public enum OutboxSample {
+public enum OutboxSample: Sendable {
     public static let sha = String(repeating: "ab", count: 32)
 
     public static func message(step: String = "canal", run: String = "20261129T093757Z-b665", channel: String = "crise",
