@@ -1,11 +1,11 @@
+import FiletActions
+import FiletSupport
 // `swift run -c release filet-bench command`: the cost of one `run` step, measured, never asserted.
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import FiletActions
-import FiletSupport
 
 /// Runs `/bin/true` 1,000 times in a chain (each run after the previous one ended) through
 /// ``CommandRunner`` (posix_spawn, its thread, pipes, poll on a pidfd, reaping): as a step
@@ -32,10 +32,12 @@ func commandBenchmark() async throws {
         ("CommandRunner, /bin/sh -c true (builtin)", builtin),
         ("CommandRunner, /bin/true as the shell", direct),
     ] {
-        report(label, try await measure {
-            let result = try await CommandRunner.run(spec)
-            guard result.exitStatus == 0 else { throw POSIXError(.ECHILD) }
-        })
+        report(
+            label,
+            try await measure {
+                let result = try await CommandRunner.run(spec)
+                guard result.exitStatus == 0 else { throw POSIXError(.ECHILD) }
+            })
     }
 
     print("20 runs in a chain, same process; ms per run")
@@ -45,14 +47,17 @@ func commandBenchmark() async throws {
 }
 
 private func report(_ label: String, _ figures: (mean: Double, best: Double)) {
-    print("\(label.padding(toLength: 54, withPad: " ", startingAt: 0)) \(format(figures.mean * 1000, 3).leftPadding(10)) \(format(figures.best * 1000, 3).leftPadding(11))")
+    print(
+        "\(label.padding(toLength: 54, withPad: " ", startingAt: 0)) \(format(figures.mean * 1000, 3).leftPadding(10)) \(format(figures.best * 1000, 3).leftPadding(11))"
+    )
 }
 
 /// Seconds per run: the mean over all batches and the best batch (the least disturbed by the
 /// other work of a shared machine), after a few runs to warm up.
 private func measure(batches: Int = 5, of size: Int = 200, _ body: () throws -> Void) rethrows -> (mean: Double, best: Double) {
     for _ in 0..<min(size, 20) { try body() }
-    var total = 0.0, best = Double.infinity
+    var total = 0.0
+    var best = Double.infinity
     for _ in 0..<batches {
         let start = ContinuousClock.now
         for _ in 0..<size { try body() }
@@ -65,7 +70,8 @@ private func measure(batches: Int = 5, of size: Int = 200, _ body: () throws -> 
 
 private func measure(batches: Int = 5, of size: Int = 200, _ body: () async throws -> Void) async rethrows -> (mean: Double, best: Double) {
     for _ in 0..<min(size, 20) { try await body() }
-    var total = 0.0, best = Double.infinity
+    var total = 0.0
+    var best = Double.infinity
     for _ in 0..<batches {
         let start = ContinuousClock.now
         for _ in 0..<size { try await body() }
@@ -93,10 +99,9 @@ private func spawnAndWait(_ path: String, environment: [String: String]) throws 
     var pid: pid_t = 0
     let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), nil]
     let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer { (argv + envp).forEach { free($0) } }
+    defer { for pointer in argv + envp { free(pointer) } }
     guard posix_spawn(&pid, path, nil, nil, argv, envp) == 0 else { throw POSIXError(.ENOENT) }
     var status: Int32 = 0
     waitpid(pid, &status, 0)
     guard status == 0 else { throw POSIXError(.ECHILD) }
 }
-

@@ -1,4 +1,3 @@
-import Foundation
 import FiletActions
 import FiletEngine
 import FiletJournal
@@ -6,6 +5,7 @@ import FiletNotify
 import FiletRunbook
 import FiletSupport
 import FiletSyntax
+import Foundation
 
 /// `filet-bench engine`: the cost of steps through the whole engine, journal included.
 ///
@@ -25,8 +25,9 @@ func engineBenchmark() async throws {
     for (name, text, concurrency) in [("chain", chain(10_000, action: "wait: 0s"), 8), ("wide DAG", wide(10_000), 64)] {
         for (place, directory) in [("disk, fsync on", disk), ("/dev/shm", memory), ("nowhere (engine alone)", nil)] {
             let seconds = try await timedRun(text, journal: directory, concurrency: concurrency)
-            print("10,000 'wait: 0s', \(name), journal on \(place): \(format(10_000 / seconds, 0)) steps/s, "
-                  + "\(format(seconds * 1_000_000 / 10_000, 1)) µs a step")
+            print(
+                "10,000 'wait: 0s', \(name), journal on \(place): \(format(10_000 / seconds, 0)) steps/s, "
+                    + "\(format(seconds * 1_000_000 / 10_000, 1)) µs a step")
         }
     }
 }
@@ -43,15 +44,19 @@ private func wide(_ count: Int) -> String {
 private func timedRun(_ text: String, journal directory: String?, concurrency: Int) async throws -> Double {
     let plan = try RunbookLoader.load(SourceFile(path: "bench.yaml", text: text))
     let writer = try directory.map { try JournalWriter.create(directory: $0, runbookSHA256: String(repeating: "0", count: 64), key: nil) }
-    var configuration = RunConfiguration(runID: writer?.runID.description ?? "bench", operatorName: "bench", host: "bench",
-                                         environment: ["PATH": "/usr/bin:/bin"], runbookSHA256: String(repeating: "0", count: 64))
+    var configuration = RunConfiguration(
+        runID: writer?.runID.description ?? "bench", operatorName: "bench", host: "bench",
+        environment: ["PATH": "/usr/bin:/bin"], runbookSHA256: String(repeating: "0", count: 64))
     configuration.concurrency = concurrency
-    let executor = Executor(plan: plan, configuration: configuration,
-                            performer: StandardPerformer(environment: configuration.environment, forwarding: [], confirmations: Unattended(),
-                                                         notifications: NotificationService(plan: plan, configuration: configuration,
-                                                                                            sender: ChannelSender(), outbox: Outbox(journalDirectory: directory ?? "/tmp"),
-                                                                                            runbookPath: "bench.yaml")),
-                            recorder: writer.map { $0 as any RunRecorder } ?? Discard())
+    let executor = Executor(
+        plan: plan, configuration: configuration,
+        performer: StandardPerformer(
+            environment: configuration.environment, forwarding: [], confirmations: Unattended(),
+            notifications: NotificationService(
+                plan: plan, configuration: configuration,
+                sender: ChannelSender(), outbox: Outbox(journalDirectory: directory ?? "/tmp"),
+                runbookPath: "bench.yaml")),
+        recorder: writer.map { $0 as any RunRecorder } ?? Discard())
     let start = ContinuousClock.now
     let outcome = await executor.run()
     let seconds = (ContinuousClock.now - start).seconds

@@ -1,3 +1,5 @@
+import FiletJournal
+import FiletSupport
 // filet-bench journal: append and verification speed of the journal, on this disk.
 //
 //   swift run -c release filet-bench journal
@@ -10,10 +12,8 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import FiletJournal
-import FiletSupport
 
 /// A `step.attempt` record of a realistic size (about 420 bytes with the envelope and a MAC).
 func sampleAttempt(_ index: Int) -> [(String, JSONValue)] {
@@ -22,13 +22,15 @@ func sampleAttempt(_ index: Int) -> [(String, JSONValue)] {
         ("attempt", .integer(index % 3 + 1)),
         ("outcome", "succeeded"),
         ("duration_ms", .integer(120 + index % 900)),
-        ("observations", .object([
-            ("http_status", 200), ("latency_ms", .integer(35 + index % 200)),
-            ("addresses", .array(["192.0.2.10", "2001:db8::10"])),
-        ])),
+        (
+            "observations",
+            .object([
+                ("http_status", 200), ("latency_ms", .integer(35 + index % 200)),
+                ("addresses", .array(["192.0.2.10", "2001:db8::10"])),
+            ])
+        ),
     ]
 }
-
 
 /// Appends a 420-byte line `count` times with `write(2)` + `fdatasync(2)`, as a C program would.
 func rawSyncedAppendsPerSecond(directory: String, count: Int) throws -> Double {
@@ -36,7 +38,10 @@ func rawSyncedAppendsPerSecond(directory: String, count: Int) throws -> Double {
     let path = directory + "/baseline.jsonl"
     let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
     guard descriptor >= 0 else { throw POSIXError(.EIO) }
-    defer { close(descriptor); unlink(path) }
+    defer {
+        close(descriptor)
+        unlink(path)
+    }
     let line = [UInt8](repeating: UInt8(ascii: "x"), count: 419) + [0x0A]
     let start = ContinuousClock.now
     for _ in 0..<count {
@@ -65,7 +70,9 @@ func journalBenchmark() async throws {
     for index in 0..<sequentialCount { try await oneByOne.append(.stepAttempt, sampleAttempt(index)) }
     let sequentialSeconds = (ContinuousClock.now - start).seconds
     try await oneByOne.close()
-    print("appends one by one (each durable):  \(format(Double(sequentialCount) / sequentialSeconds, 0).leftPadding(9)) records/s  (\(format(sequentialSeconds / Double(sequentialCount) * 1e6, 0)) µs each)")
+    print(
+        "appends one by one (each durable):  \(format(Double(sequentialCount) / sequentialSeconds, 0).leftPadding(9)) records/s  (\(format(sequentialSeconds / Double(sequentialCount) * 1e6, 0)) µs each)"
+    )
 
     // Concurrent: tasks append while a sync is in flight; they share the next write + fdatasync.
     for tasks in [16, 64] {
@@ -82,7 +89,9 @@ func journalBenchmark() async throws {
         }
         let concurrentSeconds = (ContinuousClock.now - start).seconds
         try await concurrent.close()
-        print("appends from \(String(tasks).leftPadding(2)) tasks (group commit): \(format(Double(tasks * perTask) / concurrentSeconds, 0).leftPadding(9)) records/s")
+        print(
+            "appends from \(String(tasks).leftPadding(2)) tasks (group commit): \(format(Double(tasks * perTask) / concurrentSeconds, 0).leftPadding(9)) records/s"
+        )
     }
 
     // The writer's own cost, without a disk: the same on tmpfs, where fdatasync returns at once.
@@ -94,7 +103,9 @@ func journalBenchmark() async throws {
         for index in 0..<20_000 { try await inMemory.append(.stepAttempt, sampleAttempt(index)) }
         let memorySeconds = (ContinuousClock.now - start).seconds
         try await inMemory.close()
-        print("appends one by one on tmpfs (no disk: the writer's own cost): \(format(20_000 / memorySeconds, 0)) records/s (\(format(memorySeconds / 20_000 * 1e6, 0)) µs each)")
+        print(
+            "appends one by one on tmpfs (no disk: the writer's own cost): \(format(20_000 / memorySeconds, 0)) records/s (\(format(memorySeconds / 20_000 * 1e6, 0)) µs each)"
+        )
     }
 
     // Verification of a ~125 MB journal, written through the writer (group commit).
@@ -112,16 +123,24 @@ func journalBenchmark() async throws {
     let size = Double((try FileManager.default.attributesOfItem(atPath: large.path)[.size] as? NSNumber)?.intValue ?? 0)
     var verification: JournalVerification?
     let chainSeconds = try best(runs: 3) { verification = try JournalVerifier.verify(path: large.path) }
-    guard verification?.isIntact == true else { print("unexpected: \(verification?.verdict ?? "")"); exit(1) }
+    guard verification?.isIntact == true else {
+        print("unexpected: \(verification?.verdict ?? "")")
+        exit(1)
+    }
     let macSeconds = try best(runs: 3) { verification = try JournalVerifier.verify(path: large.path, key: key) }
-    guard verification?.isIntact == true else { print("unexpected: \(verification?.verdict ?? "")"); exit(1) }
+    guard verification?.isIntact == true else {
+        print("unexpected: \(verification?.verdict ?? "")")
+        exit(1)
+    }
     var count = 0
     let readSeconds = try best(runs: 3) {
         count = 0
         _ = try JournalReader.forEachRecord(path: large.path) { _ in count += 1 }
     }
     let megabytes = size / 1_000_000
-    print("journal of \(format(megabytes)) MB, \(verification!.recordCount) records (\(format(size / Double(verification!.recordCount), 0)) bytes each):")
+    print(
+        "journal of \(format(megabytes)) MB, \(verification!.recordCount) records (\(format(size / Double(verification!.recordCount), 0)) bytes each):"
+    )
     print("  verify, chain only:                \(format(megabytes / chainSeconds).leftPadding(9)) MB/s")
     print("  verify, chain and MACs:            \(format(megabytes / macSeconds).leftPadding(9)) MB/s")
     print("  read every record into JSONValue:  \(format(megabytes / readSeconds).leftPadding(9)) MB/s (\(count) records)")

@@ -1,15 +1,16 @@
-import FiletTestSupport
-import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import FiletActions
 import FiletEngine
 import FiletJournal
 import FiletNotify
 import FiletRunbook
-import FiletSyntax
 import FiletSupport
+import FiletSyntax
+import FiletTestSupport
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `filet-bench notify`: 1,000 notifications (one runbook, 1,000 `notify` steps across 10 channels) to a
 /// local receiver, through the whole engine with journaling and write-ahead intents on, at concurrency
@@ -21,29 +22,37 @@ func notifyBenchmark() async throws {
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let count = 1000
     let channels = (0..<10).map { "  c\($0): { webhook: \"\(server.url("/c\($0)"))\", format: generic, retries: 0 }\n" }.joined()
-    let steps = (0..<count).map { "  - { id: n\($0), needs: [], notify: { channel: c\($0 % 10), text: \"Service \($0) prévenu\" } }\n" }.joined()
-    let plan = try RunbookLoader.load(SourceFile(path: "notify.yaml", text: "runbook: bench\ntitle: Bench\nchannels:\n\(channels)steps:\n\(steps)"))
+    let steps = (0..<count).map { "  - { id: n\($0), needs: [], notify: { channel: c\($0 % 10), text: \"Service \($0) prévenu\" } }\n" }
+        .joined()
+    let plan = try RunbookLoader.load(
+        SourceFile(path: "notify.yaml", text: "runbook: bench\ntitle: Bench\nchannels:\n\(channels)steps:\n\(steps)"))
     print("filet-bench notify — \(count) notifications to a loopback receiver; journal on disk, fsync on")
     print("concurrency   filet (s)   filet/s   bare URLSession (s)   bare/s   filet ÷ bare")
     for concurrency in [1, 16, 64] {
         let filet = try await timedNotifications(plan: plan, directory: directory, concurrency: concurrency)
         let bare = try await bareURLSession(count: count, url: server.url("/bare"), concurrency: concurrency)
-        print("\(String(concurrency).leftPadding(11))   \(format(filet, 2).leftPadding(9))   \(format(Double(count) / filet, 0).leftPadding(7))"
-              + "   \(format(bare, 2).leftPadding(19))   \(format(Double(count) / bare, 0).leftPadding(6))   \(format(filet / bare, 2).leftPadding(11))×")
+        print(
+            "\(String(concurrency).leftPadding(11))   \(format(filet, 2).leftPadding(9))   \(format(Double(count) / filet, 0).leftPadding(7))"
+                + "   \(format(bare, 2).leftPadding(19))   \(format(Double(count) / bare, 0).leftPadding(6))   \(format(filet / bare, 2).leftPadding(11))×"
+        )
     }
 }
 
 private func timedNotifications(plan: Plan, directory: String, concurrency: Int) async throws -> Double {
     let writer = try JournalWriter.create(directory: directory, runbookSHA256: String(repeating: "0", count: 64), key: nil)
-    var configuration = RunConfiguration(runID: writer.runID.description, operatorName: "bench", host: "bench",
-                                         environment: ["PATH": "/usr/bin:/bin"], runbookSHA256: String(repeating: "0", count: 64))
+    var configuration = RunConfiguration(
+        runID: writer.runID.description, operatorName: "bench", host: "bench",
+        environment: ["PATH": "/usr/bin:/bin"], runbookSHA256: String(repeating: "0", count: 64))
     configuration.concurrency = concurrency
-    let notifications = NotificationService(plan: plan, configuration: configuration, sender: ChannelSender(),
-                                            outbox: Outbox(journalDirectory: directory), runbookPath: "notify.yaml")
-    let executor = Executor(plan: plan, configuration: configuration,
-                            performer: StandardPerformer(environment: configuration.environment, forwarding: [],
-                                                         confirmations: NobodyConfirms(), notifications: notifications),
-                            recorder: writer)
+    let notifications = NotificationService(
+        plan: plan, configuration: configuration, sender: ChannelSender(),
+        outbox: Outbox(journalDirectory: directory), runbookPath: "notify.yaml")
+    let executor = Executor(
+        plan: plan, configuration: configuration,
+        performer: StandardPerformer(
+            environment: configuration.environment, forwarding: [],
+            confirmations: NobodyConfirms(), notifications: notifications),
+        recorder: writer)
     let start = ContinuousClock.now
     let outcome = await executor.run()
     let seconds = (ContinuousClock.now - start).seconds

@@ -1,3 +1,6 @@
+import FiletRunbook
+import FiletSupport
+import FiletSyntax
 // filet-bench: speed figures that are measured, never asserted in unit tests.
 //
 //   swift run -c release filet-bench parse
@@ -11,11 +14,8 @@ import Foundation
 import Yams
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import FiletRunbook
-import FiletSyntax
-import FiletSupport
 
 /// The best of several timed runs, in seconds: the least disturbed by the other work of a shared machine.
 func best(runs: Int, _ body: () throws -> Void) rethrows -> Double {
@@ -41,8 +41,11 @@ func parseBenchmark() throws {
         let runs = steps > 1000 ? 15 : 400
         let filetSeconds = try best(runs: runs) { _ = try Syntax.parse(file) }
         let yamsSeconds = try best(runs: max(3, runs / 5)) { _ = try Yams.compose(yaml: text) }
-        let filetRate = megabytes / filetSeconds, yamsRate = megabytes / yamsSeconds
-        print("\(String(steps).leftPadding(5))-step runbook  \(format(megabytes * 1000, 0).leftPadding(6)) kB  \(format(filetRate).leftPadding(10))  \(format(yamsRate).leftPadding(11))  \(format(filetRate / yamsRate).leftPadding(6))×")
+        let filetRate = megabytes / filetSeconds
+        let yamsRate = megabytes / yamsSeconds
+        print(
+            "\(String(steps).leftPadding(5))-step runbook  \(format(megabytes * 1000, 0).leftPadding(6)) kB  \(format(filetRate).leftPadding(10))  \(format(yamsRate).leftPadding(11))  \(format(filetRate / yamsRate).leftPadding(6))×"
+        )
     }
     try validationBenchmark(runs: 10)
     try processBenchmark()
@@ -72,7 +75,7 @@ func processBenchmark() throws {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         defer { posix_spawn_file_actions_destroy(&actions) }
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup(binary), strdup("validate"), strdup(path), nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         guard posix_spawn(&pid, binary, &actions, nil, argv, environ) == 0 else { throw POSIXError(.ENOENT) }
         var status: Int32 = 0
         waitpid(pid, &status, 0)

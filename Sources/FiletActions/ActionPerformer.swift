@@ -7,7 +7,8 @@ public enum PreparedAction: Sendable {
     case http(PreparedHTTPCheck)
     case tcp(host: String, port: Int)
     case dns(name: String)
-    case notify(channel: String, text: String, severity: FiletRunbook.Notification.Severity, undelivered: FiletRunbook.Notification.Undelivered)
+    case notify(
+        channel: String, text: String, severity: FiletRunbook.Notification.Severity, undelivered: FiletRunbook.Notification.Undelivered)
     case confirm(prompt: String, approvers: [String])
     case wait(Duration)
 
@@ -64,8 +65,10 @@ public struct PreparedHTTPCheck: Sendable {
     public var contains: String?
     public var maxLatency: Duration?
 
-    public init(url: String, method: String, headers: [(name: String, value: String)], statuses: [Int], contains: String?,
-                maxLatency: Duration?) {
+    public init(
+        url: String, method: String, headers: [(name: String, value: String)], statuses: [Int], contains: String?,
+        maxLatency: Duration?
+    ) {
         self.url = url
         self.method = method
         self.headers = headers

@@ -6,7 +6,8 @@ package enum HTTPCheckAction {
     package static func perform(_ check: PreparedHTTPCheck) async -> ActionResult {
         let observation = await HTTPProbe(url: check.url, method: check.method, headers: check.headers).run()
         if observation.failure?.code == .cancelled { return ActionResult(.cancelled, reason: "cancelled") }
-        let verdict = HTTPExpectation(statuses: check.statuses, contains: check.contains, maxLatency: check.maxLatency).evaluate(observation)
+        let verdict = HTTPExpectation(statuses: check.statuses, contains: check.contains, maxLatency: check.maxLatency).evaluate(
+            observation)
         var observations: [(String, JSONValue)] = [
             ("method", .string(observation.method)),
             ("status", observation.status.map { .integer($0) } ?? .null),
@@ -15,8 +16,9 @@ package enum HTTPCheckAction {
         ]
         if let location = observation.location { observations.append(("location", .string(location))) }
         if let failure = observation.failure { observations.append(("error", .string(failure.message))) }
-        return ActionResult(verdict.passed ? .succeeded : .failed, reason: verdict.passed ? nil : verdict.reason,
-                            observations: observations, output: observation.status.map(String.init) ?? "")
+        return ActionResult(
+            verdict.passed ? .succeeded : .failed, reason: verdict.passed ? nil : verdict.reason,
+            observations: observations, output: observation.status.map(String.init) ?? "")
     }
 }
 

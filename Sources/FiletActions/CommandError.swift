@@ -5,7 +5,9 @@ import Glibc
 public struct CommandError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong, stable for tests and exit codes (compare with `==`).
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String { case invalidSpec, shellUnavailable, workingDirectoryUnavailable, systemResources, spawnFailed, cancelledBeforeStart }
+        private enum Value: String {
+            case invalidSpec, shellUnavailable, workingDirectoryUnavailable, systemResources, spawnFailed, cancelledBeforeStart
+        }
         private let value: Value
 
         /// The spec cannot be given to a process (a NUL byte, a malformed variable name, a negative limit).

@@ -1,6 +1,6 @@
+import FiletSupport
 import Glibc
 import Synchronization
-import FiletSupport
 
 /// Runs the `run` action of a step: `<shell> -c <script>` as a child process in its own process
 /// group, its output captured within a limit, and none of its processes left behind.
@@ -173,9 +173,15 @@ private struct Supervision {
             for entry in fds[..<count] where entry.revents != 0 {
                 switch entry.fd {
                 case stdoutFD:
-                    if !Self.read(stdoutFD, into: &stdout, buffer: buffer) { close(stdoutFD); stdoutFD = -1 }
+                    if !Self.read(stdoutFD, into: &stdout, buffer: buffer) {
+                        close(stdoutFD)
+                        stdoutFD = -1
+                    }
                 case stderrFD:
-                    if !Self.read(stderrFD, into: &stderr, buffer: buffer) { close(stderrFD); stderrFD = -1 }
+                    if !Self.read(stderrFD, into: &stderr, buffer: buffer) {
+                        close(stderrFD)
+                        stderrFD = -1
+                    }
                 case exitFD:
                     exited = true
                     drainDeadline = ContinuousClock.now + spec.drainLimit
@@ -234,7 +240,9 @@ private struct Supervision {
     }
 
     /// Reads what `fd` holds now into `capture`. Returns false at end of file or on an error.
-    private static func read(_ fd: Int32, into capture: inout OutputCapture, buffer: UnsafeMutableRawBufferPointer, maxReads: Int = 4) -> Bool {
+    private static func read(_ fd: Int32, into capture: inout OutputCapture, buffer: UnsafeMutableRawBufferPointer, maxReads: Int = 4)
+        -> Bool
+    {
         for _ in 0..<maxReads {
             let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if count > 0 {

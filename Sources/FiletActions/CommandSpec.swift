@@ -56,7 +56,8 @@ public struct CommandSpec: Sendable, Hashable {
         }
         for (name, value) in environment {
             guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: "=")) else {
-                throw CommandError(.invalidSpec, "'\(name)' is not a valid environment variable name: it must be non-empty and contain no '='")
+                throw CommandError(
+                    .invalidSpec, "'\(name)' is not a valid environment variable name: it must be non-empty and contain no '='")
             }
             try check(name, "the environment variable name '\(name)'")
             try check(value, "the value of environment variable '\(name)'")

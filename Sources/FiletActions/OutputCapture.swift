@@ -48,8 +48,9 @@ struct OutputCapture {
         let lastLine = lastLine.finish()
         guard totalBytes > headCapacity + tailCapacity else {
             // Never trimmed: `tail` holds everything after `head`.
-            return CapturedOutput(text: String(decoding: head + tail, as: UTF8.self), totalBytes: totalBytes,
-                                  sha256: sha256, truncated: false, droppedBytes: 0, lastLine: lastLine)
+            return CapturedOutput(
+                text: String(decoding: head + tail, as: UTF8.self), totalBytes: totalBytes,
+                sha256: sha256, truncated: false, droppedBytes: 0, lastLine: lastLine)
         }
         let newline = UInt8(ascii: "\n")
         // The head ends at its last line end; with none, at the last whole character.
@@ -68,7 +69,8 @@ struct OutputCapture {
         if !text.isEmpty, kept.last != newline { text += "\n" }
         text += CapturedOutput.truncationMarker(droppedBytes: dropped) + "\n"
         text += String(decoding: end, as: UTF8.self)
-        return CapturedOutput(text: text, totalBytes: totalBytes, sha256: sha256, truncated: true, droppedBytes: dropped, lastLine: lastLine)
+        return CapturedOutput(
+            text: text, totalBytes: totalBytes, sha256: sha256, truncated: true, droppedBytes: dropped, lastLine: lastLine)
     }
 }
 

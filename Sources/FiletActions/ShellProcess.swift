@@ -1,5 +1,5 @@
-import Glibc
 import FiletSupport
+import Glibc
 
 /// A shell started with posix_spawn, leader of its own process group (its pid is the group ID),
 /// with the read ends of its stdout and stderr pipes (close-on-exec, non-blocking).
@@ -16,7 +16,8 @@ struct ShellProcess {
         case .success(let path): shell = path
         case .failure(let error): return .failure(error)
         }
-        let out: (read: Int32, write: Int32), err: (read: Int32, write: Int32)
+        let out: (read: Int32, write: Int32)
+        let err: (read: Int32, write: Int32)
         switch PipeFDs.make() {
         case .success(let pipe): out = pipe
         case .failure(let error): return .failure(error)
@@ -37,8 +38,11 @@ struct ShellProcess {
         posix_spawn_file_actions_adddup2(&actions, err.write, 2)
         if let directory = spec.workingDirectory {
             guard let addChdir = SpawnExtensions.addChdir else {
-                [out.read, out.write, err.read, err.write].forEach { close($0) }
-                return .failure(CommandError(.spawnFailed, "this C library cannot start a process in another directory (glibc 2.29 or later is needed)", path: directory))
+                for descriptor in [out.read, out.write, err.read, err.write] { close(descriptor) }
+                return .failure(
+                    CommandError(
+                        .spawnFailed, "this C library cannot start a process in another directory (glibc 2.29 or later is needed)",
+                        path: directory))
             }
             _ = addChdir(&actions, directory)
         }
@@ -51,7 +55,8 @@ struct ShellProcess {
         defer { posix_spawnattr_destroy(&attributes) }
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawnattr_setpgroup(&attributes, 0)
-        var noSignals = sigset_t(), allSignals = sigset_t()
+        var noSignals = sigset_t()
+        var allSignals = sigset_t()
         sigemptyset(&noSignals)
         sigfillset(&allSignals)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
@@ -89,13 +94,16 @@ struct ShellProcess {
         if let directory = workingDirectory {
             var info = stat()
             if stat(directory, &info) != 0 {
-                return CommandError(.workingDirectoryUnavailable, "cannot use the working directory '\(directory)'", path: directory, errno: errno)
+                return CommandError(
+                    .workingDirectoryUnavailable, "cannot use the working directory '\(directory)'", path: directory, errno: errno)
             }
             if info.st_mode & S_IFMT != S_IFDIR {
-                return CommandError(.workingDirectoryUnavailable, "cannot use the working directory '\(directory)'", path: directory, errno: ENOTDIR)
+                return CommandError(
+                    .workingDirectoryUnavailable, "cannot use the working directory '\(directory)'", path: directory, errno: ENOTDIR)
             }
             if access(directory, X_OK) != 0 {
-                return CommandError(.workingDirectoryUnavailable, "cannot use the working directory '\(directory)'", path: directory, errno: errno)
+                return CommandError(
+                    .workingDirectoryUnavailable, "cannot use the working directory '\(directory)'", path: directory, errno: errno)
             }
         }
         switch status {
@@ -110,7 +118,7 @@ struct ShellProcess {
 
     private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
         let pointers = strings.map { strdup($0) } + [nil]
-        defer { pointers.forEach { free($0) } }
+        defer { for pointer in pointers { free(pointer) } }
         return body(pointers)
     }
 }
@@ -164,7 +172,9 @@ enum SpawnExtensions {
     /// `posix_spawn_file_actions_addchdir_np`, glibc 2.29 and later.
     static let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: AddChdir.self) }
     /// `posix_spawn_file_actions_addclosefrom_np`, glibc 2.34 and later.
-    static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: AddCloseFrom.self) }
+    static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map {
+        unsafeBitCast($0, to: AddCloseFrom.self)
+    }
 }
 
 /// Pipes that filet opens for itself: close-on-exec from the start, so that no other child inherits them.

@@ -1,8 +1,8 @@
-import Foundation
 public import FiletActions
 public import FiletJournal
 public import FiletRunbook
 public import FiletSupport
+import Foundation
 
 /// Where the engine writes its records: the journal. A thrown error is fatal to the run.
 public protocol RunRecorder: Sendable {
@@ -92,8 +92,10 @@ public struct Executor: Sendable {
     public let observer: (any RunObserver)?
     public let masker: Masker
 
-    public init(plan: Plan, configuration: RunConfiguration, performer: any ActionPerformer, recorder: any RunRecorder,
-                observer: (any RunObserver)? = nil) {
+    public init(
+        plan: Plan, configuration: RunConfiguration, performer: any ActionPerformer, recorder: any RunRecorder,
+        observer: (any RunObserver)? = nil
+    ) {
         self.plan = plan
         self.configuration = configuration
         self.performer = performer
@@ -106,7 +108,8 @@ public struct Executor: Sendable {
     static func variables(of runbook: Runbook, configuration: RunConfiguration) -> [String: String] {
         var values: [String: String] = [:]
         for variable in runbook.vars {
-            values[variable.name] = configuration.variables[variable.name]
+            values[variable.name] =
+                configuration.variables[variable.name]
                 ?? variable.value.render { if case .environment(let name) = $0 { configuration.environment[name] ?? "" } else { nil } }
         }
         return values
@@ -118,9 +121,10 @@ public struct Executor: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let control = RunControl()
-        var context = RunContext(runbookID: plan.runbook.id, runID: configuration.runID, mode: configuration.mode,
-                                 environment: configuration.environment,
-                                 vars: Self.variables(of: plan.runbook, configuration: configuration))
+        var context = RunContext(
+            runbookID: plan.runbook.id, runID: configuration.runID, mode: configuration.mode,
+            environment: configuration.environment,
+            vars: Self.variables(of: plan.runbook, configuration: configuration))
         do {
             if let resuming {
                 try await recorder.record(resuming.record, durable: true)
@@ -128,8 +132,9 @@ public struct Executor: Sendable {
                 try await recorder.record(runStarted(context: context), durable: true)
             }
         } catch {
-            return RunOutcome(runID: configuration.runID, status: .failed, steps: [], finallySteps: [], duration: clock.now - start,
-                              signal: nil, journalFailure: "\(error)")
+            return RunOutcome(
+                runID: configuration.runID, status: .failed, steps: [], finallySteps: [], duration: clock.now - start,
+                signal: nil, journalFailure: "\(error)")
         }
 
         let mainContext = context
@@ -177,9 +182,10 @@ public struct Executor: Sendable {
         }
         timer?.cancel()
         let duration = clock.now - start
-        var outcome = RunOutcome(runID: configuration.runID, status: Self.status(of: mainResults + finallyResults, control: control),
-                                 steps: mainResults, finallySteps: finallyResults,
-                                 duration: duration, signal: control.signal, journalFailure: control.journalFailure)
+        var outcome = RunOutcome(
+            runID: configuration.runID, status: Self.status(of: mainResults + finallyResults, control: control),
+            steps: mainResults, finallySteps: finallyResults,
+            duration: duration, signal: control.signal, journalFailure: control.journalFailure)
         if outcome.journalFailure == nil {
             do {
                 try await recorder.record(runFinished(outcome), durable: true)
@@ -200,8 +206,10 @@ public struct Executor: Sendable {
     // MARK: Phases
 
     /// Runs one DAG (the main steps, or the finally steps) to the end.
-    private func runPhase(_ steps: [PlannedStep], context initial: RunContext, control: RunControl,
-                          settled done: [String: SettledStep] = [:]) async -> ([StepResult], RunContext) {
+    private func runPhase(
+        _ steps: [PlannedStep], context initial: RunContext, control: RunControl,
+        settled done: [String: SettledStep] = [:]
+    ) async -> ([StepResult], RunContext) {
         var context = initial
         let index = Dictionary(steps.enumerated().map { ($1.step.id, $0) }, uniquingKeysWith: { first, _ in first })
         var waiting = steps.map(\.needs.count)
@@ -241,9 +249,10 @@ public struct Executor: Sendable {
                         continue
                     }
                     if let condition = planned.step.when, !context.holds(condition) {
-                        let result = StepResult(stepID: planned.step.id, status: .skipped, reason: StepResult.whenFalseReason(condition),
-                                                attempts: 0, output: "", duration: .zero, action: planned.step.action.keyword,
-                                                isDeliberateSkip: true)
+                        let result = StepResult(
+                            stepID: planned.step.id, status: .skipped, reason: StepResult.whenFalseReason(condition),
+                            attempts: 0, output: "", duration: .zero, action: planned.step.action.keyword,
+                            isDeliberateSkip: true)
                         await finishSkipped(result, isFinally: planned.step.isFinally, control: control)
                         settle(position, result, context: &context, ready: &ready)
                         continue
@@ -285,18 +294,23 @@ public struct Executor: Sendable {
     private func notDoneInDrill(_ planned: PlannedStep, _ action: PreparedAction, control: RunControl) async -> StepResult {
         let simulated = planned.step.drill == .simulate
         let would = masker(action.summary)
-        let result = StepResult(stepID: planned.step.id, status: simulated ? .simulated : .skipped,
-                                reason: simulated ? "drill: simulated, not done" : StepResult.drillSkipReason, attempts: 0, output: "",
-                                duration: .zero, action: action.kind.rawValue, isDeliberateSkip: !simulated)
-        await journal(StepFinished(step: result.stepID, status: result.status, reason: result.reason, attempts: 0, durationMilliseconds: 0,
-                                   would: would), control: control)
+        let result = StepResult(
+            stepID: planned.step.id, status: simulated ? .simulated : .skipped,
+            reason: simulated ? "drill: simulated, not done" : StepResult.drillSkipReason, attempts: 0, output: "",
+            duration: .zero, action: action.kind.rawValue, isDeliberateSkip: !simulated)
+        await journal(
+            StepFinished(
+                step: result.stepID, status: result.status, reason: result.reason, attempts: 0, durationMilliseconds: 0,
+                would: would), control: control)
         await observer?.handle(.stepFinished(result, isFinally: planned.step.isFinally))
         return result
     }
 
     private func finishSkipped(_ result: StepResult, isFinally: Bool, control: RunControl) async {
-        await journal(StepFinished(step: result.stepID, status: result.status, reason: result.reason.map(masker.callAsFunction), attempts: 0,
-                                   durationMilliseconds: 0), control: control)
+        await journal(
+            StepFinished(
+                step: result.stepID, status: result.status, reason: result.reason.map(masker.callAsFunction), attempts: 0,
+                durationMilliseconds: 0), control: control)
         await observer?.handle(.stepFinished(result, isFinally: isFinally))
     }
 
@@ -307,11 +321,16 @@ public struct Executor: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let policy = RetryPolicy(retries: step.retries, backoff: step.backoff.duration)
-        guard await journal(StepStarted(step: step.id, title: step.title, action: action.kind, needs: planned.needs,
-                                        phase: step.isFinally ? .finally : .main, timeout: step.timeout.map(\.description),
-                                        maxAttempts: policy.maximumAttempts), durable: true, control: control) else {
-            return StepResult(stepID: step.id, status: .cancelled, reason: "the journal could not be written", attempts: 0, output: "",
-                              duration: clock.now - start)
+        guard
+            await journal(
+                StepStarted(
+                    step: step.id, title: step.title, action: action.kind, needs: planned.needs,
+                    phase: step.isFinally ? .finally : .main, timeout: step.timeout.map(\.description),
+                    maxAttempts: policy.maximumAttempts), durable: true, control: control)
+        else {
+            return StepResult(
+                stepID: step.id, status: .cancelled, reason: "the journal could not be written", attempts: 0, output: "",
+                duration: clock.now - start)
         }
         await observer?.handle(.stepStarted(stepID: step.id, isFinally: step.isFinally))
         var attempt = 0
@@ -328,23 +347,29 @@ public struct Executor: Sendable {
             await observer?.handle(.attemptStarted(stepID: step.id, attempt: attempt, of: policy.maximumAttempts))
             let attemptStart = clock.now
             last = masked(await perform(action, stepID: step.id, timeout: step.timeout?.duration))
-            await journal(StepAttempt(step: step.id, attempt: attempt, outcome: last.outcome.rawValue, reason: last.reason,
-                                      durationMilliseconds: Int((clock.now - attemptStart).milliseconds), observed: last.observations),
-                          control: control)
+            await journal(
+                StepAttempt(
+                    step: step.id, attempt: attempt, outcome: last.outcome.rawValue, reason: last.reason,
+                    durationMilliseconds: Int((clock.now - attemptStart).milliseconds), observed: last.observations),
+                control: control)
             if case .confirm = action { await recordConfirmation(step.id, last, control: control) }
             await observer?.handle(.attemptFinished(stepID: step.id, attempt: attempt, outcome: last.outcome, reason: last.reason))
             if last.outcome == .succeeded || last.outcome == .cancelled || control.journalFailure != nil { break }
             if case .confirm = action { break }
         }
-        let status: StepStatus = switch last.outcome {
-        case .succeeded: .succeeded
-        case .failed, .timedOut: .failed
-        case .cancelled: .cancelled
-        }
-        let result = StepResult(stepID: step.id, status: status, reason: last.reason, attempts: attempt, output: last.output,
-                                duration: clock.now - start, observed: last.observations, action: action.kind.rawValue)
-        await journal(StepFinished(step: step.id, status: status, reason: last.reason, attempts: attempt,
-                                   durationMilliseconds: Int(result.duration.milliseconds), output: last.output), control: control)
+        let status: StepStatus =
+            switch last.outcome {
+            case .succeeded: .succeeded
+            case .failed, .timedOut: .failed
+            case .cancelled: .cancelled
+            }
+        let result = StepResult(
+            stepID: step.id, status: status, reason: last.reason, attempts: attempt, output: last.output,
+            duration: clock.now - start, observed: last.observations, action: action.kind.rawValue)
+        await journal(
+            StepFinished(
+                step: step.id, status: status, reason: last.reason, attempts: attempt,
+                durationMilliseconds: Int(result.duration.milliseconds), output: last.output), control: control)
         await observer?.handle(.stepFinished(result, isFinally: step.isFinally))
         return result
     }
@@ -353,8 +378,10 @@ public struct Executor: Sendable {
         func observed(_ name: String) -> String? {
             if case .string(let text)? = result.observations.first(where: { $0.0 == name })?.1 { text } else { nil }
         }
-        await journal(ConfirmationDecision(granted: result.outcome == .succeeded, step: stepID, by: observed("by"), how: observed("how"),
-                                           reason: result.reason), control: control)
+        await journal(
+            ConfirmationDecision(
+                granted: result.outcome == .succeeded, step: stepID, by: observed("by"), how: observed("how"),
+                reason: result.reason), control: control)
     }
 
     /// One attempt, cut short by the step's timeout (the action is cancelled and, for a command, its process tree killed).
@@ -379,16 +406,21 @@ public struct Executor: Sendable {
 
     // MARK: Rollback
 
-    private func rollBack(completed: [(step: Step, undo: String, rawUndo: String)], context: RunContext, after failed: String,
-                          control: RunControl) async {
+    private func rollBack(
+        completed: [(step: Step, undo: String, rawUndo: String)], context: RunContext, after failed: String,
+        control: RunControl
+    ) async {
         for (step, shown, raw) in completed.reversed() {
             guard control.signal == nil, control.journalFailure == nil else { return }
-            guard await journal(UndoStarted(step: step.id, command: shown, because: "step '\(failed)' failed"), durable: true, control: control)
+            guard
+                await journal(
+                    UndoStarted(step: step.id, command: shown, because: "step '\(failed)' failed"), durable: true, control: control)
             else { return }
             let command = PreparedCommand(shell: step.commandShell, script: raw, environment: [:], workingDirectory: nil, expectedExit: 0)
             let result = masked(await perform(.command(command), stepID: step.id, timeout: step.timeout?.duration))
-            await journal(UndoFinished(step: step.id, outcome: result.outcome.rawValue, reason: result.reason, observed: result.observations),
-                          control: control)
+            await journal(
+                UndoFinished(step: step.id, outcome: result.outcome.rawValue, reason: result.reason, observed: result.observations),
+                control: control)
             await observer?.handle(.undone(stepID: step.id, succeeded: result.outcome == .succeeded))
         }
     }
@@ -411,20 +443,23 @@ public struct Executor: Sendable {
     private func runStarted(context: RunContext) -> RunStarted {
         let runbook = plan.runbook
         func planStep(_ planned: PlannedStep) -> RunStarted.PlanStep {
-            RunStarted.PlanStep(id: planned.step.id, level: planned.level + 1, action: planned.step.action.keyword, needs: planned.needs,
-                                when: planned.step.when?.description)
+            RunStarted.PlanStep(
+                id: planned.step.id, level: planned.level + 1, action: planned.step.action.keyword, needs: planned.needs,
+                when: planned.step.when?.description)
         }
         return RunStarted(
             runbook: runbook.id, title: runbook.title, version: runbook.version, runbookSHA256: configuration.runbookSHA256,
-            runbookPath: configuration.runbookPath, mode: configuration.mode, operatorName: configuration.operatorName, host: configuration.host,
+            runbookPath: configuration.runbookPath, mode: configuration.mode, operatorName: configuration.operatorName,
+            host: configuration.host,
             filetVersion: FiletVersion.current, vars: runbook.vars.map { ($0.name, masker(context.vars[$0.name] ?? "")) },
             concurrency: configuration.concurrency, plan: plan.steps.map(planStep), finallyPlan: plan.finallySteps.map(planStep))
     }
 
     private func runFinished(_ outcome: RunOutcome) -> RunFinished {
         let all = outcome.steps + outcome.finallySteps
-        return RunFinished(status: outcome.status, counts: StepStatus.allCases.map { status in (status.rawValue, all.count { $0.status == status }) },
-                           durationMilliseconds: Int(outcome.duration.milliseconds))
+        return RunFinished(
+            status: outcome.status, counts: StepStatus.allCases.map { status in (status.rawValue, all.count { $0.status == status }) },
+            durationMilliseconds: Int(outcome.duration.milliseconds))
     }
 
     static func text(_ duration: Duration) -> String {

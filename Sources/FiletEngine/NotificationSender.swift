@@ -1,13 +1,13 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
-public import FiletNotify
-public import FiletRunbook
-import FiletSupport
-import FiletSyntax
+    import Glibc
+    public import FiletNotify
+    public import FiletRunbook
+    import FiletSupport
+    import FiletSyntax
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where a channel's notification goes, resolved for one delivery. A webhook's URL, headers and
@@ -30,17 +30,19 @@ extension Channel {
     /// as a run renders it. `--var` overrides given to the original run are not known here.
     public func destination(in runbook: Runbook, environment: [String: String], runID: String, mode: RunMode) -> NotificationDestination {
         let configuration = RunConfiguration(runID: runID, operatorName: "", host: "", environment: environment, runbookSHA256: "")
-        let context = RunContext(runbookID: runbook.id, runID: runID, mode: mode, environment: environment,
-                                 vars: Executor.variables(of: runbook, configuration: configuration))
+        let context = RunContext(
+            runbookID: runbook.id, runID: runID, mode: mode, environment: environment,
+            vars: Executor.variables(of: runbook, configuration: configuration))
         switch destination {
         case .file(let template):
             return .file(path: context.render(template))
         case .webhook(let template):
             let url = context.render(mode == .drill ? drillWebhook ?? template : template)
             let secret = signingSecret.map(context.render).flatMap { $0.isEmpty ? nil : $0 }
-            var endpoint = WebhookEndpoint(url: url, format: format,
-                                           headers: headers.map { (name: $0.name, value: context.render($0.value)) },
-                                           signingSecrets: secret.map { [$0] } ?? [])
+            var endpoint = WebhookEndpoint(
+                url: url, format: format,
+                headers: headers.map { (name: $0.name, value: context.render($0.value)) },
+                signingSecrets: secret.map { [$0] } ?? [])
             if let timeout { endpoint.timeout = timeout.duration }
             if let retries { endpoint.retries = retries }
             return .webhook(endpoint)
@@ -68,11 +70,12 @@ public struct OutboxDispatcher: Sendable {
             return .refused(reason: "cannot read the runbook that declares channel \(entry.channel): \(error.description)")
         }
         guard source.sha256 == entry.runbookSHA256.lowercased() else {
-            return .refused(reason: """
-                the runbook \(entry.runbookPath) changed since the notification was stored (SHA-256 \(entry.runbookSHA256.prefix(12))…, \
-                now \(source.sha256.prefix(12))…): its channel \(entry.channel) may no longer be the one the run used; \
-                restore that version of the runbook to deliver it
-                """)
+            return .refused(
+                reason: """
+                    the runbook \(entry.runbookPath) changed since the notification was stored (SHA-256 \(entry.runbookSHA256.prefix(12))…, \
+                    now \(source.sha256.prefix(12))…): its channel \(entry.channel) may no longer be the one the run used; \
+                    restore that version of the runbook to deliver it
+                    """)
         }
         let plan: Plan
         do throws(DiagnosticList) {
@@ -83,10 +86,12 @@ public struct OutboxDispatcher: Sendable {
         guard let channel = plan.runbook.channel(named: entry.channel) else {
             return .refused(reason: "the runbook \(entry.runbookPath) declares no channel \(entry.channel)")
         }
-        let configuration = RunConfiguration(runID: entry.message.runID, operatorName: "", host: "", environment: environment,
-                                             runbookSHA256: source.sha256)
+        let configuration = RunConfiguration(
+            runID: entry.message.runID, operatorName: "", host: "", environment: environment,
+            runbookSHA256: source.sha256)
         let masker = RunSecrets.masker(for: plan.runbook, configuration: configuration)
-        let destination = channel.destination(in: plan.runbook, environment: environment, runID: entry.message.runID, mode: entry.message.mode)
+        let destination = channel.destination(
+            in: plan.runbook, environment: environment, runID: entry.message.runID, mode: entry.message.mode)
         switch await sender.send(entry.message, via: channel, to: destination) {
         case .delivered: return .delivered
         case .accepted: return .accepted
@@ -110,7 +115,9 @@ public struct ChannelSender: NotificationSender {
         self.skipsRepeatsInFiles = skipsRepeatsInFiles
     }
 
-    public func send(_ message: NotificationMessage, via channel: Channel, to destination: NotificationDestination) async -> OutboxAttemptResult {
+    public func send(_ message: NotificationMessage, via channel: Channel, to destination: NotificationDestination) async
+        -> OutboxAttemptResult
+    {
         switch destination {
         case .webhook(let endpoint):
             let report = await delivery.deliver(message, to: endpoint, deadline: nil)

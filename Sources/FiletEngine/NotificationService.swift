@@ -1,9 +1,9 @@
-import Foundation
-import Synchronization
 import FiletActions
 public import FiletNotify
 public import FiletRunbook
 import FiletSupport
+import Foundation
+import Synchronization
 
 /// Delivers the notifications of one run: on the step's channel, then along its fallbacks; a
 /// channel that answers 410 Gone is disabled for the rest of the run; what cannot be delivered is
@@ -27,8 +27,11 @@ public final class NotificationService: Sendable {
 
     /// Sends one notification. The message id is stable for the run and the step: a receiver that has
     /// seen it (a retry, a fallback, an outbox delivery, a resumed run) can drop it.
-    func notify(channel name: String, text: String, severity: FiletRunbook.Notification.Severity, undelivered: FiletRunbook.Notification.Undelivered,
-                stepID: String) async -> ActionResult {
+    func notify(
+        channel name: String, text: String, severity: FiletRunbook.Notification.Severity,
+        undelivered: FiletRunbook.Notification.Undelivered,
+        stepID: String
+    ) async -> ActionResult {
         let runbook = plan.runbook
         let message = NotificationMessage(
             id: NotificationMessage.id(runID: configuration.runID, stepID: stepID), runbookID: runbook.id, runbookTitle: runbook.title,
@@ -47,16 +50,20 @@ public final class NotificationService: Sendable {
             }
             var attempt = message
             attempt.channel = current
-            let destination = channel.destination(in: runbook, environment: configuration.environment, runID: configuration.runID,
-                                                  mode: configuration.mode)
+            let destination = channel.destination(
+                in: runbook, environment: configuration.environment, runID: configuration.runID,
+                mode: configuration.mode)
             let result = await sender.send(attempt, via: channel, to: destination)
-            deliveries.append(.object([("channel", .string(current)), ("outcome", .string(result.outcome)), ("reason", .optional(result.reason))]))
+            deliveries.append(
+                .object([("channel", .string(current)), ("outcome", .string(result.outcome)), ("reason", .optional(result.reason))]))
             switch result {
             case .delivered, .accepted:
-                return ActionResult(.succeeded, observations: [
-                    ("message_id", .string(message.id)), ("channel", .string(current)), ("outcome", .string(result.outcome)),
-                    ("text", .string(text)), ("deliveries", .array(deliveries)),
-                ], output: result.outcome)
+                return ActionResult(
+                    .succeeded,
+                    observations: [
+                        ("message_id", .string(message.id)), ("channel", .string(current)), ("outcome", .string(result.outcome)),
+                        ("text", .string(text)), ("deliveries", .array(deliveries)),
+                    ], output: result.outcome)
             case .gone(let reason):
                 disabled.withLock { $0[current] = reason }
                 failures.append("\(current): \(reason); the channel is disabled for the rest of the run")
@@ -65,22 +72,26 @@ public final class NotificationService: Sendable {
             }
         }
         let observations: [(String, JSONValue)] = [
-            ("message_id", .string(message.id)), ("channel", .string(name)), ("outcome", undelivered == .later ? "delivered_later" : "undelivered"),
+            ("message_id", .string(message.id)), ("channel", .string(name)),
+            ("outcome", undelivered == .later ? "delivered_later" : "undelivered"),
             ("text", .string(text)), ("deliveries", .array(deliveries)),
         ]
-        let entry = OutboxEntry(message: message, channel: name, runbookPath: runbookPath, runbookSHA256: configuration.runbookSHA256,
-                                createdMilliseconds: OutboxEntry.nowMilliseconds(), attempts: deliveries.count,
-                                lastError: failures.last, journalRunID: configuration.runID)
+        let entry = OutboxEntry(
+            message: message, channel: name, runbookPath: runbookPath, runbookSHA256: configuration.runbookSHA256,
+            createdMilliseconds: OutboxEntry.nowMilliseconds(), attempts: deliveries.count,
+            lastError: failures.last, journalRunID: configuration.runID)
         do throws(OutboxError) {
             try outbox.store(entry)
         } catch {
-            return .failed("not delivered (\(failures.joined(separator: "; "))), and it could not be kept in the outbox: \(error.message)",
-                           observations: observations)
+            return .failed(
+                "not delivered (\(failures.joined(separator: "; "))), and it could not be kept in the outbox: \(error.message)",
+                observations: observations)
         }
         let kept = "not delivered (\(failures.joined(separator: "; "))); kept in the outbox: deliver it later with `filet outbox deliver`"
         if undelivered == .later {
-            return ActionResult(.succeeded, reason: kept, observations: observations + [("outbox", .string(outbox.directory))],
-                                output: "delivered_later")
+            return ActionResult(
+                .succeeded, reason: kept, observations: observations + [("outbox", .string(outbox.directory))],
+                output: "delivered_later")
         }
         return .failed(kept, observations: observations + [("outbox", .string(outbox.directory))])
     }

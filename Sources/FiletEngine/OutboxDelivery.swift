@@ -79,8 +79,10 @@ public struct OutboxDelivery: Sendable {
     ///   - record: appends one journal record and returns once it is durable; a throw stops the delivery.
     ///     Records: ``OutboxUnreadable`` for each file that is not an entry, ``OutboxAttempt`` for each entry tried,
     ///     ``OutboxSkipped`` for each entry of a gone channel.
-    public func run(deliver: (OutboxEntry) async -> OutboxAttemptResult,
-                    record: (JournalRecordKind, [(String, JSONValue)]) async throws -> Void) async throws(Failure) -> OutboxDeliverySummary {
+    public func run(
+        deliver: (OutboxEntry) async -> OutboxAttemptResult,
+        record: (JournalRecordKind, [(String, JSONValue)]) async throws -> Void
+    ) async throws(Failure) -> OutboxDeliverySummary {
         let scan: OutboxScan
         do throws(OutboxError) { scan = try outbox.scan() } catch { throw .outbox(error) }
         var summary = OutboxDeliverySummary()
@@ -94,7 +96,8 @@ public struct OutboxDelivery: Sendable {
                 summary.notSelected += 1
                 continue
             }
-            let identity = OutboxEntryIdentity(message: entry.id, channel: entry.channel, step: entry.message.stepID, originRun: entry.journalRunID)
+            let identity = OutboxEntryIdentity(
+                message: entry.id, channel: entry.channel, step: entry.message.stepID, originRun: entry.journalRunID)
             if let reason = goneChannels[entry.channel] {
                 let skipped = "channel \(entry.channel) is gone (\(reason)): not tried"
                 try await journal(record, OutboxSkipped(entry: identity, reason: skipped))
@@ -106,8 +109,11 @@ public struct OutboxDelivery: Sendable {
             if case .refused = result { attempted = false } else { attempted = true }
             var retryable: Bool?
             if case .failed(_, let canRetry) = result { retryable = canRetry }
-            try await journal(record, OutboxAttempt(entry: identity, attempt: attempted ? entry.attempts + 1 : nil, outcome: result.outcome,
-                                                    reason: result.reason, retryable: retryable))
+            try await journal(
+                record,
+                OutboxAttempt(
+                    entry: identity, attempt: attempted ? entry.attempts + 1 : nil, outcome: result.outcome,
+                    reason: result.reason, retryable: retryable))
             // The outcome is durable in the journal: only now may the entry change or go.
             do throws(OutboxError) {
                 if result.isDelivered {
@@ -126,8 +132,10 @@ public struct OutboxDelivery: Sendable {
         return summary
     }
 
-    private func journal(_ record: (JournalRecordKind, [(String, JSONValue)]) async throws -> Void,
-                         _ payload: some JournalPayload) async throws(Failure) {
+    private func journal(
+        _ record: (JournalRecordKind, [(String, JSONValue)]) async throws -> Void,
+        _ payload: some JournalPayload
+    ) async throws(Failure) {
         do {
             try await record(payload.kind, payload.fields)
         } catch {
@@ -193,7 +201,9 @@ public struct OutboxDeliverySummary: Sendable {
         let attempts = attempted && result.isDelivered ? entry.attempts + 1 : entry.attempts
         let outcome: String
         if case .gone = result, !attempted { outcome = "skipped" } else { outcome = result.outcome }
-        outcomes.append(Outcome(id: entry.id, channel: entry.channel, stepID: entry.message.stepID, journalRunID: entry.journalRunID,
-                                outcome: outcome, reason: result.reason, attempts: attempts))
+        outcomes.append(
+            Outcome(
+                id: entry.id, channel: entry.channel, stepID: entry.message.stepID, journalRunID: entry.journalRunID,
+                outcome: outcome, reason: result.reason, attempts: attempts))
     }
 }

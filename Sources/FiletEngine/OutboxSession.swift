@@ -45,11 +45,14 @@ public struct OutboxSession: Sendable {
 
     /// Delivers what waits, oldest first. `started` is told the session's run id and journal once it exists;
     /// `attempted` each entry's outcome as it is known.
-    public func deliver(started: @Sendable (_ runID: String, _ journalPath: String) -> Void,
-                        attempted: @escaping @Sendable (OutboxEntry, OutboxAttemptResult) -> Void) async throws(OutboxSessionFailure)
+    public func deliver(
+        started: @Sendable (_ runID: String, _ journalPath: String) -> Void,
+        attempted: @escaping @Sendable (OutboxEntry, OutboxAttemptResult) -> Void
+    ) async throws(OutboxSessionFailure)
         -> OutboxSessionResult
     {
-        let clock = ContinuousClock(), start = clock.now
+        let clock = ContinuousClock()
+        let start = clock.now
         let outbox = outbox
         let key: [UInt8]?
         do throws(JournalError) { key = try JournalKey.fromEnvironment(environment) } catch { throw .refused(error.message) }
@@ -70,9 +73,10 @@ public struct OutboxSession: Sendable {
         }
         started(writer.runID.description, writer.path)
         do {
-            try await writer.append(OutboxStarted(
-                outbox: outbox.directory, channel: channel, entries: selected.count, unreadable: scan.problems.count,
-                operatorName: operatorName, host: ProcessInfo.processInfo.hostName, filetVersion: FiletVersion.current))
+            try await writer.append(
+                OutboxStarted(
+                    outbox: outbox.directory, channel: channel, entries: selected.count, unreadable: scan.problems.count,
+                    operatorName: operatorName, host: ProcessInfo.processInfo.hostName, filetVersion: FiletVersion.current))
             let dispatcher = OutboxDispatcher(sender: ChannelSender(skipsRepeatsInFiles: true), environment: environment)
             let summary = try await OutboxDelivery(outbox: outbox, channel: channel).run(
                 deliver: { entry in
@@ -81,13 +85,16 @@ public struct OutboxSession: Sendable {
                     return result
                 },
                 record: { kind, fields in try await writer.append(kind, fields) })
-            try await writer.append(OutboxFinished(status: summary.isComplete ? "delivered" : "waiting", delivered: summary.delivered,
-                                                   waiting: summary.waiting, unreadable: summary.unreadable.count))
+            try await writer.append(
+                OutboxFinished(
+                    status: summary.isComplete ? "delivered" : "waiting", delivered: summary.delivered,
+                    waiting: summary.waiting, unreadable: summary.unreadable.count))
             // Every journal closes with run.finished: that is what `filet audit verify` checks for.
-            try await writer.append(RunFinished(
-                status: summary.isComplete ? .succeeded : .failed,
-                counts: [("delivered", summary.delivered), ("waiting", summary.waiting), ("unreadable", summary.unreadable.count)],
-                durationMilliseconds: Int((clock.now - start) / .milliseconds(1))))
+            try await writer.append(
+                RunFinished(
+                    status: summary.isComplete ? .succeeded : .failed,
+                    counts: [("delivered", summary.delivered), ("waiting", summary.waiting), ("unreadable", summary.unreadable.count)],
+                    durationMilliseconds: Int((clock.now - start) / .milliseconds(1))))
             try await writer.close()
             return .delivered(journalPath: writer.path, summary: summary)
         } catch {

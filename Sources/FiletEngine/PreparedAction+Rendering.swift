@@ -6,17 +6,20 @@ extension Executor {
     func prepare(_ action: Action, context: RunContext) -> PreparedAction {
         switch action {
         case .run(let command):
-            return .command(PreparedCommand(
-                shell: command.shell,
-                script: context.render(command.command),
-                environment: Dictionary(command.environment.map { ($0.name, context.render($0.value)) }, uniquingKeysWith: { _, last in last }),
-                workingDirectory: command.workdir.map(context.render),
-                expectedExit: command.expectedExit))
+            return .command(
+                PreparedCommand(
+                    shell: command.shell,
+                    script: context.render(command.command),
+                    environment: Dictionary(
+                        command.environment.map { ($0.name, context.render($0.value)) }, uniquingKeysWith: { _, last in last }),
+                    workingDirectory: command.workdir.map(context.render),
+                    expectedExit: command.expectedExit))
         case .check(.http(let check)):
-            return .http(PreparedHTTPCheck(
-                url: context.render(check.url), method: check.method,
-                headers: check.headers.map { ($0.name, context.render($0.value)) },
-                statuses: check.statuses, contains: check.contains.map(context.render), maxLatency: check.maxLatency?.duration))
+            return .http(
+                PreparedHTTPCheck(
+                    url: context.render(check.url), method: check.method,
+                    headers: check.headers.map { ($0.name, context.render($0.value)) },
+                    statuses: check.statuses, contains: check.contains.map(context.render), maxLatency: check.maxLatency?.duration))
         case .check(.tcp(let target)):
             let text = context.render(target)
             let (host, port) = Self.hostAndPort(text)
@@ -25,8 +28,9 @@ extension Executor {
             return .dns(name: context.render(name))
         case .notify(let notification):
             let text = context.render(notification.text)
-            return .notify(channel: notification.channel, text: context.mode == .drill ? "\(configuration.drillPrefix) \(text)" : text,
-                           severity: notification.severity, undelivered: notification.undelivered)
+            return .notify(
+                channel: notification.channel, text: context.mode == .drill ? "\(configuration.drillPrefix) \(text)" : text,
+                severity: notification.severity, undelivered: notification.undelivered)
         case .confirm(let confirmation):
             return .confirm(prompt: context.render(confirmation.prompt), approvers: confirmation.approvers)
         case .wait(let duration):

@@ -67,7 +67,9 @@ public struct JournalProgress: Sendable {
     /// - Throws: when the first record is not `run.started`, or a record it reads lacks a field it needs.
     public init(records: [JournalRecord]) throws(JournalRecordError) {
         guard let first = records.first, first.kind == .runStarted, let last = records.last else {
-            throw JournalRecordError(line: 1, type: records.first?.type ?? "", field: nil, """
+            throw JournalRecordError(
+                line: 1, type: records.first?.type ?? "", field: nil,
+                """
                 the journal does not start with \(JournalRecordKind.runStarted): it is not the journal of a run
                 """)
         }
@@ -97,7 +99,8 @@ public struct JournalProgress: Sendable {
 extension Executor {
     /// Starts a step that was done before the resume: settled without being launched, and nothing recorded.
     func settledResult(_ planned: PlannedStep, _ settled: SettledStep) -> StepResult {
-        StepResult(stepID: planned.step.id, status: settled.status, reason: settled.reason, attempts: 0, output: settled.output,
-                   duration: .zero, action: planned.step.action.keyword)
+        StepResult(
+            stepID: planned.step.id, status: settled.status, reason: settled.reason, attempts: 0, output: settled.output,
+            duration: .zero, action: planned.step.action.keyword)
     }
 }

@@ -21,8 +21,10 @@ public struct ResumeRequest: Sendable {
     public var environment: [String: String]
     public var signing: SigningRequest?
 
-    public init(journalPath: String, runbookFile: String? = nil, rerun: [String] = [], markDone: [String] = [], force: Bool = false,
-                operatorName: String, concurrency: Int? = nil, environment: [String: String], signing: SigningRequest? = nil) {
+    public init(
+        journalPath: String, runbookFile: String? = nil, rerun: [String] = [], markDone: [String] = [], force: Bool = false,
+        operatorName: String, concurrency: Int? = nil, environment: [String: String], signing: SigningRequest? = nil
+    ) {
         self.journalPath = journalPath
         self.runbookFile = runbookFile
         self.rerun = rerun
@@ -83,7 +85,9 @@ extension RunSession {
             throw .refused("\(journal) carries MACs: set \(JournalKey.environmentVariable) to the key it was written with")
         }
         let progress: JournalProgress
-        do throws(JournalRecordError) { progress = try JournalProgress(records: contents.records) } catch { throw .refused("\(journal): \(error)") }
+        do throws(JournalRecordError) { progress = try JournalProgress(records: contents.records) } catch {
+            throw .refused("\(journal): \(error)")
+        }
         if progress.finishedStatus == RunStatus.succeeded.rawValue {
             throw .refused("\(journal): the run already succeeded (line \(progress.last.line)): there is nothing to resume")
         }
@@ -96,7 +100,8 @@ extension RunSession {
         let recordedSHA256 = progress.runbookSHA256
         let changed = source.sha256 != recordedSHA256.lowercased()
         if changed && !request.force {
-            throw .refused("""
+            throw .refused(
+                """
                 the runbook \(runbookFile) changed since the run started: its SHA-256 is \(source.sha256), \
                 the journal recorded \(recordedSHA256); resuming would mix two versions of the runbook.
                   restore the file, or pass --force to resume with the file as it is now (recorded in the journal)
@@ -128,24 +133,30 @@ extension RunSession {
             warnings.append("the last line of \(journal) was torn (\(repair.droppedBytes) bytes): saved to \(repair.savedTo) and cut off")
         }
 
-        var configuration = RunConfiguration(runID: writer.runID.description, operatorName: request.operatorName,
-                                             host: ProcessInfo.processInfo.hostName, environment: environment, runbookSHA256: source.sha256)
+        var configuration = RunConfiguration(
+            runID: writer.runID.description, operatorName: request.operatorName,
+            host: ProcessInfo.processInfo.hostName, environment: environment, runbookSHA256: source.sha256)
         configuration.mode = progress.mode
         configuration.runbookPath = absolute(runbookFile)
         configuration.concurrency = request.concurrency ?? progress.runStarted.concurrency
         configuration.variables = overrides
         decisions.settled = Array(settled.keys)
-        let resuming = ResumeState(settled: settled, record: decisions.record(
-            plan: plan, progress: progress, configuration: configuration, changed: changed, forced: changed && request.force,
-            recordedSHA256: recordedSHA256))
-        return prepared(plan: plan, configuration: configuration, writer: writer,
-                        outboxDirectory: URL(fileURLWithPath: journal).deletingLastPathComponent().path, warnings: warnings,
-                        resuming: resuming)
+        let resuming = ResumeState(
+            settled: settled,
+            record: decisions.record(
+                plan: plan, progress: progress, configuration: configuration, changed: changed, forced: changed && request.force,
+                recordedSHA256: recordedSHA256))
+        return prepared(
+            plan: plan, configuration: configuration, writer: writer,
+            outboxDirectory: URL(fileURLWithPath: journal).deletingLastPathComponent().path, warnings: warnings,
+            resuming: resuming)
     }
 
     /// The operator's decisions: the flags, then the decider for each interrupted non-idempotent step left.
-    private static func decide(_ request: ResumeRequest, plan: Plan, progress: JournalProgress, runbookFile: String,
-                               decider: (any InterruptedStepDecider)?) async throws(SessionRefusal) -> ResumeDecisions {
+    private static func decide(
+        _ request: ResumeRequest, plan: Plan, progress: JournalProgress, runbookFile: String,
+        decider: (any InterruptedStepDecider)?
+    ) async throws(SessionRefusal) -> ResumeDecisions {
         let mainIDs = Set(plan.steps.map(\.step.id))
         if let unknown = (request.rerun + request.markDone).first(where: { !mainIDs.contains($0) }) {
             throw .refused("'\(unknown)' is not a main step of \(runbookFile) (finally steps always run again)")
@@ -161,7 +172,8 @@ extension RunSession {
         guard let decider else {
             let names = undecided.map { "'\($0)'" }.joined(separator: ", ")
             let one = undecided.count == 1
-            throw .refused("""
+            throw .refused(
+                """
                 \(one ? "step \(names) was" : "steps \(names) were") running when the run stopped and \
                 \(one ? "is" : "are") not idempotent: whether \(one ? "it" : "they") took effect is unknown.
                   decide for each: --rerun ID (run it again) or --mark-done ID (it took effect: do not run it again)
@@ -205,15 +217,19 @@ struct ResumeDecisions {
     var decidedAtTerminal: [String] = []
     var settled: [String] = []
 
-    func record(plan: Plan, progress: JournalProgress, configuration: RunConfiguration, changed: Bool, forced: Bool,
-                recordedSHA256: String) -> RunResumed {
+    func record(
+        plan: Plan, progress: JournalProgress, configuration: RunConfiguration, changed: Bool, forced: Bool,
+        recordedSHA256: String
+    ) -> RunResumed {
         let ordered = plan.steps.map(\.step.id)
         func list(_ ids: [String]) -> [String] { ordered.filter(ids.contains) }
         return RunResumed(
             operatorName: configuration.operatorName, host: configuration.host, filetVersion: FiletVersion.current,
-            resume: progress.resumes + 1, previousStatus: progress.finishedStatus ?? "crashed", runbookPath: configuration.runbookPath ?? "",
+            resume: progress.resumes + 1, previousStatus: progress.finishedStatus ?? "crashed",
+            runbookPath: configuration.runbookPath ?? "",
             runbookSHA256: configuration.runbookSHA256, runbookChanged: changed, forced: forced,
             recordedRunbookSHA256: changed ? recordedSHA256 : nil, settled: list(settled), interrupted: list(interrupted),
-            rerun: list(rerun), markDone: list(markDone), decidedAtTerminal: list(decidedAtTerminal), concurrency: configuration.concurrency)
+            rerun: list(rerun), markDone: list(markDone), decidedAtTerminal: list(decidedAtTerminal), concurrency: configuration.concurrency
+        )
     }
 }

@@ -1,5 +1,5 @@
-import Synchronization
 import FiletRunbook
+import Synchronization
 
 /// The state of a run shared by its phases, its signal watcher and its timer.
 final class RunControl: Sendable {
@@ -84,7 +84,7 @@ final class RunControl: Sendable {
             if state.journalFailure == nil { state.journalFailure = message }
             return [state.cancelMain, state.cancelFinally].compactMap { $0 }
         }
-        cancels.forEach { $0() }
+        for cancel in cancels { cancel() }
     }
 
     func completed(_ step: Step, undo: String, rawUndo: String) {

@@ -1,6 +1,6 @@
-import Foundation
 public import FiletRunbook
 public import FiletSupport
+import Foundation
 
 /// The result of one step.
 public struct StepResult: Sendable {

@@ -1,7 +1,7 @@
 import Crypto
 public import FiletRunbook
-public import FiletSyntax
 import FiletSupport
+public import FiletSyntax
 
 /// The checks made before anything runs, beyond validation: the `--var` names exist and
 /// every `${env.NAME}` the runbook will read is set.
@@ -26,7 +26,9 @@ public struct RunPreflight: Sendable {
                 missing.append(name)
             }
         }
-        problem = missing.isEmpty ? nil
+        problem =
+            missing.isEmpty
+            ? nil
             : "the runbook reads " + missing.map { "${env.\($0)}" }.joined(separator: ", ")
                 + (missing.count == 1 ? ", which is not set" : ", which are not set") + " in the environment: export "
                 + (missing.count == 1 ? "it" : "them") + " before the run (an empty value is allowed)"

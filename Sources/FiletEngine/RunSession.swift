@@ -34,9 +34,11 @@ public struct RunRequest: Sendable {
     /// Where checkpoints are signed, if they are.
     public var signing: SigningRequest?
 
-    public init(runbookFile: String, mode: RunMode, drillPrefix: String? = nil, variables: [String: String] = [:], concurrency: Int = 8,
-                timeout: Duration? = nil, rollback: Bool = false, operatorName: String, journalDirectory: String,
-                environment: [String: String], signing: SigningRequest? = nil) {
+    public init(
+        runbookFile: String, mode: RunMode, drillPrefix: String? = nil, variables: [String: String] = [:], concurrency: Int = 8,
+        timeout: Duration? = nil, rollback: Bool = false, operatorName: String, journalDirectory: String,
+        environment: [String: String], signing: SigningRequest? = nil
+    ) {
         self.runbookFile = runbookFile
         self.mode = mode
         self.drillPrefix = drillPrefix
@@ -101,8 +103,9 @@ public struct PreparedRun: Sendable {
     /// Runs it to the end and closes the journal. A journal that cannot be written or closed makes
     /// the outcome a ``RunOutcome/journalFailure``, whatever the steps did.
     public func run(confirmations: any ConfirmationProvider, observer: (any RunObserver)?, interruption: Interruption) async -> RunOutcome {
-        let performer = StandardPerformer(environment: configuration.environment, forwarding: plan.runbook.environmentNames,
-                                          confirmations: confirmations, notifications: notifications)
+        let performer = StandardPerformer(
+            environment: configuration.environment, forwarding: plan.runbook.environmentNames,
+            confirmations: confirmations, notifications: notifications)
         let executor = Executor(plan: plan, configuration: configuration, performer: performer, recorder: writer, observer: observer)
         var outcome = await executor.run(interruption: interruption, resuming: resuming)
         do throws(JournalError) {
@@ -131,12 +134,14 @@ public enum RunSession: Sendable {
         let checkpoints = try request.signing?.policy()
         let writer: JournalWriter
         do throws(JournalError) {
-            writer = try JournalWriter.create(directory: request.journalDirectory, runbookSHA256: source.sha256, key: key, checkpoints: checkpoints)
+            writer = try JournalWriter.create(
+                directory: request.journalDirectory, runbookSHA256: source.sha256, key: key, checkpoints: checkpoints)
         } catch {
             throw .journal("cannot create the journal in \(request.journalDirectory): \(error.message)")
         }
-        var configuration = RunConfiguration(runID: writer.runID.description, operatorName: request.operatorName,
-                                             host: ProcessInfo.processInfo.hostName, environment: environment, runbookSHA256: source.sha256)
+        var configuration = RunConfiguration(
+            runID: writer.runID.description, operatorName: request.operatorName,
+            host: ProcessInfo.processInfo.hostName, environment: environment, runbookSHA256: source.sha256)
         configuration.mode = request.mode
         if let prefix = request.drillPrefix { configuration.drillPrefix = prefix }
         configuration.concurrency = request.concurrency
@@ -144,8 +149,9 @@ public enum RunSession: Sendable {
         configuration.rollback = request.rollback ? true : nil
         configuration.variables = request.variables
         configuration.runbookPath = absolute(request.runbookFile)
-        return prepared(plan: plan, configuration: configuration, writer: writer, outboxDirectory: request.journalDirectory,
-                        warnings: shortSecretWarnings(preflight), resuming: nil)
+        return prepared(
+            plan: plan, configuration: configuration, writer: writer, outboxDirectory: request.journalDirectory,
+            warnings: shortSecretWarnings(preflight), resuming: nil)
     }
 
     static func read(_ file: String) throws(SessionRefusal) -> SourceFile {
@@ -171,12 +177,16 @@ public enum RunSession: Sendable {
         }
     }
 
-    static func prepared(plan: Plan, configuration: RunConfiguration, writer: JournalWriter, outboxDirectory: String, warnings: [String],
-                         resuming: ResumeState?) -> PreparedRun {
-        let notifications = NotificationService(plan: plan, configuration: configuration, sender: ChannelSender(),
-                                                outbox: Outbox(journalDirectory: outboxDirectory), runbookPath: configuration.runbookPath ?? "")
-        return PreparedRun(plan: plan, runID: writer.runID.description, journalPath: writer.path, warnings: warnings,
-                           configuration: configuration, writer: writer, notifications: notifications, resuming: resuming)
+    static func prepared(
+        plan: Plan, configuration: RunConfiguration, writer: JournalWriter, outboxDirectory: String, warnings: [String],
+        resuming: ResumeState?
+    ) -> PreparedRun {
+        let notifications = NotificationService(
+            plan: plan, configuration: configuration, sender: ChannelSender(),
+            outbox: Outbox(journalDirectory: outboxDirectory), runbookPath: configuration.runbookPath ?? "")
+        return PreparedRun(
+            plan: plan, runID: writer.runID.description, journalPath: writer.path, warnings: warnings,
+            configuration: configuration, writer: writer, notifications: notifications, resuming: resuming)
     }
 
     /// `path` made absolute against the working directory (the journal and the outbox record where the runbook is).

@@ -10,8 +10,10 @@ public struct StandardPerformer: ActionPerformer {
     public var confirmations: any ConfirmationProvider
     public var notifications: NotificationService
 
-    public init(environment: [String: String], forwarding names: Set<String>, confirmations: any ConfirmationProvider,
-                notifications: NotificationService) {
+    public init(
+        environment: [String: String], forwarding names: Set<String>, confirmations: any ConfirmationProvider,
+        notifications: NotificationService
+    ) {
         self.environment = environment
         forwardedNames = names
         self.confirmations = confirmations
@@ -47,7 +49,8 @@ public struct StandardPerformer: ActionPerformer {
         case .granted(let who, let how):
             return ActionResult(.succeeded, observations: [("by", .string(who)), ("how", .string(how))], output: "yes")
         case .refused(let who, let how):
-            return ActionResult(.failed, reason: "refused by \(who)", observations: [("by", .string(who)), ("how", .string(how))], output: "no")
+            return ActionResult(
+                .failed, reason: "refused by \(who)", observations: [("by", .string(who)), ("how", .string(how))], output: "no")
         case .unavailable(let why):
             return ActionResult(.failed, reason: why, observations: [("by", .null), ("how", .string("not asked"))])
         }
@@ -59,14 +62,16 @@ extension StandardPerformer {
     func run(_ command: PreparedCommand) async -> ActionResult {
         var added = environment.filter { forwardedNames.contains($0.key) }
         added.merge(command.environment) { _, step in step }
-        let spec = CommandSpec(script: Self.execIfSingleProgram(command.script),
-                               environment: CommandRunner.minimalEnvironment(from: environment, adding: added),
-                               shell: command.shell, workingDirectory: command.workingDirectory)
+        let spec = CommandSpec(
+            script: Self.execIfSingleProgram(command.script),
+            environment: CommandRunner.minimalEnvironment(from: environment, adding: added),
+            shell: command.shell, workingDirectory: command.workingDirectory)
         let result: CommandResult
         do {
             result = try await CommandRunner.run(spec)
         } catch {
-            return error.code == .cancelledBeforeStart ? ActionResult(.cancelled, reason: "cancelled before it started") : .failed(error.message)
+            return error.code == .cancelledBeforeStart
+                ? ActionResult(.cancelled, reason: "cancelled before it started") : .failed(error.message)
         }
         var observations: [(String, JSONValue)] = [
             ("exit_code", result.exitStatus.map { .integer(Int($0)) } ?? .null),
@@ -79,12 +84,14 @@ extension StandardPerformer {
         if result.outputDrainTimedOut { observations.append(("output_drain_timed_out", .bool(true))) }
         let output = result.stdout.lastLine
         if result.wasCancelled {
-            return ActionResult(.cancelled, reason: "cancelled: its process group was terminated", observations: observations, output: output)
+            return ActionResult(
+                .cancelled, reason: "cancelled: its process group was terminated", observations: observations, output: output)
         }
         if let status = result.exitStatus, status == command.expectedExit {
             return ActionResult(.succeeded, observations: observations, output: output)
         }
-        let reason = result.exitStatus.map { "exit \($0), expected \(command.expectedExit)" }
+        let reason =
+            result.exitStatus.map { "exit \($0), expected \(command.expectedExit)" }
             ?? "killed by signal \(result.terminatingSignal.map(String.init) ?? "?")"
         let detail = result.stderr.lastLine.isEmpty ? "" : ": \(result.stderr.lastLine)"
         return ActionResult(.failed, reason: reason + detail, observations: observations, output: output)
@@ -94,7 +101,8 @@ extension StandardPerformer {
     /// arguments: the shell then runs it without forking again (it would exec that same file anyway).
     static func execIfSingleProgram(_ script: String) -> String {
         let plain = script.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || " _./:=,@%+-".utf8.contains(byte)
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || " _./:=,@%+-".utf8.contains(byte)
         }
         guard plain, let program = script.split(separator: " ").first, program.contains("/"), !program.contains("=") else { return script }
         return "exec " + script

@@ -2,11 +2,11 @@ import Crypto
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
-import FiletSupport
+    import Glibc
+    import FiletSupport
 #elseif canImport(Darwin)
-import Darwin
-import FiletSupport
+    import Darwin
+    import FiletSupport
 #endif
 
 /// The private half of an Ed25519 key pair that signs a journal's checkpoints.
@@ -118,7 +118,8 @@ enum KeyFile {
         guard let first = lines.first, first == header || first.hasPrefix(header + " ") else {
             let other = header == privateHeader ? publicHeader : privateHeader
             if let first = lines.first, first.hasPrefix(other) {
-                throw CheckpointError("\(source): this is the \(header == privateHeader ? "public" : "private") key; \(what) is needed here")
+                throw CheckpointError(
+                    "\(source): this is the \(header == privateHeader ? "public" : "private") key; \(what) is needed here")
             }
             throw CheckpointError("\(source): not \(what): the first line must be '\(header)'")
         }
@@ -138,7 +139,9 @@ enum KeyFile {
             throw CheckpointError("\(path): cannot create: \(JournalError.describe(errno: code))")
         }
         defer { _ = systemClose(descriptor) }
-        guard fchmod(descriptor, mode) == 0 else { throw CheckpointError("\(path): cannot set its mode: \(JournalError.describe(errno: errno))") }
+        guard fchmod(descriptor, mode) == 0 else {
+            throw CheckpointError("\(path): cannot set its mode: \(JournalError.describe(errno: errno))")
+        }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(descriptor) == 0 else {
@@ -157,7 +160,8 @@ public enum SigningKeyFiles: Sendable {
     @discardableResult
     public static func generate(in directory: String) throws(CheckpointError) -> SigningKey {
         let directory = JournalWriter.normalized(directory)
-        let privatePath = directory + "/" + privateName, publicPath = directory + "/" + publicName
+        let privatePath = directory + "/" + privateName
+        let publicPath = directory + "/" + publicName
         for path in [privatePath, publicPath] where FileManager.default.fileExists(atPath: path) {
             throw CheckpointError("\(path): already exists; refusing to overwrite a key (remove it first, or choose another --out)")
         }
@@ -211,9 +215,9 @@ public struct JournalAnchor: Sendable, Hashable, CustomStringConvertible {
             return String(words[index].dropFirst(name.count + 1))
         }
         guard words.count == 5, words[0] == "filet-anchor", words[1] == "v1",
-              let run = value("run", at: 2), RunID(run) != nil,
-              let recordsText = value("records", at: 3), let records = Int(recordsText), records >= 1,
-              let head = value("head", at: 4), DigestWords(hex: head) != nil
+            let run = value("run", at: 2), RunID(run) != nil,
+            let recordsText = value("records", at: 3), let records = Int(recordsText), records >= 1,
+            let head = value("head", at: 4), DigestWords(hex: head) != nil
         else {
             throw CheckpointError("not an anchor line: expected 'filet-anchor v1 run=<run id> records=<n> head=<64 hex>', got '\(line)'")
         }

@@ -14,7 +14,10 @@ struct DigestWords: Hashable, Sendable {
     }
 
     init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
-        self.w0 = w0; self.w1 = w1; self.w2 = w2; self.w3 = w3
+        self.w0 = w0
+        self.w1 = w1
+        self.w2 = w2
+        self.w3 = w3
     }
 
     /// From 64 lowercase hex digits at `start` in `bytes`, or nil when they are not.
@@ -22,8 +25,10 @@ struct DigestWords: Hashable, Sendable {
         guard start >= 0, start + 64 <= bytes.count, let base = bytes.baseAddress else { return nil }
         var invalid = false
         let digits = base + start
-        let w0 = Self.word(digits, &invalid), w1 = Self.word(digits + 16, &invalid)
-        let w2 = Self.word(digits + 32, &invalid), w3 = Self.word(digits + 48, &invalid)
+        let w0 = Self.word(digits, &invalid)
+        let w1 = Self.word(digits + 16, &invalid)
+        let w2 = Self.word(digits + 32, &invalid)
+        let w3 = Self.word(digits + 48, &invalid)
         guard !invalid else { return nil }
         self.init(w0: w0, w1: w1, w2: w2, w3: w3)
     }
@@ -36,8 +41,10 @@ struct DigestWords: Hashable, Sendable {
         var bad = false
         for offset in 0..<16 {
             let byte = digits[offset]
-            let decimal = byte &- UInt8(ascii: "0"), letter = byte &- UInt8(ascii: "a")
-            let isDecimal = decimal < 10, isLetter = letter < 6
+            let decimal = byte &- UInt8(ascii: "0")
+            let letter = byte &- UInt8(ascii: "a")
+            let isDecimal = decimal < 10
+            let isLetter = letter < 6
             bad = bad || !(isDecimal || isLetter)
             value = value << 4 | UInt64(isDecimal ? decimal : letter &+ 10)
         }

@@ -26,10 +26,12 @@ public enum JournalKey: Sendable {
     /// Throws ``JournalError/Kind/invalidKey`` for a key shorter than ``minimumLength`` bytes.
     static func validate(_ key: [UInt8], source: String = "the journal key") throws(JournalError) {
         guard key.count >= minimumLength else {
-            throw JournalError(.invalidKey, path: source, message: """
-                \(source) is \(key.count) byte\(key.count == 1 ? "" : "s") long; a journal key must be at least \
-                \(minimumLength) bytes (for example the output of `openssl rand -hex 32`)
-                """)
+            throw JournalError(
+                .invalidKey, path: source,
+                message: """
+                    \(source) is \(key.count) byte\(key.count == 1 ? "" : "s") long; a journal key must be at least \
+                    \(minimumLength) bytes (for example the output of `openssl rand -hex 32`)
+                    """)
         }
     }
 }

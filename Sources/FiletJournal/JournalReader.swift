@@ -86,9 +86,11 @@ public enum JournalReader: Sendable {
         do throws(RecordFormat.SyntaxError) {
             let envelope = try RecordFormat.parseEnvelope(line)
             let fields = try RecordFormat.parseFields(line, envelope)
-            return .success(JournalRecord(
-                line: number, seq: envelope.seq, timestamp: text(envelope.timestamp), run: text(envelope.run), type: text(envelope.type),
-                prev: text(envelope.prev), mac: envelope.mac.map(text), fields: fields, bytes: Array(line)))
+            return .success(
+                JournalRecord(
+                    line: number, seq: envelope.seq, timestamp: text(envelope.timestamp), run: text(envelope.run),
+                    type: text(envelope.type),
+                    prev: text(envelope.prev), mac: envelope.mac.map(text), fields: fields, bytes: Array(line)))
         } catch {
             return .failure(RecordFormat.SyntaxError(offset: error.offset, message: "byte \(error.offset + 1): \(error.message)"))
         }

@@ -27,13 +27,16 @@ public struct RunStarted: JournalPayload {
         }
 
         var json: JSONValue {
-            .object([("id", .string(id)), ("level", .integer(level)), ("action", .string(action)), ("needs", .texts(needs)),
-                     ("when", .optional(when))])
+            .object([
+                ("id", .string(id)), ("level", .integer(level)), ("action", .string(action)), ("needs", .texts(needs)),
+                ("when", .optional(when)),
+            ])
         }
 
         init(_ fields: RecordFields) throws(JournalRecordError) {
-            try self.init(id: fields.string("id"), level: fields.integer("level"), action: fields.string("action"),
-                          needs: fields.strings("needs"), when: fields.optionalString("when"))
+            try self.init(
+                id: fields.string("id"), level: fields.integer("level"), action: fields.string("action"),
+                needs: fields.strings("needs"), when: fields.optionalString("when"))
         }
     }
 
@@ -54,9 +57,11 @@ public struct RunStarted: JournalPayload {
     public var plan: [PlanStep]
     public var finallyPlan: [PlanStep]
 
-    package init(runbook: String, title: String, version: Int?, runbookSHA256: String, runbookPath: String?, mode: RunMode,
-                 operatorName: String, host: String, filetVersion: String, vars: [(name: String, value: String)], concurrency: Int,
-                 plan: [PlanStep], finallyPlan: [PlanStep]) {
+    package init(
+        runbook: String, title: String, version: Int?, runbookSHA256: String, runbookPath: String?, mode: RunMode,
+        operatorName: String, host: String, filetVersion: String, vars: [(name: String, value: String)], concurrency: Int,
+        plan: [PlanStep], finallyPlan: [PlanStep]
+    ) {
         self.runbook = runbook
         self.title = title
         self.version = version
@@ -132,9 +137,10 @@ public struct StepStarted: JournalPayload {
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
-        try self.init(step: fields.string("step"), title: fields.optionalString("title"), action: fields.choice("action"),
-                      needs: fields.strings("needs"), phase: fields.choice("phase"), timeout: fields.optionalString("timeout"),
-                      maxAttempts: fields.integer("max_attempts"))
+        try self.init(
+            step: fields.string("step"), title: fields.optionalString("title"), action: fields.choice("action"),
+            needs: fields.strings("needs"), phase: fields.choice("phase"), timeout: fields.optionalString("timeout"),
+            maxAttempts: fields.integer("max_attempts"))
     }
 }
 
@@ -169,9 +175,10 @@ public struct StepAttempt: JournalPayload {
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
-        try self.init(step: fields.string("step"), attempt: fields.integer("attempt"), outcome: fields.string("outcome"),
-                      reason: fields.optionalString("reason"), durationMilliseconds: fields.integer("duration_ms"),
-                      observed: fields.object("observed"))
+        try self.init(
+            step: fields.string("step"), attempt: fields.integer("attempt"), outcome: fields.string("outcome"),
+            reason: fields.optionalString("reason"), durationMilliseconds: fields.integer("duration_ms"),
+            observed: fields.object("observed"))
     }
 }
 
@@ -200,8 +207,9 @@ public struct ConfirmationDecision: JournalPayload {
     }
 
     init(_ fields: RecordFields, granted: Bool) throws(JournalRecordError) {
-        try self.init(granted: granted, step: fields.string("step"), by: fields.optionalString("by"), how: fields.optionalString("how"),
-                      reason: fields.optionalString("reason"))
+        try self.init(
+            granted: granted, step: fields.string("step"), by: fields.optionalString("by"), how: fields.optionalString("how"),
+            reason: fields.optionalString("reason"))
     }
 }
 
@@ -218,8 +226,10 @@ public struct StepFinished: JournalPayload {
     /// What a simulated step would have done; left out otherwise.
     public var would: String?
 
-    package init(step: String, status: StepStatus, reason: String?, attempts: Int, durationMilliseconds: Int, output: String? = nil,
-                 would: String? = nil) {
+    package init(
+        step: String, status: StepStatus, reason: String?, attempts: Int, durationMilliseconds: Int, output: String? = nil,
+        would: String? = nil
+    ) {
         self.step = step
         self.status = status
         self.reason = reason
@@ -242,9 +252,10 @@ public struct StepFinished: JournalPayload {
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
-        try self.init(step: fields.string("step"), status: fields.choice("status"), reason: fields.optionalString("reason"),
-                      attempts: fields.integer("attempts"), durationMilliseconds: fields.integer("duration_ms"),
-                      output: fields.optionalString("output"), would: fields.optionalString("would"))
+        try self.init(
+            step: fields.string("step"), status: fields.choice("status"), reason: fields.optionalString("reason"),
+            attempts: fields.integer("attempts"), durationMilliseconds: fields.integer("duration_ms"),
+            output: fields.optionalString("output"), would: fields.optionalString("would"))
     }
 }
 
@@ -292,8 +303,9 @@ public struct UndoFinished: JournalPayload {
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
-        try self.init(step: fields.string("step"), outcome: fields.string("outcome"), reason: fields.optionalString("reason"),
-                      observed: fields.object("observed"))
+        try self.init(
+            step: fields.string("step"), outcome: fields.string("outcome"), reason: fields.optionalString("reason"),
+            observed: fields.object("observed"))
     }
 }
 
@@ -357,9 +369,10 @@ public struct RunFinished: JournalPayload {
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
-        try self.init(status: fields.choice("status"),
-                      counts: fields.namedValues("counts") { if case .integer(let count) = $0 { count } else { nil } },
-                      durationMilliseconds: fields.integer("duration_ms"))
+        try self.init(
+            status: fields.choice("status"),
+            counts: fields.namedValues("counts") { if case .integer(let count) = $0 { count } else { nil } },
+            durationMilliseconds: fields.integer("duration_ms"))
     }
 }
 
@@ -403,8 +416,9 @@ public struct Checkpoint: JournalPayload {
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
-        try self.init(records: fields.integer("records"), head: fields.string("head"), fingerprint: fields.string("key"),
-                      signature: fields.string("sig"))
+        try self.init(
+            records: fields.integer("records"), head: fields.string("head"), fingerprint: fields.string("key"),
+            signature: fields.string("sig"))
     }
 }
 
@@ -432,8 +446,9 @@ public struct JournalRecovered: JournalPayload {
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
-        try self.init(line: fields.integer("line"), droppedBytes: fields.integer("dropped_bytes"), savedTo: fields.string("saved_to"),
-                      reason: fields.string("reason"))
+        try self.init(
+            line: fields.integer("line"), droppedBytes: fields.integer("dropped_bytes"), savedTo: fields.string("saved_to"),
+            reason: fields.string("reason"))
     }
 }
 
@@ -464,9 +479,11 @@ public struct RunResumed: JournalPayload {
     public var decidedAtTerminal: [String]
     public var concurrency: Int
 
-    package init(operatorName: String, host: String, filetVersion: String, resume: Int, previousStatus: String, runbookPath: String,
-                 runbookSHA256: String, runbookChanged: Bool, forced: Bool, recordedRunbookSHA256: String?, settled: [String],
-                 interrupted: [String], rerun: [String], markDone: [String], decidedAtTerminal: [String], concurrency: Int) {
+    package init(
+        operatorName: String, host: String, filetVersion: String, resume: Int, previousStatus: String, runbookPath: String,
+        runbookSHA256: String, runbookChanged: Bool, forced: Bool, recordedRunbookSHA256: String?, settled: [String],
+        interrupted: [String], rerun: [String], markDone: [String], decidedAtTerminal: [String], concurrency: Int
+    ) {
         self.operatorName = operatorName
         self.host = host
         self.filetVersion = filetVersion
@@ -489,9 +506,12 @@ public struct RunResumed: JournalPayload {
 
     public var fields: [(String, JSONValue)] {
         [
-            ("operator", .string(operatorName)), ("host", .string(host)), ("filet_version", .string(filetVersion)), ("resume", .integer(resume)),
-            ("previous_status", .string(previousStatus)), ("runbook_path", .string(runbookPath)), ("runbook_sha256", .string(runbookSHA256)),
-            ("runbook_changed", .bool(runbookChanged)), ("forced", .bool(forced)), ("recorded_runbook_sha256", .optional(recordedRunbookSHA256)),
+            ("operator", .string(operatorName)), ("host", .string(host)), ("filet_version", .string(filetVersion)),
+            ("resume", .integer(resume)),
+            ("previous_status", .string(previousStatus)), ("runbook_path", .string(runbookPath)),
+            ("runbook_sha256", .string(runbookSHA256)),
+            ("runbook_changed", .bool(runbookChanged)), ("forced", .bool(forced)),
+            ("recorded_runbook_sha256", .optional(recordedRunbookSHA256)),
             ("settled", .texts(settled)), ("interrupted", .texts(interrupted)), ("rerun", .texts(rerun)), ("mark_done", .texts(markDone)),
             ("decided_at_terminal", .texts(decidedAtTerminal)), ("concurrency", .integer(concurrency)),
         ]
@@ -521,7 +541,8 @@ public struct OutboxStarted: JournalPayload {
     public var host: String
     public var filetVersion: String
 
-    package init(outbox: String, channel: String?, entries: Int, unreadable: Int, operatorName: String, host: String, filetVersion: String) {
+    package init(outbox: String, channel: String?, entries: Int, unreadable: Int, operatorName: String, host: String, filetVersion: String)
+    {
         self.outbox = outbox
         self.channel = channel
         self.entries = entries
@@ -535,15 +556,17 @@ public struct OutboxStarted: JournalPayload {
 
     public var fields: [(String, JSONValue)] {
         [
-            ("outbox", .string(outbox)), ("channel", .optional(channel)), ("entries", .integer(entries)), ("unreadable", .integer(unreadable)),
+            ("outbox", .string(outbox)), ("channel", .optional(channel)), ("entries", .integer(entries)),
+            ("unreadable", .integer(unreadable)),
             ("operator", .string(operatorName)), ("host", .string(host)), ("filet", .string(filetVersion)),
         ]
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
-        try self.init(outbox: fields.string("outbox"), channel: fields.optionalString("channel"), entries: fields.integer("entries"),
-                      unreadable: fields.integer("unreadable"), operatorName: fields.string("operator"), host: fields.string("host"),
-                      filetVersion: fields.string("filet"))
+        try self.init(
+            outbox: fields.string("outbox"), channel: fields.optionalString("channel"), entries: fields.integer("entries"),
+            unreadable: fields.integer("unreadable"), operatorName: fields.string("operator"), host: fields.string("host"),
+            filetVersion: fields.string("filet"))
     }
 }
 
@@ -590,8 +613,9 @@ public struct OutboxEntryIdentity: Sendable {
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
-        try self.init(message: fields.string("message"), channel: fields.string("channel"), step: fields.string("step"),
-                      originRun: fields.string("origin_run"))
+        try self.init(
+            message: fields.string("message"), channel: fields.string("channel"), step: fields.string("step"),
+            originRun: fields.string("origin_run"))
     }
 }
 
@@ -624,8 +648,9 @@ public struct OutboxAttempt: JournalPayload {
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
-        try self.init(entry: OutboxEntryIdentity(fields), attempt: fields.optionalInteger("attempt"), outcome: fields.string("outcome"),
-                      reason: fields.optionalString("reason"), retryable: fields.optionalBool("retryable"))
+        try self.init(
+            entry: OutboxEntryIdentity(fields), attempt: fields.optionalInteger("attempt"), outcome: fields.string("outcome"),
+            reason: fields.optionalString("reason"), retryable: fields.optionalBool("retryable"))
     }
 }
 
@@ -666,12 +691,16 @@ public struct OutboxFinished: JournalPayload {
     public var kind: JournalRecordKind { .outboxFinished }
 
     public var fields: [(String, JSONValue)] {
-        [("status", .string(status)), ("delivered", .integer(delivered)), ("waiting", .integer(waiting)), ("unreadable", .integer(unreadable))]
+        [
+            ("status", .string(status)), ("delivered", .integer(delivered)), ("waiting", .integer(waiting)),
+            ("unreadable", .integer(unreadable)),
+        ]
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
-        try self.init(status: fields.string("status"), delivered: fields.integer("delivered"), waiting: fields.integer("waiting"),
-                      unreadable: fields.integer("unreadable"))
+        try self.init(
+            status: fields.string("status"), delivered: fields.integer("delivered"), waiting: fields.integer("waiting"),
+            unreadable: fields.integer("unreadable"))
     }
 }
 

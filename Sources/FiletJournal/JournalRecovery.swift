@@ -1,11 +1,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
-public import FiletSupport
+    import Glibc
+    public import FiletSupport
 #elseif canImport(Darwin)
-import Darwin
-import FiletSupport
+    import Darwin
+    import FiletSupport
 #endif
 
 /// What ``JournalRecovery/repairTornTail(path:)`` did to a journal whose last line was torn.
@@ -41,7 +41,9 @@ public enum JournalRecovery: Sendable {
         guard descriptor >= 0 else { throw JournalError.system(.write, path: path, "cannot open the journal to repair it", errno: errno) }
         defer { _ = systemClose(descriptor) }
         var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw JournalError.system(.read, path: path, "cannot read the journal's size", errno: errno) }
+        guard fstat(descriptor, &info) == 0 else {
+            throw JournalError.system(.read, path: path, "cannot read the journal's size", errno: errno)
+        }
         let size = Int(info.st_size)
         // The torn line may still end with its newline (a whole line that is not a record): cut that too.
         var last: UInt8 = 0
@@ -95,7 +97,8 @@ extension JournalWriter {
         if let key { try JournalKey.validate(key) }
         let contents = try JournalReader.read(path: path)
         if let torn = contents.tornTail {
-            throw JournalError(.corrupt, path: path, message: "\(path):\(torn.line): the last line is torn (\(torn.reason)); repair it first")
+            throw JournalError(
+                .corrupt, path: path, message: "\(path):\(torn.line): the last line is torn (\(torn.reason)); repair it first")
         }
         guard let last = contents.records.last else {
             throw JournalError(.corrupt, path: path, message: "\(path): the journal holds no record: there is nothing to continue")
@@ -105,10 +108,12 @@ extension JournalWriter {
         }
         var prev: [UInt8] = []
         last.bytes.withUnsafeBytes { DigestWords(sha256: $0) }.appendHex(to: &prev)
-        let milliseconds = Array(last.timestamp.utf8).withUnsafeBufferPointer { UTCTime.parseRFC3339($0, at: 0) } ?? UTCTime.nowMilliseconds()
+        let milliseconds =
+            Array(last.timestamp.utf8).withUnsafeBufferPointer { UTCTime.parseRFC3339($0, at: 0) } ?? UTCTime.nowMilliseconds()
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw JournalError.system(.write, path: path, "cannot reopen the journal", errno: errno) }
-        return JournalWriter(adopting: descriptor, path: path, runID: runID, nextSeq: last.seq + 1,
-                             prev: String(decoding: prev, as: UTF8.self), lastMilliseconds: milliseconds, key: key, checkpoints: checkpoints)
+        return JournalWriter(
+            adopting: descriptor, path: path, runID: runID, nextSeq: last.seq + 1,
+            prev: String(decoding: prev, as: UTF8.self), lastMilliseconds: milliseconds, key: key, checkpoints: checkpoints)
     }
 }

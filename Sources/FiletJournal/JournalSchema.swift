@@ -64,29 +64,31 @@ public enum JournalEntry: Sendable {
     /// - Throws: when the type is not one of ``JournalRecordKind`` or a field it needs is missing or of another type.
     public init(_ record: JournalRecord) throws(JournalRecordError) {
         guard let kind = record.kind else {
-            throw JournalRecordError(line: record.line, type: record.type, field: nil, "'\(record.type)' is not a record type this filet knows")
+            throw JournalRecordError(
+                line: record.line, type: record.type, field: nil, "'\(record.type)' is not a record type this filet knows")
         }
         let fields = RecordFields(line: record.line, type: record.type, members: record.fields)
-        self = switch kind {
-        case .runStarted: .runStarted(try RunStarted(fields))
-        case .stepStarted: .stepStarted(try StepStarted(fields))
-        case .stepAttempt: .stepAttempt(try StepAttempt(fields))
-        case .confirmGranted, .confirmRefused: .confirmation(try ConfirmationDecision(fields, granted: kind == .confirmGranted))
-        case .stepFinished: .stepFinished(try StepFinished(fields))
-        case .undoStarted: .undoStarted(try UndoStarted(fields))
-        case .undoFinished: .undoFinished(try UndoFinished(fields))
-        case .runInterrupted: .runInterrupted(try RunInterrupted(fields))
-        case .runTimedOut: .runTimedOut(try RunTimedOut(fields))
-        case .runFinished: .runFinished(try RunFinished(fields))
-        case .checkpoint: .checkpoint(try Checkpoint(fields))
-        case .journalRecovered: .journalRecovered(try JournalRecovered(fields))
-        case .runResumed: .runResumed(try RunResumed(fields))
-        case .outboxStarted: .outboxStarted(try OutboxStarted(fields))
-        case .outboxUnreadable: .outboxUnreadable(try OutboxUnreadable(fields))
-        case .outboxAttempt: .outboxAttempt(try OutboxAttempt(fields))
-        case .outboxSkipped: .outboxSkipped(try OutboxSkipped(fields))
-        case .outboxFinished: .outboxFinished(try OutboxFinished(fields))
-        }
+        self =
+            switch kind {
+            case .runStarted: .runStarted(try RunStarted(fields))
+            case .stepStarted: .stepStarted(try StepStarted(fields))
+            case .stepAttempt: .stepAttempt(try StepAttempt(fields))
+            case .confirmGranted, .confirmRefused: .confirmation(try ConfirmationDecision(fields, granted: kind == .confirmGranted))
+            case .stepFinished: .stepFinished(try StepFinished(fields))
+            case .undoStarted: .undoStarted(try UndoStarted(fields))
+            case .undoFinished: .undoFinished(try UndoFinished(fields))
+            case .runInterrupted: .runInterrupted(try RunInterrupted(fields))
+            case .runTimedOut: .runTimedOut(try RunTimedOut(fields))
+            case .runFinished: .runFinished(try RunFinished(fields))
+            case .checkpoint: .checkpoint(try Checkpoint(fields))
+            case .journalRecovered: .journalRecovered(try JournalRecovered(fields))
+            case .runResumed: .runResumed(try RunResumed(fields))
+            case .outboxStarted: .outboxStarted(try OutboxStarted(fields))
+            case .outboxUnreadable: .outboxUnreadable(try OutboxUnreadable(fields))
+            case .outboxAttempt: .outboxAttempt(try OutboxAttempt(fields))
+            case .outboxSkipped: .outboxSkipped(try OutboxSkipped(fields))
+            case .outboxFinished: .outboxFinished(try OutboxFinished(fields))
+            }
     }
 
     public var payload: any JournalPayload {
@@ -214,7 +216,9 @@ struct RecordFields {
         let value = try required(name)
         guard case .array(let items) = value else { throw failure(name, "is not a list: \(value.rendered(pretty: false))") }
         return try items.map { item throws(JournalRecordError) in
-            guard case .string(let text) = item else { throw failure(name, "holds something other than texts: \(item.rendered(pretty: false))") }
+            guard case .string(let text) = item else {
+                throw failure(name, "holds something other than texts: \(item.rendered(pretty: false))")
+            }
             return text
         }
     }
@@ -234,11 +238,15 @@ struct RecordFields {
     }
 
     /// A list of objects, each read by `read`.
-    func objects<Element>(_ name: String, _ read: (RecordFields) throws(JournalRecordError) -> Element) throws(JournalRecordError) -> [Element] {
+    func objects<Element>(_ name: String, _ read: (RecordFields) throws(JournalRecordError) -> Element) throws(JournalRecordError)
+        -> [Element]
+    {
         let value = try required(name)
         guard case .array(let items) = value else { throw failure(name, "is not a list: \(value.rendered(pretty: false))") }
         return try items.enumerated().map { index, item throws(JournalRecordError) in
-            guard case .object(let members) = item else { throw failure("\(name)[\(index)]", "is not an object: \(item.rendered(pretty: false))") }
+            guard case .object(let members) = item else {
+                throw failure("\(name)[\(index)]", "is not an object: \(item.rendered(pretty: false))")
+            }
             return try read(RecordFields(line: line, type: type, members: members, path: "\(path)\(name)[\(index)]."))
         }
     }

@@ -91,8 +91,10 @@ public struct JournalVerification: Sendable {
     /// would hold. Nil when nothing verified.
     public var head: String?
 
-    public init(path: String, lineCount: Int, recordCount: Int, verifiedThrough: Int, macsChecked: Bool, hasMACs: Bool,
-                isClosed: Bool, problems: [JournalProblem], signing: Signing? = nil, anchor: AnchorCheck? = nil, head: String? = nil) {
+    public init(
+        path: String, lineCount: Int, recordCount: Int, verifiedThrough: Int, macsChecked: Bool, hasMACs: Bool,
+        isClosed: Bool, problems: [JournalProblem], signing: Signing? = nil, anchor: AnchorCheck? = nil, head: String? = nil
+    ) {
         self.path = path
         self.lineCount = lineCount
         self.recordCount = recordCount
@@ -143,10 +145,12 @@ public struct JournalVerification: Sendable {
     /// `intact: verified 1..120 of 120 records (hash chain and MACs), run closed`.
     public var verdict: String {
         var how = macsChecked ? "hash chain and MACs" : hasMACs ? "hash chain; MACs not checked: no key" : "hash chain"
-        var range = verifiedThrough > 0 ? "verified 1..\(verifiedThrough) of \(recordCount) records" : "verified 0 of \(recordCount) records"
+        var range =
+            verifiedThrough > 0 ? "verified 1..\(verifiedThrough) of \(recordCount) records" : "verified 0 of \(recordCount) records"
         if let signing {
             how += signing.signaturesChecked ? ", checkpoint signatures" : "; checkpoint signatures not checked: no public key"
-            range += ", signed up to \(signing.signedThrough), unsigned tail \(signing.unsignedTail) record\(signing.unsignedTail == 1 ? "" : "s")"
+            range +=
+                ", signed up to \(signing.signedThrough), unsigned tail \(signing.unsignedTail) record\(signing.unsignedTail == 1 ? "" : "s")"
         }
         if let anchor, anchor.matches {
             range += ", anchor matched (\(anchor.recordsAfter) record\(anchor.recordsAfter == 1 ? "" : "s") after the anchor)"

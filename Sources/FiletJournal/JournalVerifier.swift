@@ -1,10 +1,10 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
-import FiletSupport
+    import Glibc
+    import FiletSupport
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Checks a whole journal: every line well-formed, every `prev` recomputed, `seq` continuity,
@@ -28,13 +28,16 @@ public enum JournalVerifier: Sendable {
     ///   - anchor: an anchor line kept elsewhere: records 1..n must be intact and line n hash to its head.
     /// - Throws: only when the file cannot be read (``JournalError/Kind/read``) or the key is
     ///   too short (``JournalError/Kind/invalidKey``): problems in the journal are returned.
-    public static func verify(path: String, key: [UInt8]? = nil, runbookSHA256: String? = nil,
-                              publicKey: VerifyingKey? = nil, anchor: JournalAnchor? = nil) throws(JournalError) -> JournalVerification {
+    public static func verify(
+        path: String, key: [UInt8]? = nil, runbookSHA256: String? = nil,
+        publicKey: VerifyingKey? = nil, anchor: JournalAnchor? = nil
+    ) throws(JournalError) -> JournalVerification {
         if let key { try JournalKey.validate(key) }
         var expectedRunbook: DigestWords?
         if let runbookSHA256 {
             guard let words = DigestWords(hex: runbookSHA256.lowercased()) else {
-                throw JournalError(.invalidArgument, path: path, message: "the runbook SHA-256 must be 64 hex digits, not '\(runbookSHA256)'")
+                throw JournalError(
+                    .invalidArgument, path: path, message: "the runbook SHA-256 must be 64 hex digits, not '\(runbookSHA256)'")
             }
             expectedRunbook = words
         }
@@ -139,12 +142,14 @@ private struct Scan {
         if let mac = envelope.macDigest {
             flags.insert(.hasMAC)
             if let authenticator,
-               authenticator.mac(ofLinePrefix: UnsafeRawBufferPointer(start: line.baseAddress, count: envelope.unsignedEnd)) != mac {
+                authenticator.mac(ofLinePrefix: UnsafeRawBufferPointer(start: line.baseAddress, count: envelope.unsignedEnd)) != mac
+            {
                 flags.insert(.badMAC)
             }
         }
         if let run {
-            let same = run.count == envelope.run.count
+            let same =
+                run.count == envelope.run.count
                 && run.withUnsafeBytes { memcmp($0.baseAddress!, line.baseAddress! + envelope.run.lowerBound, run.count) == 0 }
             if !same { flags.insert(.wrongRun) }
         } else {
@@ -169,7 +174,8 @@ private struct Scan {
         }
         previousHash = hash
         previousMilliseconds = envelope.milliseconds
-        entries.append(Entry(line: number, seq: envelope.seq, hash: hash.w0, prev: prev.w0, milliseconds: envelope.milliseconds, flags: flags))
+        entries.append(
+            Entry(line: number, seq: envelope.seq, hash: hash.w0, prev: prev.w0, milliseconds: envelope.milliseconds, flags: flags))
     }
 
     /// A checkpoint must sign exactly the chain before it: `records` = its seq − 1, `head` = its
@@ -180,40 +186,53 @@ private struct Scan {
         do throws(RecordFormat.SyntaxError) {
             members = try RecordFormat.parseFields(line, envelope)
         } catch {
-            checkpointProblems.append(JournalProblem(.badCheckpoint, line: number, "the checkpoint's fields cannot be read: \(error.message)"))
+            checkpointProblems.append(
+                JournalProblem(.badCheckpoint, line: number, "the checkpoint's fields cannot be read: \(error.message)"))
             return
         }
         let run = String(decoding: line[envelope.run], as: UTF8.self)
         let prev = String(decoding: line[envelope.prev], as: UTF8.self)
         guard let checkpoint = try? Checkpoint(RecordFields(line: number, type: JournalRecordKind.checkpoint.rawValue, members: members)),
-              Hex.isDigest(Array(checkpoint.fingerprint.utf8)), let signature = Self.bytes(hex: checkpoint.signature), signature.count == 64
+            Hex.isDigest(Array(checkpoint.fingerprint.utf8)), let signature = Self.bytes(hex: checkpoint.signature), signature.count == 64
         else {
-            checkpointProblems.append(JournalProblem(.badCheckpoint, line: number, """
-                the checkpoint lacks records, head, key (64 hex digits) or sig (128 hex digits)
-                """))
+            checkpointProblems.append(
+                JournalProblem(
+                    .badCheckpoint, line: number,
+                    """
+                    the checkpoint lacks records, head, key (64 hex digits) or sig (128 hex digits)
+                    """))
             return
         }
         let (records, head, fingerprint) = (checkpoint.records, checkpoint.head, checkpoint.fingerprint)
         guard records == envelope.seq - 1, head == prev else {
-            checkpointProblems.append(JournalProblem(.badCheckpoint, line: number, """
-                the checkpoint does not match the chain: it claims records=\(records) head=\(head.prefix(12))…, \
-                but it stands after seq \(envelope.seq - 1) whose SHA-256 is \(prev.prefix(12))…
-                """))
+            checkpointProblems.append(
+                JournalProblem(
+                    .badCheckpoint, line: number,
+                    """
+                    the checkpoint does not match the chain: it claims records=\(records) head=\(head.prefix(12))…, \
+                    but it stands after seq \(envelope.seq - 1) whose SHA-256 is \(prev.prefix(12))…
+                    """))
             return
         }
         if let publicKey, let publicKeyFingerprint {
             guard fingerprint == publicKeyFingerprint else {
-                checkpointProblems.append(JournalProblem(.foreignKey, line: number, """
-                    the checkpoint is signed by another key (fingerprint \(fingerprint.prefix(16))…), \
-                    not the given public key (\(publicKeyFingerprint.prefix(16))…)
-                    """))
+                checkpointProblems.append(
+                    JournalProblem(
+                        .foreignKey, line: number,
+                        """
+                        the checkpoint is signed by another key (fingerprint \(fingerprint.prefix(16))…), \
+                        not the given public key (\(publicKeyFingerprint.prefix(16))…)
+                        """))
                 return
             }
             let message = Checkpoint.message(run: run, records: records, head: head, fingerprint: fingerprint)
             guard publicKey.isValidSignature(signature, for: message) else {
-                checkpointProblems.append(JournalProblem(.badCheckpoint, line: number, """
-                    the checkpoint's signature does not match: forged, or its records, head or run were changed
-                    """))
+                checkpointProblems.append(
+                    JournalProblem(
+                        .badCheckpoint, line: number,
+                        """
+                        the checkpoint's signature does not match: forged, or its records, head or run were changed
+                        """))
                 return
             }
         }
@@ -239,10 +258,13 @@ private struct Scan {
         // Lines that are not records: only the last can be a torn write.
         for bad in badLines {
             if bad.line == lineCount {
-                problems.append(JournalProblem(.tornTail, line: bad.line, """
-                    the last line is torn (\(bad.reason)): a crash during a write, not tampering; \
-                    the records before it are not affected
-                    """))
+                problems.append(
+                    JournalProblem(
+                        .tornTail, line: bad.line,
+                        """
+                        the last line is torn (\(bad.reason)): a crash during a write, not tampering; \
+                        the records before it are not affected
+                        """))
             } else {
                 problems.append(JournalProblem(.corrupt, line: bad.line, "not a journal record: \(bad.reason)"))
             }
@@ -260,11 +282,18 @@ private struct Scan {
             return "the record\(lines) belong\(plural ? "" : "s") to another run: \(plural ? "their" : "its") run is not \(id)"
         }
         if let first = entries.first(where: { $0.flags.contains(.runbookMismatch) }) {
-            problems.append(JournalProblem(.runbookMismatch, line: first.line, """
-                the first record's prev is not the SHA-256 of the given runbook: the run used another version of the runbook file
-                """))
+            problems.append(
+                JournalProblem(
+                    .runbookMismatch, line: first.line,
+                    """
+                    the first record's prev is not the SHA-256 of the given runbook: the run used another version of the runbook file
+                    """))
         }
-        let isClosed = explanation.closingProblem(lineCount: lineCount).map { problems.append($0); return false } ?? true
+        let isClosed =
+            explanation.closingProblem(lineCount: lineCount).map {
+                problems.append($0)
+                return false
+            } ?? true
         problems += checkpointProblems
 
         let firstChainDamage = problems.filter { $0.kind != .tornTail && $0.kind != .notClosed }.map(\.line).min() ?? Int.max
@@ -275,8 +304,9 @@ private struct Scan {
         if checkpointCount > 0 || publicKey != nil {
             let signedThrough = lastGood.map { $0.seq - 1 } ?? 0
             let unsignedTail = entries.count - (lastGood?.seq ?? 0)
-            signing = JournalVerification.Signing(checkpoints: checkpointCount, signaturesChecked: publicKey != nil,
-                                                  signedThrough: signedThrough, unsignedTail: unsignedTail)
+            signing = JournalVerification.Signing(
+                checkpoints: checkpointCount, signaturesChecked: publicKey != nil,
+                signedThrough: signedThrough, unsignedTail: unsignedTail)
             if publicKey != nil, let problem = unsignedTailProblem(lastGood: lastGood, unsignedTail: unsignedTail) {
                 problems.append(problem)
             }
@@ -286,31 +316,43 @@ private struct Scan {
             var matches = false
             let runID = run.map { String(decoding: $0, as: UTF8.self) }
             if let runID, runID != anchor.run {
-                problems.append(JournalProblem(.anchorMismatch, line: 1, "the anchor is for run \(anchor.run), this journal is run \(runID)"))
+                problems.append(
+                    JournalProblem(.anchorMismatch, line: 1, "the anchor is for run \(anchor.run), this journal is run \(runID)"))
             } else if entries.count < anchor.records || lineCount < anchor.records {
-                problems.append(JournalProblem(.anchorTruncated, line: max(lineCount, 1), """
-                    the anchor covers \(anchor.records) records but the journal holds only \(entries.count): \
-                    records were cut off after the anchor was taken
-                    """))
+                problems.append(
+                    JournalProblem(
+                        .anchorTruncated, line: max(lineCount, 1),
+                        """
+                        the anchor covers \(anchor.records) records but the journal holds only \(entries.count): \
+                        records were cut off after the anchor was taken
+                        """))
             } else if let anchorLineHash, anchorLineHash == DigestWords(hex: anchor.head.lowercased()) {
                 matches = chainVerified >= anchor.records
                 if !matches {
-                    problems.append(JournalProblem(.anchorMismatch, line: anchor.records, """
-                        line \(anchor.records) hashes to the anchor's head, but the chain before it is broken (see the other problems)
-                        """))
+                    problems.append(
+                        JournalProblem(
+                            .anchorMismatch, line: anchor.records,
+                            """
+                            line \(anchor.records) hashes to the anchor's head, but the chain before it is broken (see the other problems)
+                            """))
                 }
             } else {
-                problems.append(JournalProblem(.anchorMismatch, line: anchor.records, """
-                    line \(anchor.records) does not hash to the anchor's head \(anchor.head.prefix(16))…: \
-                    the records up to the anchor were changed, or the journal was rewritten
-                    """))
+                problems.append(
+                    JournalProblem(
+                        .anchorMismatch, line: anchor.records,
+                        """
+                        line \(anchor.records) does not hash to the anchor's head \(anchor.head.prefix(16))…: \
+                        the records up to the anchor were changed, or the journal was rewritten
+                        """))
             }
-            anchorCheck = JournalVerification.AnchorCheck(anchor: anchor, matches: matches,
-                                                          recordsAfter: matches ? entries.count - anchor.records : 0)
+            anchorCheck = JournalVerification.AnchorCheck(
+                anchor: anchor, matches: matches,
+                recordsAfter: matches ? entries.count - anchor.records : 0)
         }
         problems.sort { ($0.line, $0.kind.rawValue) < ($1.line, $1.kind.rawValue) }
 
-        let firstDamage = problems.filter { ![.tornTail, .notClosed, .unsignedTail, .anchorTruncated].contains($0.kind) }
+        let firstDamage =
+            problems.filter { ![.tornTail, .notClosed, .unsignedTail, .anchorTruncated].contains($0.kind) }
             .map(\.line).min() ?? Int.max
         let through = min(verifiedPrefix, firstDamage - 1)
         var head: String?
@@ -328,14 +370,18 @@ private struct Scan {
     /// With a public key: the journal must end with a good checkpoint right after `run.finished`.
     private func unsignedTailProblem(lastGood: (line: Int, seq: Int)?, unsignedTail: Int) -> JournalProblem? {
         guard let lastGood else {
-            return JournalProblem(.unsignedTail, line: 1, """
+            return JournalProblem(
+                .unsignedTail, line: 1,
+                """
                 no checkpoint signed by this key: none of the \(entries.count) records is signed \
                 (written without --signing-key, or every checkpoint was removed)
                 """)
         }
         let covered = lastGood.seq - 1
         if unsignedTail > 0 {
-            return JournalProblem(.unsignedTail, line: lastGood.line + 1, """
+            return JournalProblem(
+                .unsignedTail, line: lastGood.line + 1,
+                """
                 \(unsignedTail) record\(unsignedTail == 1 ? "" : "s") after the last signed checkpoint (line \(lastGood.line), \
                 records 1..\(covered)) \(unsignedTail == 1 ? "is" : "are") not signed: the journal's end may have been cut off \
                 and replaced, or the run did not finish
@@ -343,7 +389,9 @@ private struct Scan {
         }
         let finishedBefore = entries.contains { $0.line == lastGood.line - 1 && $0.flags.contains(.finished) }
         if !finishedBefore {
-            return JournalProblem(.unsignedTail, line: lastGood.line, """
+            return JournalProblem(
+                .unsignedTail, line: lastGood.line,
+                """
                 the journal ends with a checkpoint (line \(lastGood.line), records 1..\(covered)) that does not follow \
                 run.finished: the records after it were cut off, or the run did not finish
                 """)
@@ -356,10 +404,14 @@ private struct Scan {
         guard authenticator != nil else { return [] }
         let withMAC = entries.filter { $0.flags.contains(.hasMAC) }
         if !withMAC.isEmpty, withMAC.allSatisfy({ $0.flags.contains(.badMAC) }) {
-            return [JournalProblem(.wrongKey, line: withMAC[0].line, """
-                no record's MAC matches the key: the key is not the one the journal was written with \
-                (or every record was forged)
-                """)]
+            return [
+                JournalProblem(
+                    .wrongKey, line: withMAC[0].line,
+                    """
+                    no record's MAC matches the key: the key is not the one the journal was written with \
+                    (or every record was forged)
+                    """)
+            ]
         }
         // A modified or inserted record whose MAC is bad too: say so on that problem.
         let badMACLines = Set(entries.filter { $0.flags.contains(.badMAC) }.map(\.line))
@@ -370,7 +422,10 @@ private struct Scan {
             "the MAC of the record\(lines) does not match: forged or corrupt"
         }
         result += ranges(of: entries.filter { !$0.flags.contains(.hasMAC) }.map(\.line)).map { range in
-            JournalProblem(.missingMAC, line: range.lowerBound, "the record\(Self.describe(range)) \(range.count == 1 ? "has" : "have") no MAC although a key was given: written without the key, or forged")
+            JournalProblem(
+                .missingMAC, line: range.lowerBound,
+                "the record\(Self.describe(range)) \(range.count == 1 ? "has" : "have") no MAC although a key was given: written without the key, or forged"
+            )
         }
         return result
     }
@@ -440,7 +495,8 @@ private struct ChainExplanation {
         for (index, entry) in entries.enumerated() {
             if let original = firstWithHash[entry.hash] {
                 alive[index] = false
-                problems.append(JournalProblem(.inserted, line: entry.line, "an exact copy of line \(entries[original].line) (seq \(entry.seq))"))
+                problems.append(
+                    JournalProblem(.inserted, line: entry.line, "an exact copy of line \(entries[original].line) (seq \(entry.seq))"))
             } else {
                 firstWithHash[entry.hash] = index
                 referrers[entry.prev, default: []].append(index)
@@ -485,29 +541,42 @@ private struct ChainExplanation {
             let before = insertion > 0 ? kept[insertion - 1] : nil
             let after = insertion < kept.count ? kept[insertion] : nil
             if let before, entries[before].hash == entry.prev, !presentSeqs.contains(entries[before].seq + 1),
-               after.map({ entries[$0].seq == entries[before].seq + 2 }) ?? true {
+                after.map({ entries[$0].seq == entries[before].seq + 2 }) ?? true
+            {
                 let expected = entries[before].seq + 1
                 displacedSeqs.insert(expected)
-                problems.append(JournalProblem(.modified, line: entry.line, """
-                    the record's seq was changed: it follows seq \(entries[before].seq) (line \(entries[before].line)) \
-                    but says seq \(entry.seq) instead of \(expected)
-                    """))
+                problems.append(
+                    JournalProblem(
+                        .modified, line: entry.line,
+                        """
+                        the record's seq was changed: it follows seq \(entries[before].seq) (line \(entries[before].line)) \
+                        but says seq \(entry.seq) instead of \(expected)
+                        """))
             } else if let genuine {
-                problems.append(JournalProblem(.inserted, line: entry.line, """
-                    a second record with seq \(entry.seq): the chain goes through line \(entries[genuine].line), \
-                    and removing this one restores it
-                    """))
+                problems.append(
+                    JournalProblem(
+                        .inserted, line: entry.line,
+                        """
+                        a second record with seq \(entry.seq): the chain goes through line \(entries[genuine].line), \
+                        and removing this one restores it
+                        """))
             } else if followsPredecessor(index) || isReferenced(index) {
                 displacedSeqs.insert(entry.seq)
                 let previous = before.map { " after seq \(entries[$0].seq) (line \(entries[$0].line))" } ?? " first"
-                problems.append(JournalProblem(.reordered, line: entry.line, """
-                    records out of order: seq \(entry.seq) comes\(previous); the chain places it elsewhere
-                    """))
+                problems.append(
+                    JournalProblem(
+                        .reordered, line: entry.line,
+                        """
+                        records out of order: seq \(entry.seq) comes\(previous); the chain places it elsewhere
+                        """))
             } else {
-                problems.append(JournalProblem(.inserted, line: entry.line, """
-                    a record that is not part of the chain: no record has its seq \(entry.seq) in that place, \
-                    and its prev names no record before it
-                    """))
+                problems.append(
+                    JournalProblem(
+                        .inserted, line: entry.line,
+                        """
+                        a record that is not part of the chain: no record has its seq \(entry.seq) in that place, \
+                        and its prev names no record before it
+                        """))
             }
         }
 
@@ -515,30 +584,43 @@ private struct ChainExplanation {
         if let first = kept.first, entries[first].seq > 1 {
             let missing = (1..<entries[first].seq).filter { !displacedSeqs.contains($0) }
             if missing.count > corruptLines.count(where: { $0 < entries[first].line }) {
-                problems.append(JournalProblem(.deleted, line: entries[first].line, """
-                    \(Self.describe(seqs: missing)) missing before line \(entries[first].line): a journal starts at seq 1
-                    """))
+                problems.append(
+                    JournalProblem(
+                        .deleted, line: entries[first].line,
+                        """
+                        \(Self.describe(seqs: missing)) missing before line \(entries[first].line): a journal starts at seq 1
+                        """))
             }
         }
         for (a, b) in zip(kept, kept.dropFirst()) {
-            let left = entries[a], right = entries[b]
+            let left = entries[a]
+            let right = entries[b]
             if right.seq > left.seq + 1 {
                 let missing = (left.seq + 1..<right.seq).filter { !displacedSeqs.contains($0) }
                 if missing.count > corruptLines.count(where: { left.line < $0 && $0 < right.line }) {
-                    problems.append(JournalProblem(.deleted, line: right.line, """
-                        \(Self.describe(seqs: missing)) missing between line \(left.line) (seq \(left.seq)) \
-                        and line \(right.line) (seq \(right.seq)): the chain breaks there
-                        """))
+                    problems.append(
+                        JournalProblem(
+                            .deleted, line: right.line,
+                            """
+                            \(Self.describe(seqs: missing)) missing between line \(left.line) (seq \(left.seq)) \
+                            and line \(right.line) (seq \(right.seq)): the chain breaks there
+                            """))
                 }
             } else if right.prev != left.hash || (right.line == left.line + 1 && !right.flags.contains(.linkedToPreviousLine)) {
-                problems.append(JournalProblem(.modified, line: left.line, """
-                    the record (seq \(left.seq)) was modified: its SHA-256 no longer matches the prev of the next \
-                    record (line \(right.line), seq \(right.seq))
-                    """))
+                problems.append(
+                    JournalProblem(
+                        .modified, line: left.line,
+                        """
+                        the record (seq \(left.seq)) was modified: its SHA-256 no longer matches the prev of the next \
+                        record (line \(right.line), seq \(right.seq))
+                        """))
             } else if right.milliseconds < left.milliseconds {
-                problems.append(JournalProblem(.timeBackwards, line: right.line, """
-                    the time goes backwards: seq \(right.seq) is stamped earlier than seq \(left.seq) on line \(left.line)
-                    """))
+                problems.append(
+                    JournalProblem(
+                        .timeBackwards, line: right.line,
+                        """
+                        the time goes backwards: seq \(right.seq) is stamped earlier than seq \(left.seq) on line \(left.line)
+                        """))
             }
         }
     }
@@ -548,14 +630,18 @@ private struct ChainExplanation {
         // Checkpoints sign what precedes them and may stand anywhere, after run.finished included.
         let records = kept.filter { !entries[$0].flags.contains(.checkpoint) }
         guard let last = records.last else {
-            return JournalProblem(.notClosed, line: max(lineCount, 1), "the journal holds no record: the run was created but nothing was recorded")
+            return JournalProblem(
+                .notClosed, line: max(lineCount, 1), "the journal holds no record: the run was created but nothing was recorded")
         }
         // The journal is closed when its last record is run.finished. Only run.resumed (a resumed run,
         // which ends with its own run.finished) may follow a run.finished.
-        for (position, finished) in records.enumerated() where entries[finished].flags.contains(.finished) && position != records.count - 1 {
+        for (position, finished) in records.enumerated() where entries[finished].flags.contains(.finished) && position != records.count - 1
+        {
             guard !entries[records[position + 1]].flags.contains(.resumed) else { continue }
             let extra = records[(position + 1)...]
-            return JournalProblem(.inserted, line: entries[extra.first!].line, """
+            return JournalProblem(
+                .inserted, line: entries[extra.first!].line,
+                """
                 \(extra.count == 1 ? "a record" : "\(extra.count) records") after run.finished (line \(entries[finished].line)): \
                 nothing is written after a run is closed, except run.resumed
                 """)
@@ -563,7 +649,9 @@ private struct ChainExplanation {
         if entries[last].flags.contains(.finished) { return nil }
         // A run.finished out of its place is reported there.
         if entries.indices.contains(where: { entries[$0].flags.contains(.finished) && !kept.contains($0) }) { return nil }
-        return JournalProblem(.notClosed, line: entries[last].line, """
+        return JournalProblem(
+            .notClosed, line: entries[last].line,
+            """
             the journal ends at line \(entries[last].line) (seq \(entries[last].seq)) without run.finished: \
             the run was interrupted, or the end of the journal was cut off
             """)
@@ -573,13 +661,16 @@ private struct ChainExplanation {
     static func describe(seqs: [Int]) -> String {
         if seqs.count == 1 { return "record seq \(seqs[0]) is" }
         let contiguous = seqs.last! - seqs.first! == seqs.count - 1
-        let list = contiguous ? "\(seqs.first!)–\(seqs.last!)" : seqs.prefix(10).map(String.init).joined(separator: ", ") + (seqs.count > 10 ? ", …" : "")
+        let list =
+            contiguous
+            ? "\(seqs.first!)–\(seqs.last!)" : seqs.prefix(10).map(String.init).joined(separator: ", ") + (seqs.count > 10 ? ", …" : "")
         return "records seq \(list) are"
     }
 
     /// Where `value` would go in the sorted `array`: the count of elements smaller than it.
     static func insertionPoint(of value: Int, in array: [Int]) -> Int {
-        var low = 0, high = array.count
+        var low = 0
+        var high = array.count
         while low < high {
             let middle = (low + high) / 2
             if array[middle] < value { low = middle + 1 } else { high = middle }
@@ -595,7 +686,8 @@ private struct ChainExplanation {
         var link = [Int](repeating: -1, count: values.count)
         for position in values.indices.reversed() {
             let value = values[position]
-            var low = 0, high = tails.count
+            var low = 0
+            var high = tails.count
             while low < high {
                 let middle = (low + high) / 2
                 if values[tails[middle]] > value { low = middle + 1 } else { high = middle }

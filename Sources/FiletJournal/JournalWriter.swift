@@ -3,11 +3,11 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
-public import FiletSupport
+    import Glibc
+    public import FiletSupport
 #elseif canImport(Darwin)
-import Darwin
-import FiletSupport
+    import Darwin
+    import FiletSupport
 #endif
 
 /// Appends records to one run's journal, each durable before ``append(_:_:)`` returns.
@@ -85,14 +85,18 @@ public final class JournalWriter: Sendable {
     ///   ``JournalError/Kind/invalidArgument``.
     ///   - checkpoints: when given, signed `checkpoint` records are written as the policy says
     ///     (see ``CheckpointPolicy`` and `docs/journal.md`).
-    public static func create(directory: String, runID: RunID, runbookSHA256: String, key: [UInt8]?,
-                              checkpoints: CheckpointPolicy? = nil) throws(JournalError) -> JournalWriter {
+    public static func create(
+        directory: String, runID: RunID, runbookSHA256: String, key: [UInt8]?,
+        checkpoints: CheckpointPolicy? = nil
+    ) throws(JournalError) -> JournalWriter {
         if let key { try JournalKey.validate(key) }
         let runbookHash = runbookSHA256.lowercased()
         guard DigestWords(hex: runbookHash) != nil else {
-            throw JournalError(.invalidArgument, path: directory, message: """
-                the runbook SHA-256 must be 64 hex digits (the output of `sha256sum`), not '\(runbookSHA256)'
-                """)
+            throw JournalError(
+                .invalidArgument, path: directory,
+                message: """
+                    the runbook SHA-256 must be 64 hex digits (the output of `sha256sum`), not '\(runbookSHA256)'
+                    """)
         }
         let directory = normalized(directory)
         try makeDirectory(directory)
@@ -101,8 +105,9 @@ public final class JournalWriter: Sendable {
         guard descriptor >= 0 else {
             let code = errno
             if code == EEXIST {
-                throw JournalError(.exists, path: path, errno: code,
-                                   message: "\(path): a journal for run \(runID) already exists; generate another run id")
+                throw JournalError(
+                    .exists, path: path, errno: code,
+                    message: "\(path): a journal for run \(runID) already exists; generate another run id")
             }
             throw JournalError.system(.create, path: path, "cannot create the journal", errno: code)
         }
@@ -121,13 +126,16 @@ public final class JournalWriter: Sendable {
     }
 
     /// Creates a journal for a new run id, generating another one if the file already exists.
-    public static func create(directory: String, runbookSHA256: String, key: [UInt8]?,
-                              checkpoints: CheckpointPolicy? = nil) throws(JournalError) -> JournalWriter {
+    public static func create(
+        directory: String, runbookSHA256: String, key: [UInt8]?,
+        checkpoints: CheckpointPolicy? = nil
+    ) throws(JournalError) -> JournalWriter {
         var attempt = 1
         while true {
             do throws(JournalError) {
-                return try create(directory: directory, runID: .generate(), runbookSHA256: runbookSHA256, key: key, checkpoints: checkpoints)
-            } catch where error.kind == .exists && attempt < 16 {
+                return try create(
+                    directory: directory, runID: .generate(), runbookSHA256: runbookSHA256, key: key, checkpoints: checkpoints)
+            } catch  where error.kind == .exists && attempt < 16 {
                 attempt += 1
             }
         }
@@ -135,8 +143,10 @@ public final class JournalWriter: Sendable {
 
     /// Takes over an open descriptor (append-only, close-on-exec) for a journal that has no
     /// record yet. `runbookSHA256` is 64 lowercase hex digits; `key` has been validated.
-    init(adopting descriptor: Int32, path: String, runID: RunID, runbookSHA256: String, key: [UInt8]?,
-         checkpoints: CheckpointPolicy? = nil) {
+    init(
+        adopting descriptor: Int32, path: String, runID: RunID, runbookSHA256: String, key: [UInt8]?,
+        checkpoints: CheckpointPolicy? = nil
+    ) {
         self.descriptor = descriptor
         self.path = path
         self.runID = runID
@@ -145,8 +155,9 @@ public final class JournalWriter: Sendable {
         state.checkpoints = checkpoints.map { policy in
             let (seconds, attoseconds) = policy.interval.components
             let nanoseconds = max(0, seconds) * 1_000_000_000 + max(0, attoseconds) / 1_000_000_000
-            return CheckpointState(policy: policy, fingerprint: policy.signingKey.publicKey.fingerprint,
-                                   intervalNanoseconds: UInt64(max(nanoseconds, 1_000_000)), lastTime: DispatchTime.now().uptimeNanoseconds)
+            return CheckpointState(
+                policy: policy, fingerprint: policy.signingKey.publicKey.fingerprint,
+                intervalNanoseconds: UInt64(max(nanoseconds, 1_000_000)), lastTime: DispatchTime.now().uptimeNanoseconds)
         }
         self.state = Mutex(state)
     }
@@ -154,8 +165,10 @@ public final class JournalWriter: Sendable {
     /// Takes over an open descriptor (append-only, close-on-exec) for a journal that already has
     /// records (a resumed run): the next record has seq `nextSeq`, `prev` (64 lowercase hex digits)
     /// and a time no earlier than `lastMilliseconds`. See ``reopen(path:key:)``.
-    convenience init(adopting descriptor: Int32, path: String, runID: RunID, nextSeq: Int, prev: String, lastMilliseconds: Int64, key: [UInt8]?,
-                     checkpoints: CheckpointPolicy? = nil) {
+    convenience init(
+        adopting descriptor: Int32, path: String, runID: RunID, nextSeq: Int, prev: String, lastMilliseconds: Int64, key: [UInt8]?,
+        checkpoints: CheckpointPolicy? = nil
+    ) {
         self.init(adopting: descriptor, path: path, runID: runID, runbookSHA256: prev, key: key, checkpoints: checkpoints)
         state.withLock { state in
             state.nextSeq = nextSeq
@@ -223,8 +236,9 @@ public final class JournalWriter: Sendable {
     private func render(_ type: String, _ fields: [(String, JSONValue)]) throws(JournalError) -> ([UInt8], [UInt8]) {
         let typeBytes = Array(type.utf8)
         guard RecordFormat.isValidType(typeBytes) else {
-            throw JournalError(.invalidRecord, path: path,
-                               message: "\(path): '\(type)' is not a record type (1 to 64 letters, digits, '.', '_' or '-')")
+            throw JournalError(
+                .invalidRecord, path: path,
+                message: "\(path): '\(type)' is not a record type (1 to 64 letters, digits, '.', '_' or '-')")
         }
         return (typeBytes, try RecordFormat.renderFields(fields, type: type, path: path))
     }
@@ -234,8 +248,10 @@ public final class JournalWriter: Sendable {
 
     /// Gives the record its seq, time and `prev`, adds it to the next batch, and makes sure a
     /// flush will take it. The continuation, if any, is resumed once the record is durable.
-    private func enqueue(type: [UInt8], fields: [UInt8],
-                         continuation: CheckedContinuation<Result<Int, JournalError>, Never>?) -> Result<Int, JournalError> {
+    private func enqueue(
+        type: [UInt8], fields: [UInt8],
+        continuation: CheckedContinuation<Result<Int, JournalError>, Never>?
+    ) -> Result<Int, JournalError> {
         state.withLock { state in
             if let failure = state.failure {
                 let refused = refusal(after: failure)
@@ -248,7 +264,9 @@ public final class JournalWriter: Sendable {
                 return .failure(closed)
             }
             let seq = appendLine(&state, type: type, fields: fields)
-            if state.checkpoints != nil { checkpointIfDue(&state, afterFinished: type.elementsEqual(JournalRecordKind.runFinished.rawValue.utf8)) }
+            if state.checkpoints != nil {
+                checkpointIfDue(&state, afterFinished: type.elementsEqual(JournalRecordKind.runFinished.rawValue.utf8))
+            }
             if let continuation {
                 state.waiters.append((seq, continuation))
                 if !state.flushScheduled {
@@ -274,8 +292,9 @@ public final class JournalWriter: Sendable {
         state.lastMilliseconds = milliseconds
         let seq = state.nextSeq
         state.nextSeq += 1
-        let line = RecordFormat.line(seq: seq, milliseconds: milliseconds, run: state.run, type: type, prev: state.prev,
-                                     fields: fields, authenticator: state.authenticator)
+        let line = RecordFormat.line(
+            seq: seq, milliseconds: milliseconds, run: state.run, type: type, prev: state.prev,
+            fields: fields, authenticator: state.authenticator)
         state.prev.removeAll(keepingCapacity: true)
         line.withUnsafeBytes { DigestWords(sha256: $0) }.appendHex(to: &state.prev)
         state.pending.append(contentsOf: line)
@@ -296,8 +315,9 @@ public final class JournalWriter: Sendable {
         if force || afterFinished || unsigned >= checkpoints.policy.everyRecords || elapsed >= checkpoints.intervalNanoseconds {
             let records = state.nextSeq - 1
             let head = String(decoding: state.prev, as: UTF8.self)
-            let checkpoint = Checkpoint.signed(run: runID.rawValue, records: records, head: head,
-                                               signingKey: checkpoints.policy.signingKey, fingerprint: checkpoints.fingerprint)
+            let checkpoint = Checkpoint.signed(
+                run: runID.rawValue, records: records, head: head,
+                signingKey: checkpoints.policy.signingKey, fingerprint: checkpoints.fingerprint)
             let type = checkpoint.kind.rawValue
             // The fields are well-formed by construction.
             guard let bytes = try? RecordFormat.renderFields(checkpoint.fields, type: type, path: path) else { return }
@@ -370,10 +390,12 @@ public final class JournalWriter: Sendable {
             return JournalError.system(.write, path: path, "cannot write the journal", errno: errno)
         }
         if written != bytes.count {
-            return JournalError(.write, path: path, message: """
-                \(path): cannot write the journal: wrote only \(written) of \(bytes.count) bytes (is the disk full?); \
-                the last record is torn
-                """)
+            return JournalError(
+                .write, path: path,
+                message: """
+                    \(path): cannot write the journal: wrote only \(written) of \(bytes.count) bytes (is the disk full?); \
+                    the last record is torn
+                    """)
         }
         var result: Int32
         repeat { result = Self.syncData(descriptor) } while result != 0 && errno == EINTR
@@ -385,8 +407,9 @@ public final class JournalWriter: Sendable {
 
     /// What a later append throws after a fatal error: the same kind, saying it is a refusal.
     private func refusal(after failure: JournalError) -> JournalError {
-        JournalError(failure.kind, path: failure.path, errno: failure.errno,
-                     message: "\(path): refusing to append after an earlier failure: \(failure.message)")
+        JournalError(
+            failure.kind, path: failure.path, errno: failure.errno,
+            message: "\(path): refusing to append after an earlier failure: \(failure.message)")
     }
 
     // MARK: Closing
@@ -400,7 +423,9 @@ public final class JournalWriter: Sendable {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, JournalError>, Never>) in
             state.withLock { state in
                 // Records still unsigned get a last checkpoint, made durable before close() returns.
-                if state.failure == nil, !state.closed, state.checkpoints != nil { checkpointIfDue(&state, afterFinished: false, force: true) }
+                if state.failure == nil, !state.closed, state.checkpoints != nil {
+                    checkpointIfDue(&state, afterFinished: false, force: true)
+                }
                 state.closed = true
                 queue.async { continuation.resume(returning: self.finishClose()) }
             }
@@ -425,9 +450,9 @@ public final class JournalWriter: Sendable {
 
     private static func syncData(_ descriptor: Int32) -> Int32 {
         #if os(Linux)
-        fdatasync(descriptor)
+            fdatasync(descriptor)
         #else
-        fsync(descriptor)
+            fsync(descriptor)
         #endif
     }
 
@@ -465,7 +490,9 @@ public final class JournalWriter: Sendable {
     /// `fsync(2)` of a directory, so that a new entry in it survives a crash.
     static func syncDirectory(_ path: String) throws(JournalError) {
         let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw JournalError.system(.create, path: path, "cannot open the journal directory to sync it", errno: errno) }
+        guard descriptor >= 0 else {
+            throw JournalError.system(.create, path: path, "cannot open the journal directory to sync it", errno: errno)
+        }
         defer { _ = systemClose(descriptor) }
         guard fsync(descriptor) == 0 else {
             throw JournalError.system(.create, path: path, "cannot make the journal directory durable (fsync)", errno: errno)
@@ -477,8 +504,8 @@ public final class JournalWriter: Sendable {
 @inline(__always)
 package func systemClose(_ descriptor: Int32) -> Int32 {
     #if canImport(Glibc)
-    Glibc.close(descriptor)
+        Glibc.close(descriptor)
     #else
-    Darwin.close(descriptor)
+        Darwin.close(descriptor)
     #endif
 }

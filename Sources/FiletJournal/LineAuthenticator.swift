@@ -20,7 +20,8 @@ struct LineAuthenticator {
             block = hasher.finalize().withUnsafeBytes { Array($0) }
         }
         block += [UInt8](repeating: 0, count: 64 - block.count)
-        var inner = SHA256(), outer = SHA256()
+        var inner = SHA256()
+        var outer = SHA256()
         block.map { $0 ^ 0x36 }.withUnsafeBytes { inner.update(bufferPointer: $0) }
         block.map { $0 ^ 0x5C }.withUnsafeBytes { outer.update(bufferPointer: $0) }
         self.inner = inner

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads a file in large chunks and hands over each line in place, without copying it
@@ -24,7 +24,7 @@ enum LineScanner {
         guard descriptor >= 0 else { throw JournalError.system(.read, path: path, "cannot open the journal", errno: errno) }
         defer { _ = systemClose(descriptor) }
         #if os(Linux)
-        _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
+            _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
         #endif
 
         var capacity = max(chunkSize, 4096)

@@ -1,9 +1,8 @@
-
 #if canImport(Glibc)
-import Glibc
-import FiletSupport
+    import Glibc
+    import FiletSupport
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The exact bytes of one journal line, written and read:
@@ -27,7 +26,7 @@ enum RecordFormat {
     static func isNameByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
             true
         default: false
         }
@@ -43,10 +42,12 @@ enum RecordFormat {
                 throw JournalError(.invalidRecord, path: path, message: "\(path): a '\(type)' record has a field with an empty name")
             }
             guard !reservedNames.contains(name) else {
-                throw JournalError(.invalidRecord, path: path, message: """
-                    \(path): a '\(type)' record cannot have a field named '\(name)': \
-                    seq, ts, run, type, prev and mac are written by the journal itself
-                    """)
+                throw JournalError(
+                    .invalidRecord, path: path,
+                    message: """
+                        \(path): a '\(type)' record cannot have a field named '\(name)': \
+                        seq, ts, run, type, prev and mac are written by the journal itself
+                        """)
             }
             guard seen.insert(name).inserted else {
                 throw JournalError(.invalidRecord, path: path, message: "\(path): a '\(type)' record has the field '\(name)' twice")
@@ -151,12 +152,17 @@ enum RecordFormat {
         let fieldsStart = cursor.index
         let count = line.count
         while true {
-            guard cursor.index < count else { throw SyntaxError(offset: cursor.index, message: "the record is cut short (no closing brace)") }
+            guard cursor.index < count else {
+                throw SyntaxError(offset: cursor.index, message: "the record is cut short (no closing brace)")
+            }
             if line[cursor.index] == UInt8(ascii: "}") {
-                guard cursor.index == count - 1 else { throw SyntaxError(offset: cursor.index + 1, message: "text after the record's closing brace") }
-                return Envelope(seq: seq, milliseconds: milliseconds, timestamp: timestampStart..<timestampStart + 24, run: run, type: type,
-                                prev: prevStart..<prevStart + 64, prevDigest: prevDigest, fields: fieldsStart..<cursor.index,
-                                mac: nil, macDigest: nil, unsignedEnd: cursor.index)
+                guard cursor.index == count - 1 else {
+                    throw SyntaxError(offset: cursor.index + 1, message: "text after the record's closing brace")
+                }
+                return Envelope(
+                    seq: seq, milliseconds: milliseconds, timestamp: timestampStart..<timestampStart + 24, run: run, type: type,
+                    prev: prevStart..<prevStart + 64, prevDigest: prevDigest, fields: fieldsStart..<cursor.index,
+                    mac: nil, macDigest: nil, unsignedEnd: cursor.index)
             }
             let memberStart = cursor.index
             try cursor.literal(",", "expected ',' or '}' after a member")
@@ -170,19 +176,25 @@ enum RecordFormat {
             try cursor.literal(":", "expected ':' after a member name")
             if cursor.matches(name, "mac") {
                 let macStart = cursor.index + 1
-                guard cursor.index < count, line[cursor.index] == UInt8(ascii: "\""), let macDigest = DigestWords(hex: line, at: macStart) else {
+                guard cursor.index < count, line[cursor.index] == UInt8(ascii: "\""), let macDigest = DigestWords(hex: line, at: macStart)
+                else {
                     throw SyntaxError(offset: cursor.index, message: "mac is not 64 lowercase hex digits in double quotes")
                 }
                 cursor.index = macStart + 64
                 try cursor.literal("\"}", "mac must be the record's last member")
-                guard cursor.index == count else { throw SyntaxError(offset: cursor.index, message: "text after the record's closing brace") }
-                return Envelope(seq: seq, milliseconds: milliseconds, timestamp: timestampStart..<timestampStart + 24, run: run, type: type,
-                                prev: prevStart..<prevStart + 64, prevDigest: prevDigest, fields: fieldsStart..<memberStart,
-                                mac: macStart..<macStart + 64, macDigest: macDigest, unsignedEnd: memberStart)
+                guard cursor.index == count else {
+                    throw SyntaxError(offset: cursor.index, message: "text after the record's closing brace")
+                }
+                return Envelope(
+                    seq: seq, milliseconds: milliseconds, timestamp: timestampStart..<timestampStart + 24, run: run, type: type,
+                    prev: prevStart..<prevStart + 64, prevDigest: prevDigest, fields: fieldsStart..<memberStart,
+                    mac: macStart..<macStart + 64, macDigest: macDigest, unsignedEnd: memberStart)
             }
             if cursor.matches(name, "seq") || cursor.matches(name, "ts") || cursor.matches(name, "run") || cursor.matches(name, "type")
-                || cursor.matches(name, "prev") {
-                throw SyntaxError(offset: name.lowerBound, message: "the envelope member '\(String(decoding: line[name], as: UTF8.self))' appears twice")
+                || cursor.matches(name, "prev")
+            {
+                throw SyntaxError(
+                    offset: name.lowerBound, message: "the envelope member '\(String(decoding: line[name], as: UTF8.self))' appears twice")
             }
             reader.index = cursor.index
             do { try reader.skipValue(depth: 1) } catch { throw SyntaxError(offset: error.offset, message: error.message) }
@@ -233,7 +245,7 @@ enum RecordFormat {
                 index += 1
             }
             guard index > start, bytes[start] != UInt8(ascii: "0"),
-                  index == bytes.count || bytes[index] < UInt8(ascii: "0") || bytes[index] > UInt8(ascii: "9")
+                index == bytes.count || bytes[index] < UInt8(ascii: "0") || bytes[index] > UInt8(ascii: "9")
             else { throw SyntaxError(offset: start, message: "seq is not a positive integer") }
             return value
         }

@@ -16,8 +16,8 @@ public struct RunID: Sendable, Hashable, Comparable, CustomStringConvertible {
     public init?(_ text: String) {
         let bytes = Array(text.utf8)
         guard bytes.count == 21, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z"), bytes[16] == UInt8(ascii: "-"),
-              (bytes[0..<8] + bytes[9..<15]).allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              bytes[17...].allSatisfy({ Hex.value($0) != nil })
+            (bytes[0..<8] + bytes[9..<15]).allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+            bytes[17...].allSatisfy({ Hex.value($0) != nil })
         else { return nil }
         rawValue = text
     }

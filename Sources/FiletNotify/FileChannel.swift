@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
-import FiletSupport
+    import Glibc
+    import FiletSupport
 #endif
 
 /// The `file` channel: each notification is one line of JSON (the `generic` payload) appended to
@@ -79,7 +79,9 @@ public enum FileChannel: Sendable {
         if stat(directory, &info) == 0 { return }
         let parent = (directory as NSString).deletingLastPathComponent
         if !parent.isEmpty, parent != directory { try makeDirectories(parent) }
-        if mkdir(directory, 0o750) != 0 && errno != EEXIST { throw Failure(path: directory, operation: "create the directory", errno: errno) }
+        if mkdir(directory, 0o750) != 0 && errno != EEXIST {
+            throw Failure(path: directory, operation: "create the directory", errno: errno)
+        }
         try syncDirectory(parent.isEmpty ? "." : parent)
     }
 

@@ -19,8 +19,10 @@ public struct NotificationMessage: Sendable, Hashable {
     /// True in a drill: every format marks the message as an exercise.
     public var drill: Bool
 
-    public init(id: String, runbookID: String, runbookTitle: String, runID: String, mode: RunMode, stepID: String, channel: String,
-                severity: Notification.Severity, text: String, timestamp: String, drill: Bool) {
+    public init(
+        id: String, runbookID: String, runbookTitle: String, runID: String, mode: RunMode, stepID: String, channel: String,
+        severity: Notification.Severity, text: String, timestamp: String, drill: Bool
+    ) {
         self.id = id
         self.runbookID = runbookID
         self.runbookTitle = runbookTitle
@@ -50,8 +52,10 @@ public struct WebhookEndpoint: Sendable {
     /// Attempts after the first, for retryable failures.
     public var retries: Int
 
-    public init(url: String, format: Channel.Format, headers: [(name: String, value: String)] = [], signingSecrets: [String] = [],
-                timeout: Duration = .seconds(10), retries: Int = 3) {
+    public init(
+        url: String, format: Channel.Format, headers: [(name: String, value: String)] = [], signingSecrets: [String] = [],
+        timeout: Duration = .seconds(10), retries: Int = 3
+    ) {
         self.url = url
         self.format = format
         self.headers = headers

@@ -1,11 +1,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
-import FiletJournal
-import FiletSupport
+    import Glibc
+    import FiletJournal
+    import FiletSupport
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The outbox: notifications that could not be delivered, kept durably until a later delivery
@@ -33,7 +33,9 @@ public struct Outbox: Sendable {
     /// Whether an entry id can name a file: 1 to 200 ASCII letters, digits, `.`, `_`, `-`, not starting with `.`.
     public static func isStorableID(_ id: String) -> Bool {
         !id.isEmpty && id.utf8.count <= 200 && !id.hasPrefix(".")
-            && id.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
+            && id.utf8.allSatisfy {
+                ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D
+            }
     }
 
     // MARK: Storing
@@ -97,24 +99,30 @@ public struct Outbox: Sendable {
             names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         } catch {
             var isDirectory: ObjCBool = false
-            if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) { return OutboxScan(entries: [], problems: []) }
+            if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
+                return OutboxScan(entries: [], problems: [])
+            }
             throw OutboxError(.read, path: directory, message: "\(directory): cannot list the outbox: \(error.localizedDescription)")
         }
         var result = OutboxScan(entries: [], problems: [])
         for name in names where name != Self.lockName {
             if name.hasPrefix("."), name.contains(".tmp-") {
-                result.problems.append(.init(file: name, kind: .incomplete,
-                                             message: "an interrupted write (or one in progress): the entry it held was not stored"))
+                result.problems.append(
+                    .init(
+                        file: name, kind: .incomplete,
+                        message: "an interrupted write (or one in progress): the entry it held was not stored"))
                 continue
             }
             guard Self.parse(fileName: name) != nil else {
-                result.problems.append(.init(file: name, kind: .stranger, message: "not an outbox entry (expected <created ms>-<message id>.json)"))
+                result.problems.append(
+                    .init(file: name, kind: .stranger, message: "not an outbox entry (expected <created ms>-<message id>.json)"))
                 continue
             }
             do throws(OutboxError) {
                 result.entries.append(try read(name: name))
             } catch {
-                result.problems.append(.init(file: name, kind: .corrupt, message: error.message.replacingOccurrences(of: path(of: name) + ": ", with: "")))
+                result.problems.append(
+                    .init(file: name, kind: .corrupt, message: error.message.replacingOccurrences(of: path(of: name) + ": ", with: "")))
             }
         }
         return result
@@ -140,7 +148,8 @@ public struct Outbox: Sendable {
             throw OutboxError(.corrupt, path: path, message: "\(path): corrupt entry: \(error.message)")
         }
         guard let parsed = Self.parse(fileName: name), parsed.id == entry.id else {
-            throw OutboxError(.corrupt, path: path, message: "\(path): corrupt entry: its message id \(entry.id) does not match its file name")
+            throw OutboxError(
+                .corrupt, path: path, message: "\(path): corrupt entry: its message id \(entry.id) does not match its file name")
         }
         return entry
     }
@@ -264,7 +273,8 @@ public struct Outbox: Sendable {
             let code = errno
             _ = systemClose(descriptor)
             if code == EWOULDBLOCK {
-                throw OutboxError(.busy, path: path, errno: code, message: "\(directory): another `filet outbox deliver` is delivering this outbox")
+                throw OutboxError(
+                    .busy, path: path, errno: code, message: "\(directory): another `filet outbox deliver` is delivering this outbox")
             }
             throw .system(.directory, path: path, "cannot lock the outbox", errno: code)
         }

@@ -27,8 +27,10 @@ public struct OutboxEntry: Sendable, Hashable {
     /// The message id: the entry's identity in the outbox (de-duplication).
     public var id: String { message.id }
 
-    public init(message: NotificationMessage, channel: String, runbookPath: String, runbookSHA256: String,
-                createdMilliseconds: Int64, attempts: Int, lastError: String?, journalRunID: String) {
+    public init(
+        message: NotificationMessage, channel: String, runbookPath: String, runbookSHA256: String,
+        createdMilliseconds: Int64, attempts: Int, lastError: String?, journalRunID: String
+    ) {
         self.message = message
         self.channel = channel
         self.runbookPath = runbookPath
@@ -91,9 +93,10 @@ extension OutboxEntry {
         case .string(let text): lastError = text
         default: throw EntryProblem("'last_error' is neither text nor null")
         }
-        self.init(message: message, channel: try members.requireString("channel"), runbookPath: try members.requireString("runbook_path"),
-                  runbookSHA256: try members.requireString("runbook_sha256"), createdMilliseconds: Int64(created), attempts: attempts,
-                  lastError: lastError, journalRunID: try members.requireString("journal_run"))
+        self.init(
+            message: message, channel: try members.requireString("channel"), runbookPath: try members.requireString("runbook_path"),
+            runbookSHA256: try members.requireString("runbook_sha256"), createdMilliseconds: Int64(created), attempts: attempts,
+            lastError: lastError, journalRunID: try members.requireString("journal_run"))
     }
 }
 
@@ -110,15 +113,18 @@ extension NotificationMessage {
 
     init(json value: JSONValue) throws(EntryProblem) {
         let members = try value.members("'message'")
-        guard let mode = RunMode(rawValue: try members.requireString("mode")) else { throw EntryProblem("'message.mode' is not run or drill") }
+        guard let mode = RunMode(rawValue: try members.requireString("mode")) else {
+            throw EntryProblem("'message.mode' is not run or drill")
+        }
         guard let severity = Notification.Severity(rawValue: try members.requireString("severity")) else {
             throw EntryProblem("'message.severity' is not info, warning or critical")
         }
         guard case .bool(let drill) = try members.require("drill") else { throw EntryProblem("'message.drill' is not true or false") }
-        self.init(id: try members.requireString("id"), runbookID: try members.requireString("runbook"),
-                  runbookTitle: try members.requireString("runbook_title"), runID: try members.requireString("run"), mode: mode,
-                  stepID: try members.requireString("step"), channel: try members.requireString("channel"), severity: severity,
-                  text: try members.requireString("text"), timestamp: try members.requireString("timestamp"), drill: drill)
+        self.init(
+            id: try members.requireString("id"), runbookID: try members.requireString("runbook"),
+            runbookTitle: try members.requireString("runbook_title"), runID: try members.requireString("run"), mode: mode,
+            stepID: try members.requireString("step"), channel: try members.requireString("channel"), severity: severity,
+            text: try members.requireString("text"), timestamp: try members.requireString("timestamp"), drill: drill)
     }
 }
 

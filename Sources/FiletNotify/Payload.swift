@@ -42,7 +42,8 @@ public enum NotificationPayload: Sendable {
 
     /// A Slack incoming webhook: a fallback `text` (shown in notifications) and Block Kit blocks.
     public static func slack(_ message: NotificationMessage) -> JSONValue {
-        var context = "*\(Self.label(message.severity))* · runbook `\(message.runbookID)` · run `\(message.runID)` · step `\(message.stepID)`"
+        var context =
+            "*\(Self.label(message.severity))* · runbook `\(message.runbookID)` · run `\(message.runID)` · step `\(message.stepID)`"
         if message.drill { context = "*\(drillWord)* · " + context }
         return .object([
             ("text", .string(fallbackText(message, emoji: shortcode(message.severity)))),
@@ -113,7 +114,8 @@ public enum NotificationPayload: Sendable {
         }
         body.append(
             .object([
-                ("type", "TextBlock"), ("text", .string("\(unicodeMarker(message.severity)) \(label(message.severity)) · \(message.runbookTitle)")),
+                ("type", "TextBlock"),
+                ("text", .string("\(unicodeMarker(message.severity)) \(label(message.severity)) · \(message.runbookTitle)")),
                 ("weight", "Bolder"), ("size", "Medium"), ("color", .string(teamsColor(message.severity))), ("wrap", true),
             ]))
         body.append(.object([("type", "TextBlock"), ("text", .string(message.text)), ("wrap", true)]))
@@ -203,7 +205,9 @@ public enum NotificationPayload: Sendable {
 
     /// Attachment fields (Mattermost and Rocket.Chat share the `short`/`title`/`value` shape).
     static func fields(_ message: NotificationMessage, titleKey: String) -> [JSONValue] {
-        var pairs = [("Runbook", message.runbookID), ("Run", message.runID), ("Step", message.stepID), ("Severity", message.severity.rawValue)]
+        var pairs = [
+            ("Runbook", message.runbookID), ("Run", message.runID), ("Step", message.stepID), ("Severity", message.severity.rawValue),
+        ]
         if message.drill { pairs.append(("Mode", drillWord)) }
         return pairs.map { .object([("short", true), (titleKey, .string($0.0)), ("value", .string($0.1))]) }
     }

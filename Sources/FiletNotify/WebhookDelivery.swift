@@ -1,11 +1,11 @@
-public import Foundation
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 public import FiletRunbook
 import FiletSupport
 public import FiletTransport
+public import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// How a delivery ended.
 public enum DeliveryOutcome: Sendable, Hashable, CustomStringConvertible {
@@ -144,10 +144,13 @@ public struct WebhookDelivery: Sendable {
     }
 
     /// Delivers `message` to `endpoint`, retrying within `endpoint.retries` and before `deadline`.
-    public func deliver(_ message: NotificationMessage, to endpoint: WebhookEndpoint, deadline: ContinuousClock.Instant?) async -> DeliveryReport {
+    public func deliver(_ message: NotificationMessage, to endpoint: WebhookEndpoint, deadline: ContinuousClock.Instant?) async
+        -> DeliveryReport
+    {
         let target = Masker.redactedURL(endpoint.url)
-        var report = DeliveryReport(messageID: message.id, format: endpoint.format, target: target, attempts: [],
-                                    outcome: .failed(reason: "not attempted", retryable: true))
+        var report = DeliveryReport(
+            messageID: message.id, format: endpoint.format, target: target, attempts: [],
+            outcome: .failed(reason: "not attempted", retryable: true))
         guard let url = URL(string: endpoint.url), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
             let host = url.host, !host.isEmpty
         else {
@@ -180,7 +183,9 @@ public struct WebhookDelivery: Sendable {
                 timeout = min(timeout, left)
             }
             let timestamp = Int64(now().timeIntervalSince1970.rounded(.down))
-            var headers: [(name: String, value: String)] = [("Content-Type", "application/json"), ("User-Agent", "filet/\(FiletVersion.current)")]
+            var headers: [(name: String, value: String)] = [
+                ("Content-Type", "application/json"), ("User-Agent", "filet/\(FiletVersion.current)"),
+            ]
             headers += endpoint.headers.filter { !Self.reservedHeaders.contains($0.name.lowercased()) }
             headers += signer.headers(id: message.id, timestamp: timestamp, body: body)
             let answer = await Self.post(body: Data(body), to: url, headers: headers, timeout: timeout, endpoint: address)
@@ -226,8 +231,10 @@ public struct WebhookDelivery: Sendable {
                 if let deadline, clock.now + wait >= deadline {
                     report.attempts.append(attempt)
                     return report.ending(
-                        .failed(reason: "\(reason); the next attempt (in \(ProbeTime.measured(wait)), \(waitReason)) would start after the deadline",
-                                retryable: true))
+                        .failed(
+                            reason:
+                                "\(reason); the next attempt (in \(ProbeTime.measured(wait)), \(waitReason)) would start after the deadline",
+                            retryable: true))
                 }
                 attempt.retryReason = reason
                 attempt.wait = wait
@@ -268,7 +275,9 @@ public struct WebhookDelivery: Sendable {
         case 200...299: return .done(.delivered(status: status))
         case 300...399:
             let location = attempt.location.map { " to \($0)" } ?? " without a Location"
-            return .done(.failed(reason: "status \(status): a redirect\(location), not followed; update the channel's webhook URL", retryable: false))
+            return .done(
+                .failed(reason: "status \(status): a redirect\(location), not followed; update the channel's webhook URL", retryable: false)
+            )
         case 410: return .done(.gone)
         case 408, 425, 429, 500...599: return .retry("status \(status)\(excerpt)")
         default: return .done(.failed(reason: "status \(status)\(excerpt)", retryable: false))
@@ -304,7 +313,9 @@ public struct WebhookDelivery: Sendable {
     }
 
     /// One POST, raced against its timeout and the task's cancellation (as ``HTTPProbe`` does).
-    static func post(body: Data, to url: URL, headers: [(name: String, value: String)], timeout: Duration, endpoint: HTTPEndpoint) async -> Answer {
+    static func post(body: Data, to url: URL, headers: [(name: String, value: String)], timeout: Duration, endpoint: HTTPEndpoint) async
+        -> Answer
+    {
         var request = URLRequest(url: url)
         request.httpMethod = "POST"
         request.httpBody = body
@@ -336,7 +347,8 @@ public struct WebhookDelivery: Sendable {
             answer.failure = HTTPProbe.failure(for: error, endpoint: endpoint, timeout: timeout)
         case .timedOut(let end):
             answer.latency = end - start
-            answer.failure = .timedOut(after: timeout, received.response == nil ? "waiting for \(endpoint)" : "reading the answer of \(endpoint)")
+            answer.failure = .timedOut(
+                after: timeout, received.response == nil ? "waiting for \(endpoint)" : "reading the answer of \(endpoint)")
         case .cancelled(let end):
             answer.latency = end - start
             answer.failure = .cancelled

@@ -1,7 +1,7 @@
-import Foundation
 public import FiletEngine
 public import FiletRunbook
 public import FiletSupport
+import Foundation
 
 /// The readiness summary printed at the end of a drill: what each check saw, which channels were
 /// reached, and the share of steps that would have succeeded.
@@ -38,18 +38,21 @@ public struct DrillReadiness: Sendable {
         runID = outcome.runID
         duration = outcome.duration
         checks = results.filter { ActionKind(rawValue: $0.action)?.isCheck == true }.map { result in
-            CheckLine(step: result.stepID, kind: result.action, status: result.status,
-                      latencyMilliseconds: Readiness.latencyMilliseconds(result.observed), reason: result.reason)
+            CheckLine(
+                step: result.stepID, kind: result.action, status: result.status,
+                latencyMilliseconds: Readiness.latencyMilliseconds(result.observed), reason: result.reason)
         }
         var channels: [ChannelLine] = []
         for planned in plan.steps + plan.finallySteps {
             guard case .notify(let notification) = planned.step.action,
-                  let result = results.first(where: { $0.stepID == planned.step.id }) else { continue }
-            let reached: Bool? = switch result.status {
-            case .succeeded: true
-            case .failed, .cancelled: false
-            case .skipped, .simulated: nil
-            }
+                let result = results.first(where: { $0.stepID == planned.step.id })
+            else { continue }
+            let reached: Bool? =
+                switch result.status {
+                case .succeeded: true
+                case .failed, .cancelled: false
+                case .skipped, .simulated: nil
+                }
             if let index = channels.firstIndex(where: { $0.channel == notification.channel }) {
                 channels[index].steps.append(result.stepID)
                 channels[index].reached = Readiness.reached(channels[index].reached, adding: reached)
@@ -66,7 +69,8 @@ public struct DrillReadiness: Sendable {
     public func meets(minimum percent: Int) -> Bool { percentage >= percent }
 
     public func text() -> String {
-        var out = "Readiness of drill \(runID): \(percentage)% (\(wouldSucceed) of \(considered) steps would have succeeded) in \(RunSummary.elapsed(duration))\n"
+        var out =
+            "Readiness of drill \(runID): \(percentage)% (\(wouldSucceed) of \(considered) steps would have succeeded) in \(RunSummary.elapsed(duration))\n"
         if !checks.isEmpty {
             out += "Checks:\n"
             for check in checks {
@@ -96,14 +100,26 @@ public struct DrillReadiness: Sendable {
             ("steps_considered", .integer(considered)),
             ("steps_would_succeed", .integer(wouldSucceed)),
             ("duration_ms", .integer(Int(duration.milliseconds))),
-            ("checks", .array(checks.map { check in
-                .object([("step", .string(check.step)), ("kind", .string(check.kind)), ("status", .string(check.status.rawValue)),
-                         ("latency_ms", check.latencyMilliseconds.map { .integer($0) } ?? .null), ("reason", .optional(check.reason))])
-            })),
-            ("channels", .array(channels.map { channel in
-                .object([("channel", .string(channel.channel)), ("reached", channel.reached.map { .bool($0) } ?? .null),
-                         ("steps", .array(channel.steps.map { .string($0) }))])
-            })),
+            (
+                "checks",
+                .array(
+                    checks.map { check in
+                        .object([
+                            ("step", .string(check.step)), ("kind", .string(check.kind)), ("status", .string(check.status.rawValue)),
+                            ("latency_ms", check.latencyMilliseconds.map { .integer($0) } ?? .null), ("reason", .optional(check.reason)),
+                        ])
+                    })
+            ),
+            (
+                "channels",
+                .array(
+                    channels.map { channel in
+                        .object([
+                            ("channel", .string(channel.channel)), ("reached", channel.reached.map { .bool($0) } ?? .null),
+                            ("steps", .array(channel.steps.map { .string($0) })),
+                        ])
+                    })
+            ),
         ]
     }
 }

@@ -1,7 +1,7 @@
 import FiletEngine
+import FiletJournal
 import FiletNotify
 import FiletRunbook
-import FiletJournal
 
 /// `filet audit report --format html`: one self-contained page (inline CSS and SVG, no script, no
 /// external resource), printable and readable on a phone. Every text from the journal goes through
@@ -15,7 +15,8 @@ public enum ReportHTML: Sendable {
             for problem in verification.problems {
                 body += "<li>line \(problem.line): \(escape(problem.kind.rawValue)): \(escape(problem.message))</li>"
             }
-            body += "</ul><p>What follows is what the file says; it cannot be trusted beyond record \(verification.verifiedThrough).</p></section>\n"
+            body +=
+                "</ul><p>What follows is what the file says; it cannot be trusted beyond record \(verification.verifiedThrough).</p></section>\n"
         }
         if let torn = timeline.tornTail {
             body += "<p class=\"warn\">Torn tail: line \(torn.line) is not a whole record (\(escape(torn.reason))); it is left out.</p>\n"
@@ -23,7 +24,10 @@ public enum ReportHTML: Sendable {
         let rows = timeline.identityRows(verdict: verification.verdict)
         body += "<table class=\"facts\">"
         for (name, value) in rows {
-            let css = name == "Status" ? " class=\"\(statusClass(timeline.status))\"" : name == "Integrity" ? " class=\"\(verification.isIntact ? "ok" : "bad")\"" : ""
+            let css =
+                name == "Status"
+                ? " class=\"\(statusClass(timeline.status))\""
+                : name == "Integrity" ? " class=\"\(verification.isIntact ? "ok" : "bad")\"" : ""
             body += "<tr><th>\(name)</th><td\(css)>\(name == "Runbook SHA-256" ? "<code>\(escape(value))</code>" : escape(value))</td></tr>"
         }
         body += "</table>\n"
@@ -34,7 +38,8 @@ public enum ReportHTML: Sendable {
             var observed = step.observed
             if let would = step.would { observed.append("would: \(would)") }
             if step.status != "succeeded", let reason = step.reason { observed.append("reason: \(reason)") }
-            body += "<tr><td><strong>\(escape(step.id))</strong>\(step.title.map { "<br><span class=\"muted\">\(escape($0))</span>" } ?? "")"
+            body +=
+                "<tr><td><strong>\(escape(step.id))</strong>\(step.title.map { "<br><span class=\"muted\">\(escape($0))</span>" } ?? "")"
             body += step.phase == "finally" ? " <span class=\"muted\">(finally)</span>" : ""
             body += "</td><td>\(escape(step.action))</td><td class=\"\(statusClass(step.status))\">\(escape(step.status))</td>"
             body += "<td>\(step.attempts)</td><td>\(RunTimeline.durationText(step.duration))</td>"
@@ -48,11 +53,13 @@ public enum ReportHTML: Sendable {
         if timeline.notifications.isEmpty {
             body += "<p>None.</p>\n"
         } else {
-            body += "<div class=\"scroll\"><table><thead><tr><th>Step</th><th>Channel</th><th>Outcome</th><th>Delivered</th><th>Outbox</th></tr></thead><tbody>"
+            body +=
+                "<div class=\"scroll\"><table><thead><tr><th>Step</th><th>Channel</th><th>Outcome</th><th>Delivered</th><th>Outbox</th></tr></thead><tbody>"
             for notification in timeline.notifications {
                 body += "<tr><td>\(escape(notification.step))</td><td>\(escape(notification.channel ?? "—"))</td>"
                 body += "<td class=\"\(notification.isDelivered ? "ok" : "bad")\">\(escape(notification.outcome))</td>"
-                body += "<td>\(escape(notification.deliveredAt ?? "—"))</td><td>\(escape(notification.outbox.map { "waiting: \($0)" } ?? "—"))</td></tr>"
+                body +=
+                    "<td>\(escape(notification.deliveredAt ?? "—"))</td><td>\(escape(notification.outbox.map { "waiting: \($0)" } ?? "—"))</td></tr>"
             }
             body += "</tbody></table></div>\n"
         }
@@ -61,7 +68,8 @@ public enum ReportHTML: Sendable {
         if timeline.confirmations.isEmpty {
             body += "<p>None.</p>\n"
         } else {
-            body += "<div class=\"scroll\"><table><thead><tr><th>Step</th><th>Decision</th><th>By</th><th>When</th><th>How</th></tr></thead><tbody>"
+            body +=
+                "<div class=\"scroll\"><table><thead><tr><th>Step</th><th>Decision</th><th>By</th><th>When</th><th>How</th></tr></thead><tbody>"
             for confirmation in timeline.confirmations {
                 body += "<tr><td>\(escape(confirmation.step))</td><td class=\"\(confirmation.granted ? "ok" : "bad")\">"
                 body += "\(confirmation.granted ? "granted" : "refused")</td><td>\(escape(confirmation.by ?? "nobody"))</td>"
@@ -87,9 +95,11 @@ public enum ReportHTML: Sendable {
             body += "<h2>Readiness</h2><p class=\"big \(readiness.percentage == 100 ? "ok" : "bad")\">\(readiness.percentage)%</p>"
             body += "<p>\(readiness.wouldSucceed) of \(readiness.considered) steps would have succeeded.</p>"
             if !readiness.checks.isEmpty {
-                body += "<div class=\"scroll\"><table><thead><tr><th>Check</th><th>Kind</th><th>Status</th><th>Latency</th><th>Reason</th></tr></thead><tbody>"
+                body +=
+                    "<div class=\"scroll\"><table><thead><tr><th>Check</th><th>Kind</th><th>Status</th><th>Latency</th><th>Reason</th></tr></thead><tbody>"
                 for check in readiness.checks {
-                    body += "<tr><td>\(escape(check.step))</td><td>\(escape(check.kind))</td><td class=\"\(statusClass(check.status))\">\(escape(check.status))</td>"
+                    body +=
+                        "<tr><td>\(escape(check.step))</td><td>\(escape(check.kind))</td><td class=\"\(statusClass(check.status))\">\(escape(check.status))</td>"
                     body += "<td>\(check.latency.map { "\($0) ms" } ?? "—")</td>"
                     body += "<td>\(escape(check.status == "succeeded" ? "—" : check.reason ?? "—"))</td></tr>"
                 }
@@ -99,7 +109,8 @@ public enum ReportHTML: Sendable {
                 body += "<div class=\"scroll\"><table><thead><tr><th>Channel</th><th>Reached</th><th>Steps</th></tr></thead><tbody>"
                 for channel in readiness.channels {
                     let reached = channel.reached.map { $0 ? "yes" : "NO" } ?? "not tried"
-                    body += "<tr><td>\(escape(channel.channel))</td><td class=\"\(channel.reached == false ? "bad" : "ok")\">\(reached)</td>"
+                    body +=
+                        "<tr><td>\(escape(channel.channel))</td><td class=\"\(channel.reached == false ? "bad" : "ok")\">\(reached)</td>"
                     body += "<td>\(escape(channel.steps.joined(separator: ", ")))</td></tr>"
                 }
                 body += "</tbody></table></div>"
@@ -123,7 +134,8 @@ public enum ReportHTML: Sendable {
             body += "<tr><td>\(escape(row.startedAt ?? "?"))</td><td>\(escape(row.runbook ?? "?"))</td><td>\(escape(row.mode ?? "?"))</td>"
             body += "<td class=\"\(statusClass(row.status))\">\(escape(row.status))</td><td>\(RunTimeline.durationText(row.duration))</td>"
             body += "<td>\(row.readiness.map { "\($0)%" } ?? "—")</td>"
-            body += "<td class=\"\(row.intact ? "ok" : "bad")\" title=\"\(escape(row.verdict))\">\(row.intact ? "intact" : "NOT INTACT")</td>"
+            body +=
+                "<td class=\"\(row.intact ? "ok" : "bad")\" title=\"\(escape(row.verdict))\">\(row.intact ? "intact" : "NOT INTACT")</td>"
             body += "<td><code>\(escape(row.runID))</code></td></tr>"
         }
         body += "</tbody></table></div>\n"
@@ -173,7 +185,10 @@ public enum ReportHTML: Sendable {
         let steps = timeline.steps
         guard !steps.isEmpty else { return "<p>No step.</p>" }
         let total = max(1, timeline.duration, steps.compactMap(\.end).max() ?? 0)
-        let label = 170.0, width = 800.0, chart = width - label - 10, row = 22.0
+        let label = 170.0
+        let width = 800.0
+        let chart = width - label - 10
+        let row = 22.0
         let height = Double(steps.count) * row + 24
         var svg = "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Steps over time\">"
         for (index, step) in steps.enumerated() {
@@ -181,38 +196,52 @@ public enum ReportHTML: Sendable {
             let start = Double(step.start ?? 0) / Double(total) * chart
             let end = Double(step.end ?? timeline.duration) / Double(total) * chart
             svg += "<text x=\"0\" y=\"\(format(y + 14))\" class=\"label\">\(escape(String(step.id.prefix(24))))</text>"
-            svg += "<rect x=\"\(format(label + start))\" y=\"\(format(y + 3))\" width=\"\(format(max(2, end - start)))\" height=\"14\" rx=\"2\" fill=\"\(color(step.status))\">"
-            svg += "<title>\(escape(step.id)): \(escape(step.status)), \(RunTimeline.offsetText(step.start ?? 0)) to \(RunTimeline.offsetText(step.end ?? timeline.duration))</title></rect>"
+            svg +=
+                "<rect x=\"\(format(label + start))\" y=\"\(format(y + 3))\" width=\"\(format(max(2, end - start)))\" height=\"14\" rx=\"2\" fill=\"\(color(step.status))\">"
+            svg +=
+                "<title>\(escape(step.id)): \(escape(step.status)), \(RunTimeline.offsetText(step.start ?? 0)) to \(RunTimeline.offsetText(step.end ?? timeline.duration))</title></rect>"
         }
         let axis = Double(steps.count) * row + 18
-        svg += "<line x1=\"\(Int(label))\" y1=\"\(format(axis - 12))\" x2=\"\(Int(label + chart))\" y2=\"\(format(axis - 12))\" stroke=\"#999\"/>"
+        svg +=
+            "<line x1=\"\(Int(label))\" y1=\"\(format(axis - 12))\" x2=\"\(Int(label + chart))\" y2=\"\(format(axis - 12))\" stroke=\"#999\"/>"
         for tick in 0...4 {
             let x = label + chart * Double(tick) / 4
             let anchor = tick == 0 ? "start" : tick == 4 ? "end" : "middle"
-            svg += "<text x=\"\(format(x))\" y=\"\(format(axis))\" class=\"tick\" text-anchor=\"\(anchor)\">\(RunTimeline.offsetText(total * tick / 4))</text>"
+            svg +=
+                "<text x=\"\(format(x))\" y=\"\(format(axis))\" class=\"tick\" text-anchor=\"\(anchor)\">\(RunTimeline.offsetText(total * tick / 4))</text>"
         }
         return svg + "</svg>"
     }
 
     /// Readiness percent (0–100) by run, oldest first.
     static func lineChart(_ points: [(String, Int)]) -> String {
-        let width = 800.0, height = 240.0, left = 40.0, bottom = 30.0, top = 10.0
-        let plotWidth = width - left - 20, plotHeight = height - bottom - top
-        func x(_ index: Int) -> Double { points.count == 1 ? left + plotWidth / 2 : left + plotWidth * Double(index) / Double(points.count - 1) }
+        let width = 800.0
+        let height = 240.0
+        let left = 40.0
+        let bottom = 30.0
+        let top = 10.0
+        let plotWidth = width - left - 20
+        let plotHeight = height - bottom - top
+        func x(_ index: Int) -> Double {
+            points.count == 1 ? left + plotWidth / 2 : left + plotWidth * Double(index) / Double(points.count - 1)
+        }
         func y(_ percent: Int) -> Double { top + plotHeight * (1 - Double(percent) / 100) }
         var svg = "<svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Readiness over time\">"
         for percent in stride(from: 0, through: 100, by: 25) {
-            svg += "<line x1=\"\(Int(left))\" y1=\"\(format(y(percent)))\" x2=\"\(Int(width - 20))\" y2=\"\(format(y(percent)))\" stroke=\"#ddd\"/>"
+            svg +=
+                "<line x1=\"\(Int(left))\" y1=\"\(format(y(percent)))\" x2=\"\(Int(width - 20))\" y2=\"\(format(y(percent)))\" stroke=\"#ddd\"/>"
             svg += "<text x=\"\(Int(left - 4))\" y=\"\(format(y(percent) + 4))\" class=\"tick\" text-anchor=\"end\">\(percent)%</text>"
         }
         let path = points.enumerated().map { "\(format(x($0.offset))),\(format(y($0.element.1)))" }.joined(separator: " ")
         svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"#1565c0\" stroke-width=\"2\"/>"
         for (index, point) in points.enumerated() {
-            svg += "<circle cx=\"\(format(x(index)))\" cy=\"\(format(y(point.1)))\" r=\"4\" fill=\"\(point.1 == 100 ? "#2e7d32" : "#c62828")\">"
+            svg +=
+                "<circle cx=\"\(format(x(index)))\" cy=\"\(format(y(point.1)))\" r=\"4\" fill=\"\(point.1 == 100 ? "#2e7d32" : "#c62828")\">"
             svg += "<title>\(escape(point.0)): \(point.1)%</title></circle>"
             let every = max(1, points.count / 6)
             if index % every == 0 || index == points.count - 1 {
-                svg += "<text x=\"\(format(x(index)))\" y=\"\(Int(height - 8))\" class=\"tick\" text-anchor=\"middle\">\(escape(String(point.0.prefix(10))))</text>"
+                svg +=
+                    "<text x=\"\(format(x(index)))\" y=\"\(Int(height - 8))\" class=\"tick\" text-anchor=\"middle\">\(escape(String(point.0.prefix(10))))</text>"
             }
         }
         return svg + "</svg>"

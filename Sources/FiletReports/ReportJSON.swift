@@ -14,53 +14,82 @@ public enum ReportJSON: Sendable {
             ("schema_version", .integer(schemaVersion)),
             ("kind", "run-report"),
             ("journal", .string(timeline.path)),
-            ("run", .object([
-                ("id", .string(timeline.runID)),
-                ("runbook", .optional(timeline.runbook)),
-                ("title", .optional(timeline.title)),
-                ("version", optionalInt(timeline.version)),
-                ("runbook_sha256", .optional(timeline.runbookSHA256)),
-                ("mode", .optional(timeline.mode)),
-                ("operator", .optional(timeline.operatorName)),
-                ("host", .optional(timeline.host)),
-                ("filet_version", .optional(timeline.filetVersion)),
-                ("started_at", .optional(timeline.startedAt)),
-                ("finished_at", .optional(timeline.finishedAt)),
-                ("duration_ms", .integer(timeline.duration)),
-                ("status", .string(timeline.status)),
-                ("counts", .object(timeline.counts.map { ($0.0, .integer($0.1)) })),
-            ])),
+            (
+                "run",
+                .object([
+                    ("id", .string(timeline.runID)),
+                    ("runbook", .optional(timeline.runbook)),
+                    ("title", .optional(timeline.title)),
+                    ("version", optionalInt(timeline.version)),
+                    ("runbook_sha256", .optional(timeline.runbookSHA256)),
+                    ("mode", .optional(timeline.mode)),
+                    ("operator", .optional(timeline.operatorName)),
+                    ("host", .optional(timeline.host)),
+                    ("filet_version", .optional(timeline.filetVersion)),
+                    ("started_at", .optional(timeline.startedAt)),
+                    ("finished_at", .optional(timeline.finishedAt)),
+                    ("duration_ms", .integer(timeline.duration)),
+                    ("status", .string(timeline.status)),
+                    ("counts", .object(timeline.counts.map { ($0.0, .integer($0.1)) })),
+                ])
+            ),
             ("integrity", integrity(verification, tornTail: timeline.tornTail)),
-            ("steps", .array(timeline.steps.map { step in
-                .object([
-                    ("id", .string(step.id)), ("title", .optional(step.title)), ("action", .string(step.action)),
-                    ("phase", .string(step.phase)), ("status", .string(step.status)), ("attempts", .integer(step.attempts)),
-                    ("duration_ms", .integer(step.duration)), ("start_offset_ms", optionalInt(step.start)),
-                    ("end_offset_ms", optionalInt(step.end)), ("reason", .optional(step.reason)),
-                    ("observed", .array(step.observed.map { .string($0) })), ("would", .optional(step.would)),
-                ])
-            })),
-            ("notifications", .array(timeline.notifications.map { notification in
-                .object([
-                    ("step", .string(notification.step)), ("channel", .optional(notification.channel)),
-                    ("outcome", .string(notification.outcome)), ("delivered", .bool(notification.isDelivered)),
-                    ("delivered_at", .optional(notification.deliveredAt)), ("outbox", .optional(notification.outbox)),
-                    ("deliveries", .array(notification.deliveries.map { delivery in
-                        .object([("channel", .string(delivery.channel)), ("outcome", .string(delivery.outcome)),
-                                 ("reason", .optional(delivery.reason))])
-                    })),
-                ])
-            })),
-            ("confirmations", .array(timeline.confirmations.map { confirmation in
-                .object([
-                    ("step", .string(confirmation.step)), ("granted", .bool(confirmation.granted)), ("by", .optional(confirmation.by)),
-                    ("how", .optional(confirmation.how)), ("at", .string(confirmation.timestamp)), ("reason", .optional(confirmation.reason)),
-                ])
-            })),
-            ("failures", .array(timeline.failures.map { failure in
-                .object([("step", .string(failure.step)), ("attempt", optionalInt(failure.attempt)), ("at", .string(failure.timestamp)),
-                         ("reason", .string(failure.reason))])
-            })),
+            (
+                "steps",
+                .array(
+                    timeline.steps.map { step in
+                        .object([
+                            ("id", .string(step.id)), ("title", .optional(step.title)), ("action", .string(step.action)),
+                            ("phase", .string(step.phase)), ("status", .string(step.status)), ("attempts", .integer(step.attempts)),
+                            ("duration_ms", .integer(step.duration)), ("start_offset_ms", optionalInt(step.start)),
+                            ("end_offset_ms", optionalInt(step.end)), ("reason", .optional(step.reason)),
+                            ("observed", .array(step.observed.map { .string($0) })), ("would", .optional(step.would)),
+                        ])
+                    })
+            ),
+            (
+                "notifications",
+                .array(
+                    timeline.notifications.map { notification in
+                        .object([
+                            ("step", .string(notification.step)), ("channel", .optional(notification.channel)),
+                            ("outcome", .string(notification.outcome)), ("delivered", .bool(notification.isDelivered)),
+                            ("delivered_at", .optional(notification.deliveredAt)), ("outbox", .optional(notification.outbox)),
+                            (
+                                "deliveries",
+                                .array(
+                                    notification.deliveries.map { delivery in
+                                        .object([
+                                            ("channel", .string(delivery.channel)), ("outcome", .string(delivery.outcome)),
+                                            ("reason", .optional(delivery.reason)),
+                                        ])
+                                    })
+                            ),
+                        ])
+                    })
+            ),
+            (
+                "confirmations",
+                .array(
+                    timeline.confirmations.map { confirmation in
+                        .object([
+                            ("step", .string(confirmation.step)), ("granted", .bool(confirmation.granted)),
+                            ("by", .optional(confirmation.by)),
+                            ("how", .optional(confirmation.how)), ("at", .string(confirmation.timestamp)),
+                            ("reason", .optional(confirmation.reason)),
+                        ])
+                    })
+            ),
+            (
+                "failures",
+                .array(
+                    timeline.failures.map { failure in
+                        .object([
+                            ("step", .string(failure.step)), ("attempt", optionalInt(failure.attempt)), ("at", .string(failure.timestamp)),
+                            ("reason", .string(failure.reason)),
+                        ])
+                    })
+            ),
             ("readiness", timeline.readiness.map(readiness) ?? .null),
         ])
     }
@@ -73,9 +102,16 @@ public enum ReportJSON: Sendable {
             ("records", .integer(verification.recordCount)), ("verified_through", .integer(verification.verifiedThrough)),
             ("macs_checked", .bool(verification.macsChecked)), ("closed", .bool(verification.isClosed)),
             ("torn_tail", tornTail.map { .object([("line", .integer($0.line)), ("reason", .string($0.reason))]) } ?? .null),
-            ("problems", .array(verification.problems.map { problem in
-                .object([("line", .integer(problem.line)), ("kind", .string(problem.kind.rawValue)), ("message", .string(problem.message))])
-            })),
+            (
+                "problems",
+                .array(
+                    verification.problems.map { problem in
+                        .object([
+                            ("line", .integer(problem.line)), ("kind", .string(problem.kind.rawValue)),
+                            ("message", .string(problem.message)),
+                        ])
+                    })
+            ),
         ])
     }
 
@@ -84,14 +120,26 @@ public enum ReportJSON: Sendable {
             ("percent", .integer(readiness.percentage)), ("steps_considered", .integer(readiness.considered)),
             ("steps_would_succeed", .integer(readiness.wouldSucceed)),
             ("simulated", .array(readiness.simulated.map { .object([("step", .string($0.step)), ("would", .optional($0.would))]) })),
-            ("checks", .array(readiness.checks.map { check in
-                .object([("step", .string(check.step)), ("kind", .string(check.kind)), ("status", .string(check.status)),
-                         ("latency_ms", check.latency.map { .integer($0) } ?? .null), ("reason", .optional(check.reason))])
-            })),
-            ("channels", .array(readiness.channels.map { channel in
-                .object([("channel", .string(channel.channel)), ("reached", channel.reached.map { .bool($0) } ?? .null),
-                         ("steps", .array(channel.steps.map { .string($0) }))])
-            })),
+            (
+                "checks",
+                .array(
+                    readiness.checks.map { check in
+                        .object([
+                            ("step", .string(check.step)), ("kind", .string(check.kind)), ("status", .string(check.status)),
+                            ("latency_ms", check.latency.map { .integer($0) } ?? .null), ("reason", .optional(check.reason)),
+                        ])
+                    })
+            ),
+            (
+                "channels",
+                .array(
+                    readiness.channels.map { channel in
+                        .object([
+                            ("channel", .string(channel.channel)), ("reached", channel.reached.map { .bool($0) } ?? .null),
+                            ("steps", .array(channel.steps.map { .string($0) })),
+                        ])
+                    })
+            ),
         ])
     }
 }

@@ -1,7 +1,7 @@
 import FiletEngine
+import FiletJournal
 import FiletNotify
 import FiletRunbook
-import FiletJournal
 
 /// `filet audit report --format md`: one run as a Markdown document.
 public enum ReportMarkdown: Sendable {
@@ -47,7 +47,8 @@ public enum ReportMarkdown: Sendable {
         } else {
             out += "| Step | Decision | By | When | How |\n|---|---|---|---|---|\n"
             for confirmation in timeline.confirmations {
-                out += "| \(cell(confirmation.step)) | \(confirmation.granted ? "granted" : "refused") | \(cell(confirmation.by ?? "nobody")) | "
+                out +=
+                    "| \(cell(confirmation.step)) | \(confirmation.granted ? "granted" : "refused") | \(cell(confirmation.by ?? "nobody")) | "
                 out += "\(confirmation.timestamp) | \(cell(confirmation.how ?? "—")) |\n"
             }
         }
@@ -57,18 +58,21 @@ public enum ReportMarkdown: Sendable {
             out += "None.\n"
         } else {
             for failure in timeline.failures {
-                out += "- \(failure.timestamp) \(cell(failure.step))\(failure.attempt.map { " attempt \($0)" } ?? " (final)"): \(cell(failure.reason))\n"
+                out +=
+                    "- \(failure.timestamp) \(cell(failure.step))\(failure.attempt.map { " attempt \($0)" } ?? " (final)"): \(cell(failure.reason))\n"
             }
         }
 
         out += "\n## Timeline\n\n| Step | Start | End | Duration | Status |\n|---|---|---|---|---|\n"
         for step in timeline.steps {
-            out += "| \(cell(step.id)) | \(step.start.map(RunTimeline.offsetText) ?? "—") | \(step.end.map(RunTimeline.offsetText) ?? "—") | "
+            out +=
+                "| \(cell(step.id)) | \(step.start.map(RunTimeline.offsetText) ?? "—") | \(step.end.map(RunTimeline.offsetText) ?? "—") | "
             out += "\(RunTimeline.durationText(step.duration)) | \(cell(step.status)) |\n"
         }
 
         if let readiness = timeline.readiness {
-            out += "\n## Readiness\n\n**\(readiness.percentage)%**: \(readiness.wouldSucceed) of \(readiness.considered) steps would have succeeded.\n"
+            out +=
+                "\n## Readiness\n\n**\(readiness.percentage)%**: \(readiness.wouldSucceed) of \(readiness.considered) steps would have succeeded.\n"
             if !readiness.checks.isEmpty {
                 out += "\n| Check | Kind | Status | Latency | Reason |\n|---|---|---|---|---|\n"
                 for check in readiness.checks {

@@ -1,7 +1,7 @@
-import Foundation
 public import FiletEngine
 public import FiletRunbook
 import FiletSupport
+import Foundation
 
 /// The words and tables `filet run` prints, kept apart from the terminal mechanics so they can be tested.
 public enum RunSummary: Sendable {
@@ -14,7 +14,8 @@ public enum RunSummary: Sendable {
         }
         let seconds = milliseconds / 1000
         let minutes = seconds / 60
-        return minutes < 60 ? "\(minutes)m\(String(format: "%02d", Int(seconds % 60)))s" : "\(minutes / 60)h\(String(format: "%02d", Int(minutes % 60)))m"
+        return minutes < 60
+            ? "\(minutes)m\(String(format: "%02d", Int(seconds % 60)))s" : "\(minutes / 60)h\(String(format: "%02d", Int(minutes % 60)))m"
     }
 
     public static func symbol(_ status: StepStatus) -> String {

@@ -1,8 +1,8 @@
-import Foundation
 import FiletEngine
 public import FiletJournal
 import FiletRunbook
 public import FiletSupport
+import Foundation
 
 /// What one journal says about its run, arranged for people: the run's identity, every event with its
 /// offset from the start, each step's outcome, the notifications, confirmations and failures, the
@@ -183,16 +183,19 @@ public struct RunTimeline: Sendable {
         var failures: [Failure] = []
         func index(of id: String) -> Int {
             if let index = stepIndex[id] { return index }
-            steps.append(Step(id: id, title: nil, action: plannedActions[id] ?? "?", phase: StepPhase.main.rawValue, status: "running", attempts: 0,
-                              duration: 0, reason: nil, start: nil, end: nil, observed: [], observations: [], would: nil))
+            steps.append(
+                Step(
+                    id: id, title: nil, action: plannedActions[id] ?? "?", phase: StepPhase.main.rawValue, status: "running", attempts: 0,
+                    duration: 0, reason: nil, start: nil, end: nil, observed: [], observations: [], would: nil))
             stepIndex[id] = steps.count - 1
             return steps.count - 1
         }
         func reason(_ reason: String?) -> [String] { reason.map { ["reason: \($0)"] } ?? [] }
 
         for (record, entry) in zip(records, entries) {
-            var event = Event(line: record.line, seq: record.seq, timestamp: record.timestamp, offset: offset(record), type: record.type,
-                              step: nil, attempt: nil, outcome: nil, details: [])
+            var event = Event(
+                line: record.line, seq: record.seq, timestamp: record.timestamp, offset: offset(record), type: record.type,
+                step: nil, attempt: nil, outcome: nil, details: [])
             switch entry {
             case .success(.runStarted):
                 event.details = [
@@ -225,8 +228,9 @@ public struct RunTimeline: Sendable {
                     let deliveries: [Notification.Delivery] = observed.array("deliveries").compactMap { item in
                         guard case .object(let members) = item else { return nil }
                         let fields = JSONFields(members)
-                        return Notification.Delivery(channel: fields.string("channel") ?? "?", outcome: fields.string("outcome") ?? "?",
-                                                     reason: fields.string("reason"))
+                        return Notification.Delivery(
+                            channel: fields.string("channel") ?? "?", outcome: fields.string("outcome") ?? "?",
+                            reason: fields.string("reason"))
                     }
                     let notification = Notification(
                         step: attempt.step, channel: observed.string("channel") ?? deliveries.first?.channel, outcome: delivered,
@@ -242,8 +246,10 @@ public struct RunTimeline: Sendable {
                 event.step = decision.step
                 event.outcome = decision.granted ? "granted" : "refused"
                 event.details = ["by \(decision.by ?? "nobody")"] + (decision.how.map { [$0] } ?? []) + reason(decision.reason)
-                confirmations.append(Confirmation(step: decision.step, granted: decision.granted, by: decision.by, how: decision.how,
-                                                  reason: decision.reason, timestamp: record.timestamp))
+                confirmations.append(
+                    Confirmation(
+                        step: decision.step, granted: decision.granted, by: decision.by, how: decision.how,
+                        reason: decision.reason, timestamp: record.timestamp))
             case .success(.stepFinished(let finished)):
                 event.step = finished.step
                 let position = index(of: finished.step)
@@ -257,13 +263,17 @@ public struct RunTimeline: Sendable {
                 steps[position].end = event.offset
                 if steps[position].start == nil { steps[position].start = event.offset }
                 if finished.status == .simulated, steps[position].action == ActionKind.notify.rawValue {
-                    notifications.append(Notification(step: finished.step, channel: nil, outcome: "not sent (simulated)", deliveredAt: nil,
-                                                       outbox: nil, deliveries: []))
+                    notifications.append(
+                        Notification(
+                            step: finished.step, channel: nil, outcome: "not sent (simulated)", deliveredAt: nil,
+                            outbox: nil, deliveries: []))
                 }
                 if finished.status == .failed {
-                    failures.append(Failure(step: finished.step, attempt: nil, timestamp: record.timestamp, reason: finished.reason ?? status))
+                    failures.append(
+                        Failure(step: finished.step, attempt: nil, timestamp: record.timestamp, reason: finished.reason ?? status))
                 }
-                event.details = ["\(finished.attempts) attempt\(finished.attempts == 1 ? "" : "s")", "\(finished.durationMilliseconds) ms"]
+                event.details =
+                    ["\(finished.attempts) attempt\(finished.attempts == 1 ? "" : "s")", "\(finished.durationMilliseconds) ms"]
                     + reason(finished.reason) + (finished.would.map { ["would: \($0)"] } ?? [])
             case .success(.undoStarted(let undo)):
                 event.step = undo.step
@@ -287,7 +297,7 @@ public struct RunTimeline: Sendable {
                 event.step = skipped.entry.step
                 event.details = Self.fieldsAsWritten(record)
             case .success(.checkpoint), .success(.journalRecovered), .success(.runResumed), .success(.outboxStarted),
-                 .success(.outboxUnreadable), .success(.outboxFinished):
+                .success(.outboxUnreadable), .success(.outboxFinished):
                 event.details = Self.fieldsAsWritten(record)
             case .failure(let error):
                 // A type this filet does not know is shown as written; a known one that lacks what its type needs says so.
@@ -308,8 +318,9 @@ public struct RunTimeline: Sendable {
         let finished = steps.filter { $0.status != "running" }
         let counted = finished.filter { !StepResult.isDeliberateSkip(status: $0.status, reason: $0.reason) }
         let checks = steps.filter { ActionKind(rawValue: $0.action)?.isCheck == true }.map { step in
-            Readiness.Check(step: step.id, kind: step.action, status: step.status,
-                            latency: FiletEngine.Readiness.latencyMilliseconds(step.observations), reason: step.reason)
+            Readiness.Check(
+                step: step.id, kind: step.action, status: step.status,
+                latency: FiletEngine.Readiness.latencyMilliseconds(step.observations), reason: step.reason)
         }
         var channels: [Readiness.Channel] = []
         for notification in notifications {
@@ -322,10 +333,11 @@ public struct RunTimeline: Sendable {
                 channels.append(Readiness.Channel(channel: name, reached: reached, steps: [notification.step]))
             }
         }
-        return Readiness(considered: counted.count,
-                         wouldSucceed: counted.filter { FiletEngine.Readiness.wouldSucceed(status: $0.status) }.count,
-                         simulated: steps.filter { $0.status == "simulated" }.map { ($0.id, $0.would) },
-                         checks: checks, channels: channels)
+        return Readiness(
+            considered: counted.count,
+            wouldSucceed: counted.filter { FiletEngine.Readiness.wouldSucceed(status: $0.status) }.count,
+            simulated: steps.filter { $0.status == "simulated" }.map { ($0.id, $0.would) },
+            checks: checks, channels: channels)
     }
 
     /// Every field of a record but the step (it has its column), as written.
@@ -417,7 +429,9 @@ struct JSONFields {
     func integer(_ name: String) -> Int? { if case .integer(let number)? = value(name) { number } else { nil } }
     func bool(_ name: String) -> Bool? { if case .bool(let flag)? = value(name) { flag } else { nil } }
     func array(_ name: String) -> [JSONValue] { if case .array(let items)? = value(name) { items } else { [] } }
-    func object(_ name: String) -> JSONFields { if case .object(let members)? = value(name) { JSONFields(members) } else { JSONFields([]) } }
+    func object(_ name: String) -> JSONFields {
+        if case .object(let members)? = value(name) { JSONFields(members) } else { JSONFields([]) }
+    }
 }
 
 extension RunTimeline {

@@ -1,8 +1,8 @@
-import Foundation
 import FiletEngine
 public import FiletJournal
 import FiletRunbook
 public import FiletSupport
+import Foundation
 
 /// Every run of a journal folder, one row each, oldest first: what `filet audit report DIR` shows.
 public struct RunsSummary: Sendable {
@@ -34,14 +34,18 @@ public struct RunsSummary: Sendable {
             let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             do throws(JournalError) {
                 let timeline = try RunTimeline.load(path: path, key: key)
-                rows.append(Row(journal: path, runID: timeline.runID, startedAt: timeline.startedAt, runbook: timeline.runbook,
-                                title: timeline.title, mode: timeline.mode, status: timeline.status, duration: timeline.duration,
-                                readiness: timeline.readiness?.percentage, intact: timeline.verification.isIntact,
-                                verdict: timeline.verification.verdict))
+                rows.append(
+                    Row(
+                        journal: path, runID: timeline.runID, startedAt: timeline.startedAt, runbook: timeline.runbook,
+                        title: timeline.title, mode: timeline.mode, status: timeline.status, duration: timeline.duration,
+                        readiness: timeline.readiness?.percentage, intact: timeline.verification.isIntact,
+                        verdict: timeline.verification.verdict))
             } catch {
                 if error.kind == .invalidKey { throw error }
-                rows.append(Row(journal: path, runID: String(name.dropLast(6)), startedAt: nil, runbook: nil, title: nil, mode: nil,
-                                status: "unreadable", duration: 0, readiness: nil, intact: false, verdict: error.message))
+                rows.append(
+                    Row(
+                        journal: path, runID: String(name.dropLast(6)), startedAt: nil, runbook: nil, title: nil, mode: nil,
+                        status: "unreadable", duration: 0, readiness: nil, intact: false, verdict: error.message))
             }
         }
         rows.sort { ($0.startedAt ?? $0.runID, $0.runID) < ($1.startedAt ?? $1.runID, $1.runID) }
@@ -79,15 +83,19 @@ public struct RunsSummary: Sendable {
             ("schema_version", .integer(ReportJSON.schemaVersion)),
             ("kind", "runs-summary"),
             ("directory", .string(directory)),
-            ("runs", .array(rows.map { row in
-                .object([
-                    ("journal", .string(row.journal)), ("run", .string(row.runID)), ("started_at", .optional(row.startedAt)),
-                    ("runbook", .optional(row.runbook)), ("title", .optional(row.title)), ("mode", .optional(row.mode)),
-                    ("status", .string(row.status)), ("duration_ms", .integer(row.duration)),
-                    ("readiness_percent", row.readiness.map { .integer($0) } ?? .null),
-                    ("intact", .bool(row.intact)), ("verdict", .string(row.verdict)),
-                ])
-            })),
+            (
+                "runs",
+                .array(
+                    rows.map { row in
+                        .object([
+                            ("journal", .string(row.journal)), ("run", .string(row.runID)), ("started_at", .optional(row.startedAt)),
+                            ("runbook", .optional(row.runbook)), ("title", .optional(row.title)), ("mode", .optional(row.mode)),
+                            ("status", .string(row.status)), ("duration_ms", .integer(row.duration)),
+                            ("readiness_percent", row.readiness.map { .integer($0) } ?? .null),
+                            ("intact", .bool(row.intact)), ("verdict", .string(row.verdict)),
+                        ])
+                    })
+            ),
         ])
     }
 }

@@ -1,5 +1,5 @@
-import FiletRunbook
 import FiletJournal
+import FiletRunbook
 
 /// `filet audit show`: the timeline of a run as text, for a terminal.
 public enum TimelineText: Sendable {
@@ -42,7 +42,8 @@ public enum TimelineText: Sendable {
         out += timeline.version.map { " v\($0)" } ?? ""
         out += timeline.title.map { " — \($0)" } ?? ""
         out += " (\(timeline.mode ?? "?"))\n"
-        out += "  operator \(timeline.operatorName ?? "?") on host \(timeline.host ?? "?"), runbook SHA-256 \(timeline.runbookSHA256 ?? "?")\n"
+        out +=
+            "  operator \(timeline.operatorName ?? "?") on host \(timeline.host ?? "?"), runbook SHA-256 \(timeline.runbookSHA256 ?? "?")\n"
         out += "  started \(timeline.startedAt ?? "?")"
         out += timeline.finishedAt.map { ", finished \($0)" } ?? ", never finished"
         out += "\n"
@@ -71,7 +72,8 @@ public enum TimelineText: Sendable {
         out += "\nSummary\n"
         out += "  status: \(timeline.status) in \(RunTimeline.durationText(timeline.duration))"
         out += timeline.countsText.isEmpty ? "\n" : " (\(timeline.countsText))\n"
-        out += "  records: \(timeline.events.count)\(timeline.tornTail == nil ? "" : " and a torn last line"), steps: \(timeline.steps.count)\n"
+        out +=
+            "  records: \(timeline.events.count)\(timeline.tornTail == nil ? "" : " and a torn last line"), steps: \(timeline.steps.count)\n"
         for notification in timeline.notifications {
             out += "  notification \(notification.step): \(notificationText(notification))\n"
         }
@@ -80,7 +82,8 @@ public enum TimelineText: Sendable {
             out += " at \(confirmation.timestamp)\(confirmation.how.map { " (\($0))" } ?? "")\n"
         }
         if let readiness = timeline.readiness {
-            out += "  readiness: \(readiness.percentage)% (\(readiness.wouldSucceed) of \(readiness.considered) steps would have succeeded)\n"
+            out +=
+                "  readiness: \(readiness.percentage)% (\(readiness.wouldSucceed) of \(readiness.considered) steps would have succeeded)\n"
         }
         out += "  integrity: \(verification.verdict)\n"
         return out

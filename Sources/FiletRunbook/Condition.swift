@@ -69,8 +69,9 @@ public indirect enum Condition: Sendable, Hashable, CustomStringConvertible {
         var parser = ConditionParser(text)
         self = try parser.parseExpression()
         if let token = parser.peek() {
-            throw Template.Problem(message: "unexpected '\(token.text)' after the end of the condition", offset: token.offset,
-                                   hint: "join conditions with 'and' or 'or'")
+            throw Template.Problem(
+                message: "unexpected '\(token.text)' after the end of the condition", offset: token.offset,
+                hint: "join conditions with 'and' or 'or'")
         }
     }
 }
@@ -99,19 +100,29 @@ private struct ConditionParser {
             let s = scalars[i]
             switch s {
             case " ", "\t", "\n": i += 1
-            case "(": tokens.append(Token(kind: .open, text: "(", offset: i)); i += 1
-            case ")": tokens.append(Token(kind: .close, text: ")", offset: i)); i += 1
+            case "(":
+                tokens.append(Token(kind: .open, text: "(", offset: i))
+                i += 1
+            case ")":
+                tokens.append(Token(kind: .close, text: ")", offset: i))
+                i += 1
             case "=" where i + 1 < scalars.count && scalars[i + 1] == "=":
-                tokens.append(Token(kind: .equal, text: "==", offset: i)); i += 2
+                tokens.append(Token(kind: .equal, text: "==", offset: i))
+                i += 2
             case "!" where i + 1 < scalars.count && scalars[i + 1] == "=":
-                tokens.append(Token(kind: .notEqual, text: "!=", offset: i)); i += 2
+                tokens.append(Token(kind: .notEqual, text: "!=", offset: i))
+                i += 2
             case "'":
                 var value = ""
                 var j = i + 1
                 var closed = false
                 while j < scalars.count {
                     if scalars[j] == "'" {
-                        if j + 1 < scalars.count && scalars[j + 1] == "'" { value += "'"; j += 2; continue }
+                        if j + 1 < scalars.count && scalars[j + 1] == "'" {
+                            value += "'"
+                            j += 2
+                            continue
+                        }
                         closed = true
                         break
                     }
@@ -119,7 +130,8 @@ private struct ConditionParser {
                     j += 1
                 }
                 guard closed else {
-                    lexError = Template.Problem(message: "a quoted text in the condition is never closed", offset: i, hint: "add the closing '")
+                    lexError = Template.Problem(
+                        message: "a quoted text in the condition is never closed", offset: i, hint: "add the closing '")
                     return
                 }
                 tokens.append(Token(kind: .string, text: value, offset: i))
@@ -130,9 +142,12 @@ private struct ConditionParser {
                 tokens.append(Token(kind: .word, text: String(String.UnicodeScalarView(scalars[i..<j])), offset: i))
                 i = j
             default:
-                let hint = s == "\"" ? "texts in a condition use single quotes: 'succeeded'"
-                    : s == "=" ? "compare with '==' (two equals signs)"
-                    : s == "&" || s == "|" ? "write 'and' / 'or'" : "conditions compare operands with == and !="
+                let hint =
+                    s == "\""
+                    ? "texts in a condition use single quotes: 'succeeded'"
+                    : s == "="
+                        ? "compare with '==' (two equals signs)"
+                        : s == "&" || s == "|" ? "write 'and' / 'or'" : "conditions compare operands with == and !="
                 lexError = Template.Problem(message: "unexpected '\(Character(s))' in the condition", offset: i, hint: hint)
                 return
             }
@@ -190,11 +205,13 @@ private struct ConditionParser {
         case .word where token.text == "mode": return .reference(.runMode)
         case .word:
             if let reference = Reference(path: token.text), Self.comparable(reference) { return .reference(reference) }
-            throw Template.Problem(message: "unknown operand '\(token.text)'", offset: token.offset,
-                                   hint: "operands are steps.ID.status, steps.ID.output, vars.NAME, env.NAME, mode and 'quoted text'")
+            throw Template.Problem(
+                message: "unknown operand '\(token.text)'", offset: token.offset,
+                hint: "operands are steps.ID.status, steps.ID.output, vars.NAME, env.NAME, mode and 'quoted text'")
         default:
-            throw Template.Problem(message: "expected an operand, found '\(token.text)'", offset: token.offset,
-                                   hint: "operands are steps.ID.status, steps.ID.output, vars.NAME, env.NAME, mode and 'quoted text'")
+            throw Template.Problem(
+                message: "expected an operand, found '\(token.text)'", offset: token.offset,
+                hint: "operands are steps.ID.status, steps.ID.output, vars.NAME, env.NAME, mode and 'quoted text'")
         }
     }
 
@@ -206,7 +223,8 @@ private struct ConditionParser {
     }
 
     private func missing(_ what: String, at token: Token? = nil) -> Template.Problem {
-        Template.Problem(message: "expected \(what)" + (token.map { ", found '\($0.text)'" } ?? " at the end of the condition"),
-                         offset: token?.offset ?? length, hint: nil)
+        Template.Problem(
+            message: "expected \(what)" + (token.map { ", found '\($0.text)'" } ?? " at the end of the condition"),
+            offset: token?.offset ?? length, hint: nil)
     }
 }

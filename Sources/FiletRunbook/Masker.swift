@@ -1,5 +1,5 @@
-import Foundation
 public import FiletSupport
+import Foundation
 
 /// Hides secrets from every text that leaves filet: the values of the environment
 /// variables a runbook lists under `secrets:`, and any other value registered as secret
@@ -52,7 +52,8 @@ public struct Masker: Sendable {
         var pattern = pattern
         return text.withUTF8 { haystack in
             pattern.withUTF8 { needle in
-                guard let base = haystack.baseAddress, let wanted = needle.baseAddress, needle.count > 0, haystack.count >= needle.count else {
+                guard let base = haystack.baseAddress, let wanted = needle.baseAddress, needle.count > 0, haystack.count >= needle.count
+                else {
                     return false
                 }
                 let lastStart = haystack.count - needle.count

@@ -23,8 +23,9 @@ struct NodeReader {
         var fields = Fields()
         for entry in entries {
             guard allowed.contains(entry.key.text) else {
-                report("unknown-key", "unknown key '\(entry.key.text)' in \(what())", at: entry.keyLocation,
-                       hint: Suggestion.hint(for: entry.key.text, in: allowed, listing: "the keys here are"))
+                report(
+                    "unknown-key", "unknown key '\(entry.key.text)' in \(what())", at: entry.keyLocation,
+                    hint: Suggestion.hint(for: entry.key.text, in: allowed, listing: "the keys here are"))
                 continue
             }
             fields.entries.append(entry)
@@ -50,8 +51,9 @@ struct NodeReader {
     /// Non-empty text.
     mutating func text(_ node: Node, _ what: @autoclosure () -> String) -> String? {
         guard let scalar = node.scalar else {
-            report("expected-text", "\(what()) must be text, not \(node.kindDescription)", at: node.location,
-                   hint: "quote the value if it contains ':', '[' or '{'")
+            report(
+                "expected-text", "\(what()) must be text, not \(node.kindDescription)", at: node.location,
+                hint: "quote the value if it contains ':', '[' or '{'")
             return nil
         }
         guard !scalar.isNull else {
@@ -67,7 +69,8 @@ struct NodeReader {
         do throws(Template.Problem) {
             return try Template(parsing: text)
         } catch {
-            report("bad-interpolation", "\(what()): \(error.message)", at: location(in: node, characterOffset: error.offset), hint: error.hint)
+            report(
+                "bad-interpolation", "\(what()): \(error.message)", at: location(in: node, characterOffset: error.offset), hint: error.hint)
             return nil
         }
     }
@@ -90,8 +93,9 @@ struct NodeReader {
             return nil
         }
         if digits.count > 1 && digits.hasPrefix("0") {
-            report("leading-zero", "\(what()) is written with a leading zero: '\(scalar.text)'", at: node.location,
-                   hint: "write it without leading zeros: YAML 1.1 tools read 0200 as an octal number")
+            report(
+                "leading-zero", "\(what()) is written with a leading zero: '\(scalar.text)'", at: node.location,
+                hint: "write it without leading zeros: YAML 1.1 tools read 0200 as an octal number")
             return nil
         }
         guard range.contains(value) else {
@@ -109,9 +113,11 @@ struct NodeReader {
         case "false": return false
         default:
             let lowered = scalar.text.lowercased()
-            let meant = ["yes", "on", "y", "true"].contains(lowered) ? "true" : ["no", "off", "n", "false"].contains(lowered) ? "false" : nil
-            report("expected-boolean", "\(what()) must be true or false, not '\(scalar.text)'", at: node.location,
-                   hint: meant.map { "write '\($0)': filet reads only lowercase true and false as booleans" } ?? "write true or false")
+            let meant =
+                ["yes", "on", "y", "true"].contains(lowered) ? "true" : ["no", "off", "n", "false"].contains(lowered) ? "false" : nil
+            report(
+                "expected-boolean", "\(what()) must be true or false, not '\(scalar.text)'", at: node.location,
+                hint: meant.map { "write '\($0)': filet reads only lowercase true and false as booleans" } ?? "write true or false")
             return nil
         }
     }
@@ -120,31 +126,36 @@ struct NodeReader {
         guard let text = text(node, what()) else { return nil }
         guard let duration = RunbookDuration(parsing: text) else {
             let isNumber = !text.isEmpty && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
-            report("expected-duration", "\(what()) is not a duration: '\(text)'", at: node.location,
-                   hint: (isNumber ? "add a unit, such as \(text)s; " : "") + "accepted forms: " + RunbookDuration.acceptedForms)
+            report(
+                "expected-duration", "\(what()) is not a duration: '\(text)'", at: node.location,
+                hint: (isNumber ? "add a unit, such as \(text)s; " : "") + "accepted forms: " + RunbookDuration.acceptedForms)
             return nil
         }
         return duration
     }
 
-    mutating func choice<Choice: RawRepresentable & CaseIterable>(_ node: Node, _ what: @autoclosure () -> String, as type: Choice.Type) -> Choice?
+    mutating func choice<Choice: RawRepresentable & CaseIterable>(_ node: Node, _ what: @autoclosure () -> String, as type: Choice.Type)
+        -> Choice?
     where Choice.RawValue == String {
         guard let text = text(node, what()) else { return nil }
         if let value = Choice(rawValue: text) { return value }
         let names = Choice.allCases.map(\.rawValue)
-        report("unknown-choice", "\(what()) must be one of \(names.joined(separator: ", ")), not '\(text)'", at: node.location,
-               hint: Suggestion.closest(to: text, in: names).map { "did you mean '\($0)'?" })
+        report(
+            "unknown-choice", "\(what()) must be one of \(names.joined(separator: ", ")), not '\(text)'", at: node.location,
+            hint: Suggestion.closest(to: text, in: names).map { "did you mean '\($0)'?" })
         return nil
     }
 
     mutating func list(_ node: Node, _ what: @autoclosure () -> String) -> [Node]? {
         if let items = node.sequence { return items }
         if let scalar = node.scalar, !scalar.isNull {
-            report("expected-list", "\(what()) must be a list, not \(node.kindDescription)", at: node.location,
-                   hint: "write a list: [\(scalar.text)]")
+            report(
+                "expected-list", "\(what()) must be a list, not \(node.kindDescription)", at: node.location,
+                hint: "write a list: [\(scalar.text)]")
         } else {
-            report("expected-list", "\(what()) must be a list, not \(node.kindDescription)", at: node.location,
-                   hint: "write [a, b] or one '- item' per line")
+            report(
+                "expected-list", "\(what()) must be a list, not \(node.kindDescription)", at: node.location,
+                hint: "write [a, b] or one '- item' per line")
         }
         return nil
     }
@@ -152,13 +163,16 @@ struct NodeReader {
     /// A value that must be written plain: `200`, not `"200"`.
     private mutating func plainScalar(_ node: Node, _ what: @autoclosure () -> String, expecting: String) -> Scalar? {
         guard let scalar = node.scalar, !scalar.isNull else {
-            report(Diagnostic.Code(rawValue: expecting == "true or false" ? "expected-boolean" : "expected-integer"), "\(what()) must be \(expecting), not \(node.kindDescription)",
-                   at: node.location)
+            report(
+                Diagnostic.Code(rawValue: expecting == "true or false" ? "expected-boolean" : "expected-integer"),
+                "\(what()) must be \(expecting), not \(node.kindDescription)",
+                at: node.location)
             return nil
         }
         guard scalar.style == .plain else {
-            report("quoted-scalar", "\(what()) must be \(expecting), not quoted text", at: node.location,
-                   hint: "remove the quotes: in YAML a quoted value is always text")
+            report(
+                "quoted-scalar", "\(what()) must be \(expecting), not quoted text", at: node.location,
+                hint: "remove the quotes: in YAML a quoted value is always text")
             return nil
         }
         return scalar

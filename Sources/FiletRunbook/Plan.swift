@@ -45,7 +45,9 @@ public struct Plan: Sendable {
 
     /// Resolves needs and levels. Needs naming a step in `invalid` (one that was written but
     /// did not validate, already reported) are left out rather than reported again.
-    private static func order(_ steps: [Step], otherPhase: Set<String>, invalid: Set<String>, diagnostics: inout [Diagnostic]) -> [PlannedStep] {
+    private static func order(_ steps: [Step], otherPhase: Set<String>, invalid: Set<String>, diagnostics: inout [Diagnostic])
+        -> [PlannedStep]
+    {
         let index = Dictionary(steps.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         var needs = [[Int]](repeating: [], count: steps.count)
         for (position, step) in steps.enumerated() {
@@ -56,22 +58,29 @@ public struct Plan: Sendable {
             for need in explicit {
                 if let target = index[need.id] {
                     if needs[position].contains(target) {
-                        diagnostics.append(Diagnostic("duplicate-need", "step '\(step.id)' lists '\(need.id)' twice in needs", at: need.location,
-                                                      hint: "remove one"))
+                        diagnostics.append(
+                            Diagnostic(
+                                "duplicate-need", "step '\(step.id)' lists '\(need.id)' twice in needs", at: need.location,
+                                hint: "remove one"))
                     } else {
                         needs[position].append(target)
                     }
                 } else if invalid.contains(need.id) {
                     continue
                 } else if otherPhase.contains(need.id) {
-                    let message = step.isFinally
+                    let message =
+                        step.isFinally
                         ? "finally step '\(step.id)' needs '\(need.id)', a main step: finally steps always run after every main step"
                         : "step '\(step.id)' needs '\(need.id)', a finally step: finally steps run after every main step"
-                    diagnostics.append(Diagnostic("need-across-phases", message, at: need.location,
-                                                  hint: step.isFinally ? "remove it from needs" : "move one of the two steps"))
+                    diagnostics.append(
+                        Diagnostic(
+                            "need-across-phases", message, at: need.location,
+                            hint: step.isFinally ? "remove it from needs" : "move one of the two steps"))
                 } else {
-                    diagnostics.append(Diagnostic("unknown-step", "step '\(step.id)' needs '\(need.id)', which is not a step of this runbook",
-                                                  at: need.location, hint: Suggestion.hint(for: need.id, in: steps.map(\.id), listing: "steps")))
+                    diagnostics.append(
+                        Diagnostic(
+                            "unknown-step", "step '\(step.id)' needs '\(need.id)', which is not a step of this runbook",
+                            at: need.location, hint: Suggestion.hint(for: need.id, in: steps.map(\.id), listing: "steps")))
                 }
             }
         }
@@ -108,14 +117,18 @@ public struct Plan: Sendable {
         let cycle = Array(path[path.firstIndex(of: current)!...]) + [current]
         let names = cycle.map { steps[$0].id }
         let start = steps[cycle.first!]
-        diagnostics.append(Diagnostic("cycle", "the steps wait for each other in a circle (→ reads 'waits for'): " + names.joined(separator: " → "),
-                                      at: start.explicitNeeds?.first?.location ?? start.location,
-                                      hint: "remove one of these needs so that the circle is broken"))
+        diagnostics.append(
+            Diagnostic(
+                "cycle", "the steps wait for each other in a circle (→ reads 'waits for'): " + names.joined(separator: " → "),
+                at: start.explicitNeeds?.first?.location ?? start.location,
+                hint: "remove one of these needs so that the circle is broken"))
         return nil
     }
 
-    private static func checkReferences(_ references: [(from: String, to: StepReference)], main: [PlannedStep], finally: [PlannedStep],
-                                        diagnostics: inout [Diagnostic]) {
+    private static func checkReferences(
+        _ references: [(from: String, to: StepReference)], main: [PlannedStep], finally: [PlannedStep],
+        diagnostics: inout [Diagnostic]
+    ) {
         let mainIndex = Dictionary(main.enumerated().map { ($1.step.id, $0) }, uniquingKeysWith: { first, _ in first })
         let finallyIndex = Dictionary(finally.enumerated().map { ($1.step.id, $0) }, uniquingKeysWith: { first, _ in first })
         for (from, target) in references {
@@ -125,21 +138,29 @@ public struct Plan: Sendable {
             if isFinally && mainIndex[target.id] != nil { continue }
             guard let targetPosition = index[target.id] else {
                 let known = (mainIndex[target.id] ?? finallyIndex[target.id]) != nil
-                diagnostics.append(Diagnostic(known ? "step-reference-order" : "unknown-step",
-                                              known ? "step '\(from)' reads step '\(target.id)', a finally step, which runs after it"
-                                                    : "step '\(from)' reads 'steps.\(target.id)', which is not a step of this runbook",
-                                              at: target.location,
-                                              hint: known ? nil : Suggestion.hint(for: target.id, in: (main + finally).map(\.step.id), listing: "steps")))
+                diagnostics.append(
+                    Diagnostic(
+                        known ? "step-reference-order" : "unknown-step",
+                        known
+                            ? "step '\(from)' reads step '\(target.id)', a finally step, which runs after it"
+                            : "step '\(from)' reads 'steps.\(target.id)', which is not a step of this runbook",
+                        at: target.location,
+                        hint: known ? nil : Suggestion.hint(for: target.id, in: (main + finally).map(\.step.id), listing: "steps")))
                 continue
             }
             if target.id == from {
-                diagnostics.append(Diagnostic("step-reference-order", "step '\(from)' reads its own 'steps.\(target.id)', which is known only once it has finished",
-                                              at: target.location, hint: "read it from a later step that needs '\(from)'"))
+                diagnostics.append(
+                    Diagnostic(
+                        "step-reference-order",
+                        "step '\(from)' reads its own 'steps.\(target.id)', which is known only once it has finished",
+                        at: target.location, hint: "read it from a later step that needs '\(from)'"))
             } else if !isAncestor(targetPosition, of: index[from]!, in: phase, index: index) {
-                diagnostics.append(Diagnostic("step-reference-order",
-                                              "step '\(from)' reads 'steps.\(target.id)', but '\(target.id)' is not sure to have finished before '\(from)' starts",
-                                              at: target.location,
-                                              hint: "add '\(target.id)' to the needs of '\(from)' (directly or through a step it needs)"))
+                diagnostics.append(
+                    Diagnostic(
+                        "step-reference-order",
+                        "step '\(from)' reads 'steps.\(target.id)', but '\(target.id)' is not sure to have finished before '\(from)' starts",
+                        at: target.location,
+                        hint: "add '\(target.id)' to the needs of '\(from)' (directly or through a step it needs)"))
             }
         }
     }

@@ -28,7 +28,9 @@ public struct PlanView: Sendable {
                 continue
             }
             let references = variable.value.references
-            guard references.allSatisfy({ if case .environment(let name) = $0 { environment[name] != nil } else { false } }) else { continue }
+            guard references.allSatisfy({ if case .environment(let name) = $0 { environment[name] != nil } else { false } }) else {
+                continue
+            }
             values[variable.name] = variable.value.render { if case .environment(let name) = $0 { environment[name] } else { nil } }
         }
         self.plan = plan
@@ -137,7 +139,8 @@ public struct PlanView: Sendable {
             return "notify \(notification.channel) [\(notification.severity.rawValue)]: \"\(show(notification.text))\""
                 + (notification.undelivered == .later ? " (if undelivered: later, from the outbox)" : "")
         case .confirm(let confirmation):
-            return "confirm \"\(show(confirmation.prompt))\"" + (confirmation.approvers.isEmpty ? "" : " (approvers: \(confirmation.approvers.joined(separator: ", ")))")
+            return "confirm \"\(show(confirmation.prompt))\""
+                + (confirmation.approvers.isEmpty ? "" : " (approvers: \(confirmation.approvers.joined(separator: ", ")))")
         case .wait(let duration):
             return "wait \(duration)"
         }
@@ -157,12 +160,15 @@ public struct PlanView: Sendable {
         let runbook = plan.runbook
         return .object([
             ("file", .string(path)),
-            ("runbook", .object([
-                ("id", .string(runbook.id)),
-                ("title", .string(runbook.title)),
-                ("version", runbook.version.map { .integer($0) } ?? .null),
-                ("owner", .optional(runbook.owner)),
-            ])),
+            (
+                "runbook",
+                .object([
+                    ("id", .string(runbook.id)),
+                    ("title", .string(runbook.title)),
+                    ("version", runbook.version.map { .integer($0) } ?? .null),
+                    ("owner", .optional(runbook.owner)),
+                ])
+            ),
             ("vars", .object(runbook.vars.map { ($0.name, .string(masker(values[$0.name] ?? $0.value.description))) })),
             ("levels", levelsJSON(plan.levels)),
             ("finally", levelsJSON(plan.finallyLevels)),
@@ -171,9 +177,10 @@ public struct PlanView: Sendable {
     }
 
     private func levelsJSON(_ levels: [[PlannedStep]]) -> JSONValue {
-        .array(levels.enumerated().map { number, steps in
-            .object([("level", .integer(number + 1)), ("steps", .array(steps.map(stepJSON)))])
-        })
+        .array(
+            levels.enumerated().map { number, steps in
+                .object([("level", .integer(number + 1)), ("steps", .array(steps.map(stepJSON)))])
+            })
     }
 
     private func stepJSON(_ planned: PlannedStep) -> JSONValue {
@@ -211,11 +218,15 @@ public struct PlanView: Sendable {
                 ("expect_exit", .integer(Int(command.expectedExit))),
             ])
         case .notify(let notification):
-            .object([("type", "notify"), ("channel", .string(notification.channel)), ("text", .string(show(notification.text))),
-                     ("severity", .string(notification.severity.rawValue)), ("undelivered", .string(notification.undelivered.rawValue))])
+            .object([
+                ("type", "notify"), ("channel", .string(notification.channel)), ("text", .string(show(notification.text))),
+                ("severity", .string(notification.severity.rawValue)), ("undelivered", .string(notification.undelivered.rawValue)),
+            ])
         case .confirm(let confirmation):
-            .object([("type", "confirm"), ("prompt", .string(show(confirmation.prompt))),
-                     ("approvers", .array(confirmation.approvers.map { .string($0) }))])
+            .object([
+                ("type", "confirm"), ("prompt", .string(show(confirmation.prompt))),
+                ("approvers", .array(confirmation.approvers.map { .string($0) })),
+            ])
         case .wait(let duration):
             .object([("type", "wait"), ("duration", .string(duration.description))])
         }

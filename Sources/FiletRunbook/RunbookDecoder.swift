@@ -3,10 +3,13 @@ import FiletSyntax
 /// Builds a ``Runbook`` from a parsed document, reporting every schema problem with
 /// its location. Cross-step checks (needs, cycles, step references) belong to ``Plan``.
 struct RunbookDecoder {
-    static let topLevelKeys = ["runbook", "title", "description", "owner", "version", "vars", "secrets", "channels", "defaults", "steps", "finally"]
+    static let topLevelKeys = [
+        "runbook", "title", "description", "owner", "version", "vars", "secrets", "channels", "defaults", "steps", "finally",
+    ]
     static let actionKeys = ["check", "run", "notify", "confirm", "wait"]
     static let commandKeys = ["shell", "env", "workdir", "expect_exit"]
-    static let stepKeys = ["id", "title", "needs", "when", "timeout", "retries", "backoff", "on_failure", "idempotent", "drill", "undo"]
+    static let stepKeys =
+        ["id", "title", "needs", "when", "timeout", "retries", "backoff", "on_failure", "idempotent", "drill", "undo"]
         + actionKeys + commandKeys
     static let channelKeys = ["webhook", "file", "format", "signing_secret", "headers", "timeout", "retries", "fallback", "drill_webhook"]
     static let defaultsKeys = ["timeout", "retries", "backoff", "on_failure", "rollback"]
@@ -33,15 +36,18 @@ struct RunbookDecoder {
         let secrets = top["secrets"].map { decodeSecrets($0.value) } ?? []
         let channels = top["channels"].map { decodeChannels($0.value) } ?? []
         let defaults = top["defaults"].map { decodeDefaults($0.value) } ?? StepDefaults()
-        let steps = reader.require("steps", in: top, of: "the runbook", at: root.location).map {
-            decodeSteps($0, "'steps'", defaults: defaults, isFinally: false, allowsEmpty: false)
-        } ?? []
-        let finallySteps = top["finally"].map {
-            decodeSteps($0.value, "'finally'", defaults: defaults, isFinally: true, allowsEmpty: true)
-        } ?? []
+        let steps =
+            reader.require("steps", in: top, of: "the runbook", at: root.location).map {
+                decodeSteps($0, "'steps'", defaults: defaults, isFinally: false, allowsEmpty: false)
+            } ?? []
+        let finallySteps =
+            top["finally"].map {
+                decodeSteps($0.value, "'finally'", defaults: defaults, isFinally: true, allowsEmpty: true)
+            } ?? []
         // Missing or invalid id and title are already reported; the rest is still planned so that every error shows.
-        return Runbook(id: id ?? "", title: title ?? "", description: description, owner: owner, version: version, vars: vars,
-                       secrets: secrets, channels: channels, defaults: defaults, steps: steps, finallySteps: finallySteps)
+        return Runbook(
+            id: id ?? "", title: title ?? "", description: description, owner: owner, version: version, vars: vars,
+            secrets: secrets, channels: channels, defaults: defaults, steps: steps, finallySteps: finallySteps)
     }
 
     // MARK: Top level
@@ -50,8 +56,9 @@ struct RunbookDecoder {
         guard let text = reader.text(node, "'runbook' (the runbook's id)") else { return nil }
         let valid = text.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
         guard valid, text.first != "-", text.last != "-" else {
-            reader.report("bad-id", "the runbook id '\(text)' may only hold lowercase letters, digits and '-'", at: node.location,
-                          hint: "for example: bascule-teletravail")
+            reader.report(
+                "bad-id", "the runbook id '\(text)' may only hold lowercase letters, digits and '-'", at: node.location,
+                hint: "for example: bascule-teletravail")
             return nil
         }
         return text
@@ -59,14 +66,17 @@ struct RunbookDecoder {
 
     private mutating func decodeVars(_ node: Node) -> [Variable] {
         guard let entries = node.mapping else {
-            reader.report("expected-mapping", "'vars' must be a mapping of NAME: value lines, not \(node.kindDescription)", at: node.location)
+            reader.report(
+                "expected-mapping", "'vars' must be a mapping of NAME: value lines, not \(node.kindDescription)", at: node.location)
             return []
         }
         var vars: [Variable] = []
         for entry in entries {
             guard Reference.isName(entry.key.text) else {
-                reader.report("bad-name", "the variable name '\(entry.key.text)' may only hold letters, digits and '_', and must not start with a digit",
-                              at: entry.keyLocation)
+                reader.report(
+                    "bad-name",
+                    "the variable name '\(entry.key.text)' may only hold letters, digits and '_', and must not start with a digit",
+                    at: entry.keyLocation)
                 continue
             }
             let what = "variable '\(entry.key.text)'"
@@ -79,8 +89,9 @@ struct RunbookDecoder {
             }
             guard let value else { continue }
             if let bad = value.references.first(where: { if case .environment = $0 { false } else { true } }) {
-                reader.report("bad-reference", "\(what) uses '${\(bad)}'; variables may only use ${env.NAME}", at: entry.value.location,
-                              hint: "variables are set before the run starts, so they cannot read steps or the run")
+                reader.report(
+                    "bad-reference", "\(what) uses '${\(bad)}'; variables may only use ${env.NAME}", at: entry.value.location,
+                    hint: "variables are set before the run starts, so they cannot read steps or the run")
                 continue
             }
             vars.append(Variable(name: entry.key.text, value: value, location: entry.keyLocation))
@@ -93,8 +104,9 @@ struct RunbookDecoder {
         return items.compactMap { item in
             guard let name = reader.text(item, "a secret's name") else { return nil }
             guard Reference.isName(name) else {
-                reader.report("bad-name", "'\(name)' is not an environment variable name", at: item.location,
-                              hint: "secrets lists the NAMES of environment variables, such as FILET_CHAT_TOKEN, never their values")
+                reader.report(
+                    "bad-name", "'\(name)' is not an environment variable name", at: item.location,
+                    hint: "secrets lists the NAMES of environment variables, such as FILET_CHAT_TOKEN, never their values")
                 return nil
             }
             return name
@@ -103,7 +115,8 @@ struct RunbookDecoder {
 
     private mutating func decodeChannels(_ node: Node) -> [Channel] {
         guard let entries = node.mapping else {
-            reader.report("expected-mapping", "'channels' must be a mapping of channel names, not \(node.kindDescription)", at: node.location)
+            reader.report(
+                "expected-mapping", "'channels' must be a mapping of channel names, not \(node.kindDescription)", at: node.location)
             return []
         }
         channelNames = entries.map(\.key.text)
@@ -114,14 +127,17 @@ struct RunbookDecoder {
             var chain = [channel.name]
             var next: String? = fallback
             while let current = next, current != channel.name, !chain.contains(current),
-                  let target = channels.first(where: { $0.name == current }) {
+                let target = channels.first(where: { $0.name == current })
+            {
                 chain.append(current)
                 next = target.fallback
             }
             let isFirstOfCircle = chain.allSatisfy { name in channels.firstIndex { $0.name == name }! >= position }
             if next == channel.name && isFirstOfCircle {
-                reader.report("fallback-cycle", "the fallbacks of channel '\(channel.name)' go round in a circle: \((chain + [channel.name]).joined(separator: " → "))",
-                              at: channel.location, hint: "end the chain with a channel that has no fallback")
+                reader.report(
+                    "fallback-cycle",
+                    "the fallbacks of channel '\(channel.name)' go round in a circle: \((chain + [channel.name]).joined(separator: " → "))",
+                    at: channel.location, hint: "end the chain with a channel that has no fallback")
             }
         }
         return channels
@@ -142,15 +158,17 @@ struct RunbookDecoder {
             reader.report("two-destinations", "\(what) has both 'webhook' and 'file'", at: file.keyLocation, hint: "keep one of them")
             return nil
         case (nil, nil):
-            reader.report("missing-key", "\(what) has no destination", at: node.location,
-                          hint: "add 'webhook: URL' (often ${env.NAME}) or 'file: PATH'")
+            reader.report(
+                "missing-key", "\(what) has no destination", at: node.location,
+                hint: "add 'webhook: URL' (often ${env.NAME}) or 'file: PATH'")
             return nil
         }
         var channel = Channel(name: name, destination: .file(Template(literal: "")), location: location)
         if let format = fields["format"] {
             if case .file = destination {
-                reader.report("format-on-file", "\(what) writes to a file, which always receives the generic JSON payload; 'format' does not apply",
-                              at: format.keyLocation, hint: "remove 'format'")
+                reader.report(
+                    "format-on-file", "\(what) writes to a file, which always receives the generic JSON payload; 'format' does not apply",
+                    at: format.keyLocation, hint: "remove 'format'")
             }
             channel.format = reader.choice(format.value, "the format of \(what)", as: Channel.Format.self) ?? .generic
         }
@@ -160,13 +178,15 @@ struct RunbookDecoder {
         channel.retries = fields["retries"].flatMap { reader.integer($0.value, "the retries of \(what)", in: 0...Self.maximumRetries) }
         channel.drillWebhook = fields["drill_webhook"].flatMap { channelTemplate($0.value, "the drill_webhook of \(what)") }
         if let drillWebhook = fields["drill_webhook"], case .file = destination {
-            reader.report("drill-webhook-on-file", "\(what) writes to a file; 'drill_webhook' only replaces a webhook", at: drillWebhook.keyLocation,
-                          hint: "remove 'drill_webhook', or give the channel a 'webhook'")
+            reader.report(
+                "drill-webhook-on-file", "\(what) writes to a file; 'drill_webhook' only replaces a webhook", at: drillWebhook.keyLocation,
+                hint: "remove 'drill_webhook', or give the channel a 'webhook'")
         }
         if let fallback = fields["fallback"], let target = reader.text(fallback.value, "the fallback of \(what)") {
             if !channelNames.contains(target) {
-                reader.report("unknown-channel", "the fallback of \(what) names an undeclared channel '\(target)'", at: fallback.value.location,
-                              hint: Suggestion.hint(for: target, in: channelNames, listing: "declared channels"))
+                reader.report(
+                    "unknown-channel", "the fallback of \(what) names an undeclared channel '\(target)'", at: fallback.value.location,
+                    hint: Suggestion.hint(for: target, in: channelNames, listing: "declared channels"))
             } else if target == name {
                 reader.report("fallback-cycle", "\(what) is its own fallback", at: fallback.value.location)
             }
@@ -185,8 +205,9 @@ struct RunbookDecoder {
 
     private mutating func headers(_ node: Node, of what: String, allowsRunReferences: Bool) -> [Header] {
         guard let entries = node.mapping else {
-            reader.report("expected-mapping", "the headers of \(what) must be a mapping of Name: value lines, not \(node.kindDescription)",
-                          at: node.location)
+            reader.report(
+                "expected-mapping", "the headers of \(what) must be a mapping of Name: value lines, not \(node.kindDescription)",
+                at: node.location)
             return []
         }
         return entries.compactMap { entry in
@@ -197,7 +218,7 @@ struct RunbookDecoder {
                 return nil
             }
             guard let value = reader.template(entry.value, "header '\(name)'"),
-                  checkReferences(value, "header '\(name)'", at: entry.value, isFinally: false, allowsRunReferences: allowsRunReferences)
+                checkReferences(value, "header '\(name)'", at: entry.value, isFinally: false, allowsRunReferences: allowsRunReferences)
             else { return nil }
             return Header(name: name, value: value)
         }
@@ -207,9 +228,13 @@ struct RunbookDecoder {
         var defaults = StepDefaults()
         guard let fields = reader.fields(node, allowed: Self.defaultsKeys, of: "'defaults'") else { return defaults }
         defaults.timeout = fields["timeout"].flatMap { reader.duration($0.value, "the default timeout") }
-        if let node = fields["retries"], let value = reader.integer(node.value, "the default retries", in: 0...Self.maximumRetries) { defaults.retries = value }
+        if let node = fields["retries"], let value = reader.integer(node.value, "the default retries", in: 0...Self.maximumRetries) {
+            defaults.retries = value
+        }
         if let node = fields["backoff"], let value = reader.duration(node.value, "the default backoff") { defaults.backoff = value }
-        if let node = fields["on_failure"], let value = reader.choice(node.value, "the default on_failure", as: FailurePolicy.self) { defaults.onFailure = value }
+        if let node = fields["on_failure"], let value = reader.choice(node.value, "the default on_failure", as: FailurePolicy.self) {
+            defaults.onFailure = value
+        }
         if let node = fields["rollback"], let value = reader.boolean(node.value, "'rollback'") { defaults.rollback = value }
         return defaults
     }
@@ -226,19 +251,22 @@ struct RunbookDecoder {
 
     private mutating func decodeStep(_ node: Node, defaults: StepDefaults, isFinally: Bool) -> Step? {
         guard let fields = reader.fields(node, allowed: Self.stepKeys, of: "a step") else { return nil }
-        guard let idNode = reader.require("id", in: fields, of: "this step", at: node.location), let id = reader.text(idNode, "the step id") else {
+        guard let idNode = reader.require("id", in: fields, of: "this step", at: node.location), let id = reader.text(idNode, "the step id")
+        else {
             return nil
         }
         guard StepID.isValid(id) else {
-            reader.report("bad-id", "the step id '\(id)' may only hold lowercase letters, digits, '_' and '-'", at: idNode.location,
-                          hint: "for example: ouvrir-canal")
+            reader.report(
+                "bad-id", "the step id '\(id)' may only hold lowercase letters, digits, '_' and '-'", at: idNode.location,
+                hint: "for example: ouvrir-canal")
             declaredSteps[id] = declaredSteps[id] ?? idNode.location
             return nil
         }
         let what = "step '\(id)'"
         if let first = declaredSteps[id] {
-            reader.report("duplicate-step", "two steps have the id '\(id)'", at: idNode.location,
-                          hint: "step ids must be unique across steps and finally", notes: [.init("the first '\(id)' is here", at: first)])
+            reader.report(
+                "duplicate-step", "two steps have the id '\(id)'", at: idNode.location,
+                hint: "step ids must be unique across steps and finally", notes: [.init("the first '\(id)' is here", at: first)])
         } else {
             declaredSteps[id] = idNode.location
         }
@@ -246,31 +274,39 @@ struct RunbookDecoder {
         defer { currentStep = nil }
         let actions = Self.actionKeys.compactMap { fields[$0] }.sorted { $0.keyLocation < $1.keyLocation }
         guard let actionEntry = actions.first else {
-            reader.report("no-action", "\(what) has no action", at: node.location,
-                          hint: "add exactly one of: " + Self.actionKeys.joined(separator: ", "))
+            reader.report(
+                "no-action", "\(what) has no action", at: node.location,
+                hint: "add exactly one of: " + Self.actionKeys.joined(separator: ", "))
             return nil
         }
         if actions.count > 1 {
-            reader.report("two-actions", "\(what) has two actions, '\(actions[0].key.text)' and '\(actions[1].key.text)'", at: actions[1].keyLocation,
-                          hint: "a step does exactly one thing: split it into two steps")
+            reader.report(
+                "two-actions", "\(what) has two actions, '\(actions[0].key.text)' and '\(actions[1].key.text)'", at: actions[1].keyLocation,
+                hint: "a step does exactly one thing: split it into two steps")
             return nil
         }
         if actionEntry.key.text != "run", let stray = Self.commandKeys.compactMap({ fields[$0] }).first {
-            reader.report("option-without-run", "'\(stray.key.text)' only applies to run steps, and \(what) is a \(actionEntry.key.text) step",
-                          at: stray.keyLocation, hint: "remove it")
+            reader.report(
+                "option-without-run", "'\(stray.key.text)' only applies to run steps, and \(what) is a \(actionEntry.key.text) step",
+                at: stray.keyLocation, hint: "remove it")
         }
         let decodedAction = decodeAction(actionEntry, fields: fields, of: what, isFinally: isFinally)
         let explicitNeeds = fields["needs"].flatMap { entry -> [StepReference]? in
             guard let items = reader.list(entry.value, "the needs of \(what)") else { return nil }
-            return items.compactMap { item in reader.text(item, "a step id in needs").map { StepReference(id: $0, location: item.location) } }
+            return items.compactMap { item in reader.text(item, "a step id in needs").map { StepReference(id: $0, location: item.location) }
+            }
         }
         let when = fields["when"].flatMap { reader.condition($0.value, "the when of \(what)") }
         if let when, let whenNode = fields["when"]?.value { checkCondition(when, at: whenNode, of: what, isFinally: isFinally) }
 
         let explicitTimeout = fields["timeout"].flatMap { reader.duration($0.value, "the timeout of \(what)") }
-        let retries = fields["retries"].flatMap { reader.integer($0.value, "the retries of \(what)", in: 0...Self.maximumRetries) } ?? defaults.retries
+        let retries =
+            fields["retries"].flatMap { reader.integer($0.value, "the retries of \(what)", in: 0...Self.maximumRetries) }
+            ?? defaults.retries
         let backoff = fields["backoff"].flatMap { reader.duration($0.value, "the backoff of \(what)") } ?? defaults.backoff
-        let onFailure = fields["on_failure"].flatMap { reader.choice($0.value, "the on_failure of \(what)", as: FailurePolicy.self) } ?? defaults.onFailure
+        let onFailure =
+            fields["on_failure"].flatMap { reader.choice($0.value, "the on_failure of \(what)", as: FailurePolicy.self) }
+            ?? defaults.onFailure
         let explicitIdempotence = fields["idempotent"].flatMap { reader.boolean($0.value, "the idempotent of \(what)") }
         let explicitDrill = fields["drill"].flatMap { reader.choice($0.value, "the drill of \(what)", as: DrillBehaviour.self) }
         let undo = fields["undo"].flatMap { entry in stepTemplate(entry.value, "the undo of \(what)", isFinally: isFinally) }
@@ -278,14 +314,16 @@ struct RunbookDecoder {
         guard let action = decodedAction else { return nil }
         let timeout = fields["timeout"] == nil ? Self.defaultTimeout(for: action, defaults: defaults) : explicitTimeout
         if case .wait(let duration) = action, let timeout, timeout < duration, let node = fields["timeout"] ?? fields["wait"] {
-            reader.report("wait-exceeds-timeout", "\(what) waits \(duration) but its timeout is \(timeout): it could never finish",
-                          at: node.value.location, hint: "raise the timeout or shorten the wait")
+            reader.report(
+                "wait-exceeds-timeout", "\(what) waits \(duration) but its timeout is \(timeout): it could never finish",
+                at: node.value.location, hint: "raise the timeout or shorten the wait")
         }
         let idempotent = explicitIdempotence ?? Self.defaultIdempotence(for: action)
         let drill = explicitDrill ?? Self.defaultDrill(for: action)
-        return Step(id: id, title: title, explicitNeeds: explicitNeeds, when: when, action: action, timeout: timeout, retries: retries,
-                    backoff: backoff, onFailure: onFailure, idempotent: idempotent, drill: drill, undo: undo, isFinally: isFinally,
-                    location: node.location)
+        return Step(
+            id: id, title: title, explicitNeeds: explicitNeeds, when: when, action: action, timeout: timeout, retries: retries,
+            backoff: backoff, onFailure: onFailure, idempotent: idempotent, drill: drill, undo: undo, isFinally: isFinally,
+            location: node.location)
     }
 
     /// Confirmations wait for a person and waits have their own length: neither takes the runbook's default timeout.
@@ -324,20 +362,24 @@ struct RunbookDecoder {
 
     private mutating func decodeCheck(_ node: Node, of what: String, isFinally: Bool) -> Check? {
         guard node.mapping != nil else {
-            reader.report("expected-mapping", "the check of \(what) must be a mapping, not \(node.kindDescription)", at: node.location,
-                          hint: "write check: { http: URL }, check: { tcp: \"host:port\" } or check: { dns: name }")
+            reader.report(
+                "expected-mapping", "the check of \(what) must be a mapping, not \(node.kindDescription)", at: node.location,
+                hint: "write check: { http: URL }, check: { tcp: \"host:port\" } or check: { dns: name }")
             return nil
         }
         let kinds = ["http", "tcp", "dns"]
         let present = node.mapping!.filter { kinds.contains($0.key.text) }
         guard present.count == 1 else {
             if present.isEmpty {
-                _ = reader.fields(node, allowed: kinds + ["method", "status", "contains", "max_latency", "headers"], of: "the check of \(what)")
-                reader.report("no-check-kind", "the check of \(what) says neither http, tcp nor dns", at: node.location,
-                              hint: "write check: { http: URL }, check: { tcp: \"host:port\" } or check: { dns: name }")
+                _ = reader.fields(
+                    node, allowed: kinds + ["method", "status", "contains", "max_latency", "headers"], of: "the check of \(what)")
+                reader.report(
+                    "no-check-kind", "the check of \(what) says neither http, tcp nor dns", at: node.location,
+                    hint: "write check: { http: URL }, check: { tcp: \"host:port\" } or check: { dns: name }")
             } else {
-                reader.report("two-check-kinds", "the check of \(what) has both '\(present[0].key.text)' and '\(present[1].key.text)'",
-                              at: present[1].keyLocation, hint: "one check per step: split it into two steps")
+                reader.report(
+                    "two-check-kinds", "the check of \(what) has both '\(present[0].key.text)' and '\(present[1].key.text)'",
+                    at: present[1].keyLocation, hint: "one check per step: split it into two steps")
             }
             return nil
         }
@@ -345,8 +387,11 @@ struct RunbookDecoder {
         let checkWhat = "the \(kind) check of \(what)"
         switch kind {
         case "http":
-            guard let fields = reader.fields(node, allowed: ["http", "method", "status", "contains", "max_latency", "headers"], of: checkWhat),
-                  let url = stepTemplate(present[0].value, "the URL of \(what)", isFinally: isFinally) else { return nil }
+            guard
+                let fields = reader.fields(
+                    node, allowed: ["http", "method", "status", "contains", "max_latency", "headers"], of: checkWhat),
+                let url = stepTemplate(present[0].value, "the URL of \(what)", isFinally: isFinally)
+            else { return nil }
             if url.references.isEmpty, !(url.description.hasPrefix("http://") || url.description.hasPrefix("https://")) {
                 reader.report("bad-url", "the URL of \(what) must start with http:// or https://", at: present[0].value.location)
             }
@@ -356,8 +401,10 @@ struct RunbookDecoder {
                 if methods.contains(text) {
                     check.method = text
                 } else {
-                    reader.report("bad-method", "'\(text)' is not an HTTP method filet checks with", at: method.value.location,
-                                  hint: methods.contains(text.uppercased()) ? "write it in capitals: \(text.uppercased())" : "methods: " + methods.joined(separator: ", "))
+                    reader.report(
+                        "bad-method", "'\(text)' is not an HTTP method filet checks with", at: method.value.location,
+                        hint: methods.contains(text.uppercased())
+                            ? "write it in capitals: \(text.uppercased())" : "methods: " + methods.joined(separator: ", "))
                 }
             }
             if let status = fields["status"] {
@@ -370,15 +417,18 @@ struct RunbookDecoder {
             return .http(check)
         case "tcp":
             guard reader.fields(node, allowed: ["tcp"], of: checkWhat) != nil,
-                  let target = stepTemplate(present[0].value, "the tcp target of \(what)", isFinally: isFinally) else { return nil }
+                let target = stepTemplate(present[0].value, "the tcp target of \(what)", isFinally: isFinally)
+            else { return nil }
             if target.references.isEmpty, !Self.isHostAndPort(target.description) {
-                reader.report("bad-target", "the tcp target of \(what) must be host:port, not '\(target.description)'", at: present[0].value.location,
-                              hint: "for example visio.ville.example:443, 192.0.2.10:22 or [2001:db8::1]:443")
+                reader.report(
+                    "bad-target", "the tcp target of \(what) must be host:port, not '\(target.description)'", at: present[0].value.location,
+                    hint: "for example visio.ville.example:443, 192.0.2.10:22 or [2001:db8::1]:443")
             }
             return .tcp(target: target)
         default:
             guard reader.fields(node, allowed: ["dns"], of: checkWhat) != nil,
-                  let name = stepTemplate(present[0].value, "the dns name of \(what)", isFinally: isFinally) else { return nil }
+                let name = stepTemplate(present[0].value, "the dns name of \(what)", isFinally: isFinally)
+            else { return nil }
             return .dns(name: name)
         }
     }
@@ -396,10 +446,12 @@ struct RunbookDecoder {
         let commandNode: Node
         if node.mapping != nil {
             guard let fields = reader.fields(node, allowed: ["command"] + Self.commandKeys, of: "the run of \(what)"),
-                  let command = reader.require("command", in: fields, of: "the run of \(what)", at: node.location) else { return nil }
+                let command = reader.require("command", in: fields, of: "the run of \(what)", at: node.location)
+            else { return nil }
             if let stray = Self.commandKeys.compactMap({ stepFields[$0] }).first {
-                reader.report("option-twice-placed", "'\(stray.key.text)' is set beside 'run:' although run is a mapping", at: stray.keyLocation,
-                              hint: "put all the command's options inside the run mapping")
+                reader.report(
+                    "option-twice-placed", "'\(stray.key.text)' is set beside 'run:' although run is a mapping", at: stray.keyLocation,
+                    hint: "put all the command's options inside the run mapping")
             }
             commandNode = command
             options = fields
@@ -422,13 +474,16 @@ struct RunbookDecoder {
                         reader.report("bad-name", "'\(entry.key.text)' is not an environment variable name", at: entry.keyLocation)
                         continue
                     }
-                    let value = entry.value.scalar?.isNull == true ? Template(literal: "")
+                    let value =
+                        entry.value.scalar?.isNull == true
+                        ? Template(literal: "")
                         : stepTemplate(entry.value, "env '\(entry.key.text)' of \(what)", isFinally: isFinally)
                     if let value { command.environment.append((entry.key.text, value)) }
                 }
             } else {
-                reader.report("expected-mapping", "the env of \(what) must be a mapping of NAME: value lines, not \(env.value.kindDescription)",
-                              at: env.value.location)
+                reader.report(
+                    "expected-mapping", "the env of \(what) must be a mapping of NAME: value lines, not \(env.value.kindDescription)",
+                    at: env.value.location)
             }
         }
         command.workdir = options["workdir"].flatMap { stepTemplate($0.value, "the workdir of \(what)", isFinally: isFinally) }
@@ -439,22 +494,29 @@ struct RunbookDecoder {
     }
 
     private mutating func decodeNotification(_ node: Node, of what: String, isFinally: Bool) -> Notification? {
-        guard let fields = reader.fields(node, allowed: ["channel", "text", "severity", "undelivered"], of: "the notify of \(what)") else { return nil }
+        guard let fields = reader.fields(node, allowed: ["channel", "text", "severity", "undelivered"], of: "the notify of \(what)") else {
+            return nil
+        }
         let channelNode = reader.require("channel", in: fields, of: "the notify of \(what)", at: node.location)
         let textNode = reader.require("text", in: fields, of: "the notify of \(what)", at: node.location)
         guard let channelNode, let channel = reader.text(channelNode, "the channel of \(what)"),
-              let textNode, let text = stepTemplate(textNode, "the text of \(what)", isFinally: isFinally) else { return nil }
+            let textNode, let text = stepTemplate(textNode, "the text of \(what)", isFinally: isFinally)
+        else { return nil }
         guard channelNames.contains(channel) else {
-            reader.report("unknown-channel", "\(what) notifies the undeclared channel '\(channel)'", at: channelNode.location,
-                          hint: Suggestion.hint(for: channel, in: channelNames, listing: "declared channels"))
+            reader.report(
+                "unknown-channel", "\(what) notifies the undeclared channel '\(channel)'", at: channelNode.location,
+                hint: Suggestion.hint(for: channel, in: channelNames, listing: "declared channels"))
             return nil
         }
         var notification = Notification(channel: channel, text: text)
-        if let severity = fields["severity"], let value = reader.choice(severity.value, "the severity of \(what)", as: Notification.Severity.self) {
+        if let severity = fields["severity"],
+            let value = reader.choice(severity.value, "the severity of \(what)", as: Notification.Severity.self)
+        {
             notification.severity = value
         }
         if let undelivered = fields["undelivered"],
-           let value = reader.choice(undelivered.value, "the undelivered of \(what)", as: Notification.Undelivered.self) {
+            let value = reader.choice(undelivered.value, "the undelivered of \(what)", as: Notification.Undelivered.self)
+        {
             notification.undelivered = value
         }
         return notification
@@ -465,9 +527,11 @@ struct RunbookDecoder {
             return stepTemplate(node, "the confirm prompt of \(what)", isFinally: isFinally).map { Confirmation(prompt: $0) }
         }
         guard let fields = reader.fields(node, allowed: ["prompt", "approvers"], of: "the confirm of \(what)"),
-              let promptNode = reader.require("prompt", in: fields, of: "the confirm of \(what)", at: node.location),
-              let prompt = stepTemplate(promptNode, "the confirm prompt of \(what)", isFinally: isFinally) else { return nil }
-        let approvers = fields["approvers"].flatMap { reader.list($0.value, "the approvers of \(what)") }?
+            let promptNode = reader.require("prompt", in: fields, of: "the confirm of \(what)", at: node.location),
+            let prompt = stepTemplate(promptNode, "the confirm prompt of \(what)", isFinally: isFinally)
+        else { return nil }
+        let approvers =
+            fields["approvers"].flatMap { reader.list($0.value, "the approvers of \(what)") }?
             .compactMap { reader.text($0, "an approver of \(what)") } ?? []
         return Confirmation(prompt: prompt, approvers: approvers)
     }
@@ -481,27 +545,32 @@ struct RunbookDecoder {
 
     /// Checks the references that can be checked without the plan: vars exist,
     /// `run.status` only in finally steps, run and step references only where they are known.
-    private mutating func checkReferences(_ template: Template, _ what: String, at node: Node, isFinally: Bool, allowsRunReferences: Bool) -> Bool {
+    private mutating func checkReferences(_ template: Template, _ what: String, at node: Node, isFinally: Bool, allowsRunReferences: Bool)
+        -> Bool
+    {
         var valid = true
         for case .reference(let reference, let offset) in template.parts {
             let location = reader.location(in: node, characterOffset: offset)
             switch reference {
             case .variable(let name):
                 guard !varNames.contains(name) else { continue }
-                reader.report("unknown-variable", "\(what) uses the undefined variable '${vars.\(name)}'", at: location,
-                              hint: Suggestion.hint(for: name, in: varNames.sorted(), listing: "defined vars"))
+                reader.report(
+                    "unknown-variable", "\(what) uses the undefined variable '${vars.\(name)}'", at: location,
+                    hint: Suggestion.hint(for: name, in: varNames.sorted(), listing: "defined vars"))
                 valid = false
             case .runID, .runMode, .runStatus, .stepStatus, .stepOutput:
                 if let target = reference.stepID, let currentStep {
                     stepReferences.append((currentStep, StepReference(id: target, location: location)))
                 }
                 if !allowsRunReferences {
-                    reader.report("bad-reference", "\(what) uses '${\(reference)}', but it is resolved before the run starts", at: location,
-                                  hint: "use ${vars.NAME}, ${env.NAME} or ${runbook.id} here")
+                    reader.report(
+                        "bad-reference", "\(what) uses '${\(reference)}', but it is resolved before the run starts", at: location,
+                        hint: "use ${vars.NAME}, ${env.NAME} or ${runbook.id} here")
                     valid = false
                 } else if reference == .runStatus && !isFinally {
-                    reader.report("run-status-outside-finally", "\(what) uses '${run.status}', which is known only in finally steps", at: location,
-                                  hint: "move this step under 'finally:'")
+                    reader.report(
+                        "run-status-outside-finally", "\(what) uses '${run.status}', which is known only in finally steps", at: location,
+                        hint: "move this step under 'finally:'")
                     valid = false
                 }
             case .environment, .runbookID:
@@ -517,8 +586,9 @@ struct RunbookDecoder {
                 stepReferences.append((currentStep, StepReference(id: target, location: node.location)))
             }
             if case .variable(let name) = reference, !varNames.contains(name) {
-                reader.report("unknown-variable", "the when of \(what) uses the undefined variable 'vars.\(name)'", at: node.location,
-                              hint: Suggestion.hint(for: name, in: varNames.sorted(), listing: "defined vars"))
+                reader.report(
+                    "unknown-variable", "the when of \(what) uses the undefined variable 'vars.\(name)'", at: node.location,
+                    hint: Suggestion.hint(for: name, in: varNames.sorted(), listing: "defined vars"))
             }
         }
         let statuses = StepStatus.allCases.map(\.rawValue)
@@ -532,9 +602,11 @@ struct RunbookDecoder {
                 default: continue
                 }
                 if !allowed.contains(text) {
-                    reader.report("unknown-value", "the when of \(what) compares \(reference) with '\(text)', which it can never be",
-                                  at: node.location, hint: (Suggestion.closest(to: text, in: allowed).map { "did you mean '\($0)'? " } ?? "")
-                                    + "\(reference) is one of: " + allowed.joined(separator: ", "))
+                    reader.report(
+                        "unknown-value", "the when of \(what) compares \(reference) with '\(text)', which it can never be",
+                        at: node.location,
+                        hint: (Suggestion.closest(to: text, in: allowed).map { "did you mean '\($0)'? " } ?? "")
+                            + "\(reference) is one of: " + allowed.joined(separator: ", "))
                 }
             }
         }

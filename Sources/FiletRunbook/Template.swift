@@ -15,7 +15,8 @@ public enum Reference: Sendable, Hashable, CustomStringConvertible {
     /// Parses `vars.NAME`, `steps.ID.status`, … (the text between `${` and `}`).
     public init?(path: String) {
         guard let dot = path.firstIndex(of: ".") else { return nil }
-        let head = path[..<dot], rest = path[path.index(after: dot)...]
+        let head = path[..<dot]
+        let rest = path[path.index(after: dot)...]
         switch head {
         case "vars" where Self.isName(rest): self = .variable(String(rest))
         case "env" where Self.isName(rest): self = .environment(String(rest))
@@ -60,7 +61,9 @@ public enum Reference: Sendable, Hashable, CustomStringConvertible {
         guard let first = text.unicodeScalars.first, first == "_" || ("a"..."z").contains(first) || ("A"..."Z").contains(first) else {
             return false
         }
-        return text.unicodeScalars.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) }
+        return text.unicodeScalars.allSatisfy {
+            $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+        }
     }
 }
 
@@ -122,13 +125,15 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
                 continue
             }
             guard let close = bytes[(index + 2)...].firstIndex(of: UInt8(ascii: "}")) else {
-                throw Problem(message: "'${' is never closed with '}'", offset: offset,
-                              hint: "close it, or write '$${' for a literal '${'")
+                throw Problem(
+                    message: "'${' is never closed with '}'", offset: offset,
+                    hint: "close it, or write '$${' for a literal '${'")
             }
             let path = String(decoding: bytes[(index + 2)..<close], as: UTF8.self)
             guard let reference = Reference(path: path) else {
-                throw Problem(message: "unknown reference '${\(path)}'", offset: offset,
-                              hint: "write one of " + Reference.acceptedForms.split(separator: ", ").map { "${\($0)}" }.joined(separator: ", "))
+                throw Problem(
+                    message: "unknown reference '${\(path)}'", offset: offset,
+                    hint: "write one of " + Reference.acceptedForms.split(separator: ", ").map { "${\($0)}" }.joined(separator: ", "))
             }
             flushLiteral(upTo: index)
             if !literal.isEmpty { parts.append(.literal(literal)) }

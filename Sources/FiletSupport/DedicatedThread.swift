@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The one way filet runs blocking work (`getaddrinfo`, `connect` + `poll`, a command's life,
@@ -96,16 +96,18 @@ package enum DedicatedThread {
         pthread_attr_setstacksize(&attributes, stackSize)
         let context = Unmanaged.passRetained(Entry(name: name, body: body)).toOpaque()
         #if canImport(Glibc)
-        var thread = pthread_t()
+            var thread = pthread_t()
         #else
-        var thread: pthread_t?
+            var thread: pthread_t?
         #endif
-        let status = pthread_create(&thread, &attributes, { context in
-            let entry = Unmanaged<Entry>.fromOpaque(context!).takeRetainedValue()
-            entry.nameCurrentThread()
-            entry.body()
-            return nil
-        }, context)
+        let status = pthread_create(
+            &thread, &attributes,
+            { context in
+                let entry = Unmanaged<Entry>.fromOpaque(context!).takeRetainedValue()
+                entry.nameCurrentThread()
+                entry.body()
+                return nil
+            }, context)
         if status != 0 { Unmanaged<Entry>.fromOpaque(context).release() }
         return status
     }
@@ -122,20 +124,20 @@ package enum DedicatedThread {
 
         func nameCurrentThread() {
             #if canImport(Glibc)
-            // Linux keeps 15 bytes and a NUL; a longer name makes the call fail, so it is cut.
-            guard let setName = DedicatedThread.setName else { return }
-            var bytes = Array(name.utf8.prefix(15)).map { CChar(bitPattern: $0) }
-            bytes.append(0)
-            _ = setName(pthread_self(), bytes)
+                // Linux keeps 15 bytes and a NUL; a longer name makes the call fail, so it is cut.
+                guard let setName = DedicatedThread.setName else { return }
+                var bytes = Array(name.utf8.prefix(15)).map { CChar(bitPattern: $0) }
+                bytes.append(0)
+                _ = setName(pthread_self(), bytes)
             #else
-            _ = pthread_setname_np(name)
+                _ = pthread_setname_np(name)
             #endif
         }
     }
 
     #if canImport(Glibc)
-    typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>?) -> Int32
-    /// `pthread_setname_np`, which Swift's Glibc module does not import (it needs `_GNU_SOURCE`).
-    static let setName: SetName? = dlsym(nil, "pthread_setname_np").map { unsafeBitCast($0, to: SetName.self) }
+        typealias SetName = @convention(c) (pthread_t, UnsafePointer<CChar>?) -> Int32
+        /// `pthread_setname_np`, which Swift's Glibc module does not import (it needs `_GNU_SOURCE`).
+        static let setName: SetName? = dlsym(nil, "pthread_setname_np").map { unsafeBitCast($0, to: SetName.self) }
     #endif
 }

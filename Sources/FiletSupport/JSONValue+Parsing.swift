@@ -82,10 +82,15 @@ package struct JSONByteReader {
             index += 1
             var members: [(String, JSONValue)] = []
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(members)
+            }
             while true {
                 skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name in double quotes") }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                    throw error("expected a member name in double quotes")
+                }
                 let key = try parseString()
                 skipWhitespace()
                 try expect(UInt8(ascii: ":"), "':' after a member name")
@@ -93,7 +98,10 @@ package struct JSONByteReader {
                 members.append((key, try parseValue(depth: depth + 1)))
                 skipWhitespace()
                 guard index < bytes.count else { throw error("the text ends inside an object") }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
                 try expect(UInt8(ascii: "}"), "',' or '}' in an object")
                 return .object(members)
             }
@@ -102,19 +110,31 @@ package struct JSONByteReader {
             index += 1
             var items: [JSONValue] = []
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(items)
+            }
             while true {
                 skipWhitespace()
                 items.append(try parseValue(depth: depth + 1))
                 skipWhitespace()
                 guard index < bytes.count else { throw error("the text ends inside an array") }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
                 try expect(UInt8(ascii: "]"), "',' or ']' in an array")
                 return .array(items)
             }
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         default: return .integer(try parseInteger())
         }
     }
@@ -131,7 +151,11 @@ package struct JSONByteReader {
         var position = start
         while position < end {
             let byte = bytes[position]
-            guard byte == UInt8(ascii: "\\") else { out.append(byte); position += 1; continue }
+            guard byte == UInt8(ascii: "\\") else {
+                out.append(byte)
+                position += 1
+                continue
+            }
             let escape = bytes[position + 1]
             position += 2
             switch escape {
@@ -165,7 +189,8 @@ package struct JSONByteReader {
             throw error("expected a value (a string, number, object, array, true, false or null)", at: start)
         }
         if bytes[index] == UInt8(ascii: "0"), index + 1 < bytes.count,
-           (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index + 1]) {
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index + 1])
+        {
             throw error("a number with a leading zero")
         }
         var value = 0
@@ -186,7 +211,7 @@ package struct JSONByteReader {
     mutating func literal(_ word: StaticString) throws(JSONValue.ParseError) {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count,
-              word.withUTF8Buffer({ word in (0..<count).allSatisfy { bytes[index + $0] == word[$0] } })
+            word.withUTF8Buffer({ word in (0..<count).allSatisfy { bytes[index + $0] == word[$0] } })
         else { throw error("expected a value (a string, number, object, array, true, false or null)") }
         index += count
     }
@@ -202,10 +227,15 @@ package struct JSONByteReader {
             guard depth < Self.maximumDepth else { throw error("nested more than \(Self.maximumDepth) levels deep") }
             index += 1
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return
+            }
             while true {
                 skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name in double quotes") }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                    throw error("expected a member name in double quotes")
+                }
                 _ = try skipString()
                 skipWhitespace()
                 try expect(UInt8(ascii: ":"), "':' after a member name")
@@ -213,7 +243,10 @@ package struct JSONByteReader {
                 try skipValue(depth: depth + 1)
                 skipWhitespace()
                 guard index < bytes.count else { throw error("the text ends inside an object") }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
                 try expect(UInt8(ascii: "}"), "',' or '}' in an object")
                 return
             }
@@ -221,13 +254,19 @@ package struct JSONByteReader {
             guard depth < Self.maximumDepth else { throw error("nested more than \(Self.maximumDepth) levels deep") }
             index += 1
             skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return
+            }
             while true {
                 skipWhitespace()
                 try skipValue(depth: depth + 1)
                 skipWhitespace()
                 guard index < bytes.count else { throw error("the text ends inside an array") }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
                 try expect(UInt8(ascii: "]"), "',' or ']' in an array")
                 return
             }
@@ -247,13 +286,16 @@ package struct JSONByteReader {
         let count = bytes.count
         while index < count {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") { index += 1; return hasEscapes }
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return hasEscapes
+            }
             if byte == UInt8(ascii: "\\") {
                 hasEscapes = true
                 guard index + 1 < count else { break }
                 switch bytes[index + 1] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
-                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     index += 2
                 case UInt8(ascii: "u"):
                     guard index + 6 <= count, Self.isHex4(bytes, at: index + 2) else { throw error("a \\u escape needs four hex digits") }
@@ -261,7 +303,7 @@ package struct JSONByteReader {
                     if (0xDC00..<0xE000).contains(value) { throw error("a lone low surrogate escape") }
                     if (0xD800..<0xDC00).contains(value) {
                         guard index + 12 <= count, bytes[index + 6] == UInt8(ascii: "\\"), bytes[index + 7] == UInt8(ascii: "u"),
-                              Self.isHex4(bytes, at: index + 8), (0xDC00..<0xE000).contains(Self.hex4(bytes, at: index + 8))
+                            Self.isHex4(bytes, at: index + 8), (0xDC00..<0xE000).contains(Self.hex4(bytes, at: index + 8))
                         else { throw error("a high surrogate escape without its low surrogate") }
                         index += 12
                     } else {
@@ -272,7 +314,10 @@ package struct JSONByteReader {
                 continue
             }
             if byte < 0x20 { throw error("a control character inside a string (it must be escaped)") }
-            if byte < 0x80 { index += 1; continue }
+            if byte < 0x80 {
+                index += 1
+                continue
+            }
             guard let (_, length) = UTF8Sequence.decode(bytes, at: index) else { throw error("invalid UTF-8") }
             index += length
         }

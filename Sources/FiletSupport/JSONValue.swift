@@ -32,7 +32,10 @@ public enum JSONValue: Sendable, Hashable, ExpressibleByStringLiteral, Expressib
         case .bool(let value): out += value ? "true" : "false"
         case .null: out += "null"
         case .array(let items):
-            guard !items.isEmpty else { out += "[]"; return }
+            guard !items.isEmpty else {
+                out += "[]"
+                return
+            }
             out += "["
             for (index, item) in items.enumerated() {
                 if index > 0 { out += "," }
@@ -42,7 +45,10 @@ public enum JSONValue: Sendable, Hashable, ExpressibleByStringLiteral, Expressib
             newline(level)
             out += "]"
         case .object(let members):
-            guard !members.isEmpty else { out += "{}"; return }
+            guard !members.isEmpty else {
+                out += "{}"
+                return
+            }
             out += "{"
             for (index, (key, value)) in members.enumerated() {
                 if index > 0 { out += "," }

@@ -13,14 +13,18 @@ extension Diagnostic {
             ("code", .string(code.rawValue)),
             ("message", .string(message)),
             ("hint", .optional(hint)),
-            ("notes", .array(notes.map { note in
-                .object([
-                    ("line", .integer(note.location.line)),
-                    ("column", .integer(note.location.column)),
-                    ("offset", .integer(note.location.offset)),
-                    ("message", .string(note.message)),
-                ])
-            })),
+            (
+                "notes",
+                .array(
+                    notes.map { note in
+                        .object([
+                            ("line", .integer(note.location.line)),
+                            ("column", .integer(note.location.column)),
+                            ("offset", .integer(note.location.offset)),
+                            ("message", .string(note.message)),
+                        ])
+                    })
+            ),
         ])
     }
 }

@@ -32,8 +32,9 @@ struct Parser {
     mutating func parseStream() throws(Diagnostic) -> Node {
         try skipEmptyLines()
         if pos < end && byte(pos) == .percent {
-            throw Diagnostic("directive", "YAML directives ('%YAML', '%TAG') are not supported in filet YAML",
-                             at: location(), hint: "delete the directive line")
+            throw Diagnostic(
+                "directive", "YAML directives ('%YAML', '%TAG') are not supported in filet YAML",
+                at: location(), hint: "delete the directive line")
         }
         if isDocumentMarker(.dash) {
             pos += 3
@@ -41,8 +42,9 @@ struct Parser {
             if isDocumentMarker(.dash) { throw secondDocument() }
         }
         if pos >= end || isDocumentMarker(.dot) {
-            throw Diagnostic("empty-document", "the document is empty", at: location(),
-                             hint: "a runbook starts with 'runbook: ID', 'title: ...' and 'steps:'")
+            throw Diagnostic(
+                "empty-document", "the document is empty", at: location(),
+                hint: "a runbook starts with 'runbook: ID', 'title: ...' and 'steps:'")
         }
         let root = try parseBlockNode(parentIndent: -1, allowsCollection: true)
         try nextContentLine()
@@ -51,21 +53,24 @@ struct Parser {
             try nextContentLine(after: "'...'")
             if pos < end {
                 if isDocumentMarker(.dash) { throw secondDocument() }
-                throw Diagnostic("content-after-document-end", "content after the end-of-document marker '...'",
-                                 at: location(), hint: "delete it, or delete the '...' line above")
+                throw Diagnostic(
+                    "content-after-document-end", "content after the end-of-document marker '...'",
+                    at: location(), hint: "delete it, or delete the '...' line above")
             }
         }
         if isDocumentMarker(.dash) { throw secondDocument() }
         if pos < end {
-            throw Diagnostic("bad-indentation", "this line does not fit in the document above: its indentation matches no open mapping or list",
-                             at: location(), hint: "indent it like the keys or '- ' items it belongs with")
+            throw Diagnostic(
+                "bad-indentation", "this line does not fit in the document above: its indentation matches no open mapping or list",
+                at: location(), hint: "indent it like the keys or '- ' items it belongs with")
         }
         return root
     }
 
     private func secondDocument() -> Diagnostic {
-        Diagnostic("second-document", "a second document ('---'); a runbook file holds exactly one document",
-                   at: location(), hint: "put each runbook in its own file")
+        Diagnostic(
+            "second-document", "a second document ('---'); a runbook file holds exactly one document",
+            at: location(), hint: "put each runbook in its own file")
     }
 
     // MARK: Block context
@@ -79,8 +84,9 @@ struct Parser {
         switch byte(pos) {
         case .dash where isBlankOrEnd(pos + 1):
             guard allowsCollection else {
-                throw Diagnostic("sequence-on-key-line", "a list cannot start on the same line as its key", at: start,
-                                 hint: "put each '- ' item on its own line under the key, indented")
+                throw Diagnostic(
+                    "sequence-on-key-line", "a list cannot start on the same line as its key", at: start,
+                    hint: "put each '- ' item on its own line under the key, indented")
             }
             return try parseBlockSequence(indent: column, indentless: false)
         case .pipe, .greater:
@@ -129,8 +135,9 @@ struct Parser {
             try nextContentLine()
             if pos >= end || isDocumentMarker(.dash) || isDocumentMarker(.dot) || column < indent { break }
             if column > indent {
-                throw Diagnostic("bad-indentation", "this line is indented more than the keys of its mapping (column \(indent + 1))",
-                                 at: location(), hint: "align it with the other keys, or put it under a key that ends with ':'")
+                throw Diagnostic(
+                    "bad-indentation", "this line is indented more than the keys of its mapping (column \(indent + 1))",
+                    at: location(), hint: "align it with the other keys, or put it under a key that ends with ':'")
             }
         }
         return Node(.mapping(entries), at: start)
@@ -147,13 +154,15 @@ struct Parser {
             key = node.scalar!
             skipSpacesAndTabs()
         case .dash where isBlankOrEnd(pos + 1):
-            throw Diagnostic("sequence-in-mapping", "a list item '- ' where a key of the mapping above was expected", at: start,
-                             hint: "indent the list under the key it belongs to, or add the missing 'key:'")
+            throw Diagnostic(
+                "sequence-in-mapping", "a list item '- ' where a key of the mapping above was expected", at: start,
+                hint: "indent the list under the key it belongs to, or add the missing 'key:'")
         case .openBracket, .openBrace:
             throw complexKey(at: start)
         case .pipe, .greater:
-            throw Diagnostic("block-scalar-key", "a key cannot start with '\(Character(Unicode.Scalar(byte(pos))))': in YAML it starts a block scalar",
-                             at: start, hint: "quote the key: '\(Character(Unicode.Scalar(byte(pos))))...': value")
+            throw Diagnostic(
+                "block-scalar-key", "a key cannot start with '\(Character(Unicode.Scalar(byte(pos))))': in YAML it starts a block scalar",
+                at: start, hint: "quote the key: '\(Character(Unicode.Scalar(byte(pos))))...': value")
         default:
             try checkNodeStart(flow: false)
             let textStart = pos
@@ -162,7 +171,8 @@ struct Parser {
                 let c = byte(pos)
                 if pos >= end || isBreak(c) || (isBlank(c) && byte(pos + 1) == .hash) {
                     let text = decode(textStart, textEnd)
-                    let hint = text.contains(":")
+                    let hint =
+                        text.contains(":")
                         ? "a key needs a colon followed by a space: 'key: value'"
                         : "every line at this indentation must be a 'key: value' pair"
                     throw Diagnostic("missing-colon", "expected ':' after '\(text.prefix(60))'", at: start, hint: hint)
@@ -173,13 +183,15 @@ struct Parser {
             }
             key = Scalar(decode(textStart, textEnd), style: .plain)
             if key.text == "<<" {
-                throw Diagnostic("merge-key", "merge keys ('<<') are not supported in filet YAML", at: start,
-                                 hint: "write the keys out in full")
+                throw Diagnostic(
+                    "merge-key", "merge keys ('<<') are not supported in filet YAML", at: start,
+                    hint: "write the keys out in full")
             }
         }
         guard byte(pos) == .colon && isBlankOrEnd(pos + 1) else {
-            throw Diagnostic("missing-colon", "expected ': ' after the key", at: location(),
-                             hint: "a key is followed by a colon and a space: 'key: value'")
+            throw Diagnostic(
+                "missing-colon", "expected ': ' after the key", at: location(),
+                hint: "a key is followed by a colon and a space: 'key: value'")
         }
         try checkKeyLength(from: start)
         pos += 1
@@ -191,8 +203,9 @@ struct Parser {
         let here = location()
         while byte(pos) == .space { pos += 1 }
         if byte(pos) == .tab {
-            throw Diagnostic("tab", "a tab character after '\(inSequence ? "-" : ":")'", at: location(),
-                             hint: "use spaces: filet YAML allows tabs only inside quoted and block scalars and comments")
+            throw Diagnostic(
+                "tab", "a tab character after '\(inSequence ? "-" : ":")'", at: location(),
+                hint: "use spaces: filet YAML allows tabs only inside quoted and block scalars and comments")
         }
         guard byte(pos) == .hash || isBreakOrEnd(pos) else {
             return try parseBlockNode(parentIndent: parentIndent, allowsCollection: inSequence)
@@ -219,13 +232,15 @@ struct Parser {
             try nextContentLine()
             if pos >= end || isDocumentMarker(.dash) || isDocumentMarker(.dot) || column < indent { break }
             if column > indent {
-                throw Diagnostic("bad-indentation", "this line is indented more than the '- ' items of its list (column \(indent + 1))",
-                                 at: location(), hint: "align it with the other '- ' items, or indent the item's content under it")
+                throw Diagnostic(
+                    "bad-indentation", "this line is indented more than the '- ' items of its list (column \(indent + 1))",
+                    at: location(), hint: "align it with the other '- ' items, or indent the item's content under it")
             }
             guard byte(pos) == .dash && isBlankOrEnd(pos + 1) else {
                 if indentless { break }
-                throw Diagnostic("expected-sequence-item", "expected a '- ' list item at this indentation", at: location(),
-                                 hint: "a list's items all start with '- ' at the same column")
+                throw Diagnostic(
+                    "expected-sequence-item", "expected a '- ' list item at this indentation", at: location(),
+                    hint: "a list's items all start with '- ' at the same column")
             }
         }
         return Node(.sequence(items), at: start)
@@ -249,8 +264,9 @@ struct Parser {
             let c = parser.byte(parser.pos)
             guard c >= .zero && c <= .nine else { return }
             if c == .zero {
-                throw Diagnostic("block-indentation-indicator", "a block scalar's indentation indicator must be 1 to 9, not 0",
-                                 at: parser.location())
+                throw Diagnostic(
+                    "block-indentation-indicator", "a block scalar's indentation indicator must be 1 to 9, not 0",
+                    at: parser.location())
             }
             increment = Int(c - .zero)
             parser.pos += 1
@@ -268,8 +284,9 @@ struct Parser {
             skipToLineEnd()
         }
         guard isBreakOrEnd(pos) else {
-            throw Diagnostic("block-scalar-header", "unexpected text after the block scalar header '\(literal ? "|" : ">")'",
-                             at: location(), hint: "the text of a block scalar starts on the next line, indented under its key")
+            throw Diagnostic(
+                "block-scalar-header", "unexpected text after the block scalar header '\(literal ? "|" : ">")'",
+                at: location(), hint: "the text of a block scalar starts on the next line, indented under its key")
         }
         if pos < end { consumeBreak() }
 
@@ -318,8 +335,9 @@ struct Parser {
         while true {
             while (indent == 0 || column < indent) && byte(pos) == .space { pos += 1 }
             if (indent == 0 || column < indent) && byte(pos) == .tab {
-                throw Diagnostic("tab", "a tab character in the indentation of a block scalar", at: location(),
-                                 hint: "indent block scalar lines with spaces; after the first line of text, tabs may follow the indentation")
+                throw Diagnostic(
+                    "tab", "a tab character in the indentation of a block scalar", at: location(),
+                    hint: "indent block scalar lines with spaces; after the first line of text, tabs may follow the indentation")
             }
             guard pos < end, isBreak(byte(pos)) else { break }
             maxBlankIndent = max(maxBlankIndent, column)
@@ -328,8 +346,9 @@ struct Parser {
         }
         guard detecting else { return }
         if pos < end && maxBlankIndent > column && column > parentIndent {
-            throw Diagnostic("block-scalar-indentation", "a blank line at the start of this block scalar is indented more than its first line of text",
-                             at: location(), hint: "remove the trailing spaces of the blank lines above")
+            throw Diagnostic(
+                "block-scalar-indentation", "a blank line at the start of this block scalar is indented more than its first line of text",
+                at: location(), hint: "remove the trailing spaces of the blank lines above")
         }
         indent = max(column, maxBlankIndent, parentIndent + 1, 1)
     }
@@ -349,22 +368,29 @@ struct Parser {
         while true {
             try skipFlowSpace(parentIndent: parentIndent, opening: start)
             let c = byte(pos)
-            if c == closing { pos += 1; break }
+            if c == closing {
+                pos += 1
+                break
+            }
             if c == .closeBracket || c == .closeBrace {
-                throw Diagnostic("mismatched-bracket", "'\(Character(Unicode.Scalar(c)))' does not close the '\(isSequence ? "[" : "{")' opened at \(start)",
-                                 at: location(), notes: [.init("the collection opens here", at: start)])
+                throw Diagnostic(
+                    "mismatched-bracket",
+                    "'\(Character(Unicode.Scalar(c)))' does not close the '\(isSequence ? "[" : "{")' opened at \(start)",
+                    at: location(), notes: [.init("the collection opens here", at: start)])
             }
             if c == .comma {
-                throw Diagnostic("empty-flow-entry", "an empty entry in a flow collection (two commas, or a comma first)",
-                                 at: location(), hint: "remove the extra ','")
+                throw Diagnostic(
+                    "empty-flow-entry", "an empty entry in a flow collection (two commas, or a comma first)",
+                    at: location(), hint: "remove the extra ','")
             }
             if isSequence {
                 let itemStart = location()
                 items.append(try parseFlowNode(parentIndent: parentIndent, opening: start))
                 try skipFlowSpace(parentIndent: parentIndent, opening: start)
                 if byte(pos) == .colon {
-                    throw Diagnostic("pair-in-flow-sequence", "a 'key: value' pair inside a flow list '[...]'", at: itemStart,
-                                     hint: "write a mapping inside the list: [{key: value}]")
+                    throw Diagnostic(
+                        "pair-in-flow-sequence", "a 'key: value' pair inside a flow list '[...]'", at: itemStart,
+                        hint: "write a mapping inside the list: [{key: value}]")
                 }
             } else {
                 let (key, keyLocation) = try parseFlowKey(parentIndent: parentIndent, opening: start)
@@ -383,9 +409,13 @@ struct Parser {
                 pos += 1
                 continue
             }
-            if byte(pos) == closing { pos += 1; break }
-            throw Diagnostic("expected-flow-separator", "expected ',' or '\(isSequence ? "]" : "}")' in the flow collection opened at \(start)",
-                             at: location(), notes: [.init("the collection opens here", at: start)])
+            if byte(pos) == closing {
+                pos += 1
+                break
+            }
+            throw Diagnostic(
+                "expected-flow-separator", "expected ',' or '\(isSequence ? "]" : "}")' in the flow collection opened at \(start)",
+                at: location(), notes: [.init("the collection opens here", at: start)])
         }
         return Node(isSequence ? .sequence(items) : .mapping(entries), at: start)
     }
@@ -400,13 +430,15 @@ struct Parser {
         let quoted = key.style != .plain
         skipSpacesAndTabs()
         guard byte(pos) == .colon, quoted || isBlankOrEnd(pos + 1) else {
-            throw Diagnostic("missing-colon", "expected ':' after the key '\(key.text.prefix(60))' in a flow mapping", at: start,
-                             hint: "each entry of '{...}' is 'key: value' (with a space after the colon)")
+            throw Diagnostic(
+                "missing-colon", "expected ':' after the key '\(key.text.prefix(60))' in a flow mapping", at: start,
+                hint: "each entry of '{...}' is 'key: value' (with a space after the colon)")
         }
         if line != startLine { throw multilineKey(at: start) }
         if key.style == .plain && key.text == "<<" {
-            throw Diagnostic("merge-key", "merge keys ('<<') are not supported in filet YAML", at: start,
-                             hint: "write the keys out in full")
+            throw Diagnostic(
+                "merge-key", "merge keys ('<<') are not supported in filet YAML", at: start,
+                hint: "write the keys out in full")
         }
         try checkKeyLength(from: start)
         pos += 1
@@ -418,11 +450,13 @@ struct Parser {
         case .openBracket, .openBrace: return try parseFlowCollection(parentIndent: parentIndent)
         case .doubleQuote, .singleQuote: return try parseQuoted(parentIndent: parentIndent)
         case .pipe, .greater:
-            throw Diagnostic("block-scalar-in-flow", "a block scalar ('|' or '>') cannot be used inside a flow collection",
-                             at: location(), hint: "use a quoted value, or write the collection in block style")
+            throw Diagnostic(
+                "block-scalar-in-flow", "a block scalar ('|' or '>') cannot be used inside a flow collection",
+                at: location(), hint: "use a quoted value, or write the collection in block style")
         case .dash where isBlankOrEnd(pos + 1):
-            throw Diagnostic("sequence-in-flow", "a '- ' list item inside a flow collection", at: location(),
-                             hint: "separate the items of '[...]' with commas")
+            throw Diagnostic(
+                "sequence-in-flow", "a '- ' list item inside a flow collection", at: location(),
+                hint: "separate the items of '[...]' with commas")
         default:
             try checkNodeStart(flow: true)
             return try parsePlain(parentIndent: parentIndent, flow: true)
@@ -434,13 +468,18 @@ struct Parser {
         while true {
             let c = byte(pos)
             if pos >= end {
-                throw Diagnostic("unterminated-flow", "the flow collection opened at \(opening) is never closed", at: opening,
-                                 hint: "add the missing '\(byte(opening.offset) == .openBracket ? "]" : "}")'")
+                throw Diagnostic(
+                    "unterminated-flow", "the flow collection opened at \(opening) is never closed", at: opening,
+                    hint: "add the missing '\(byte(opening.offset) == .openBracket ? "]" : "}")'")
             }
-            if c == .space { pos += 1; continue }
+            if c == .space {
+                pos += 1
+                continue
+            }
             if c == .tab {
-                throw Diagnostic("tab", "a tab character inside a flow collection", at: location(),
-                                 hint: "use spaces: filet YAML allows tabs only inside quoted and block scalars and comments")
+                throw Diagnostic(
+                    "tab", "a tab character inside a flow collection", at: location(),
+                    hint: "use spaces: filet YAML allows tabs only inside quoted and block scalars and comments")
             }
             if c == .hash {
                 try checkCommentSpacing()
@@ -452,8 +491,9 @@ struct Parser {
                 while byte(pos) == .space { pos += 1 }
                 if pos < end && !isBreak(byte(pos)) && byte(pos) != .hash && byte(pos) != .tab {
                     if isDocumentMarker(.dash) || isDocumentMarker(.dot) {
-                        throw Diagnostic("document-marker-in-flow", "a document marker inside the flow collection opened at \(opening)",
-                                         at: location(), hint: "close the collection first")
+                        throw Diagnostic(
+                            "document-marker-in-flow", "a document marker inside the flow collection opened at \(opening)",
+                            at: location(), hint: "close the collection first")
                     }
                     if column <= parentIndent { throw underIndented(what: "flow collection", parentIndent: parentIndent) }
                 }
@@ -525,8 +565,10 @@ struct Parser {
                     throw mappingValueNotAllowed(at: location())
                 }
                 if flow, [.comma, .question, .openBracket, .closeBracket, .openBrace, .closeBrace].contains(byte(pos + 1)) {
-                    throw Diagnostic("colon-in-flow", "a ':' directly followed by '\(Character(Unicode.Scalar(byte(pos + 1))))' inside a flow collection",
-                                     at: location(), hint: "quote the value, or put a space after ':'")
+                    throw Diagnostic(
+                        "colon-in-flow",
+                        "a ':' directly followed by '\(Character(Unicode.Scalar(byte(pos + 1))))' inside a flow collection",
+                        at: location(), hint: "quote the value, or put a space after ':'")
                 }
             }
             if flow && (c == .comma || c == .openBracket || c == .closeBracket || c == .openBrace || c == .closeBrace) { break }
@@ -546,8 +588,9 @@ struct Parser {
         swap(&out, &scratch)
         out.removeAll(keepingCapacity: true)
         defer { swap(&out, &scratch) }
-        let unterminated = Diagnostic("unterminated-quote", "the \(single ? "single" : "double")-quoted value that starts here is never closed",
-                                      at: start, hint: "add the closing \(single ? "'" : "\"")")
+        let unterminated = Diagnostic(
+            "unterminated-quote", "the \(single ? "single" : "double")-quoted value that starts here is never closed",
+            at: start, hint: "add the closing \(single ? "'" : "\"")")
         while true {
             guard pos < end else { throw unterminated }
             let c = bytes[pos]
@@ -611,8 +654,9 @@ struct Parser {
 
     private func checkQuotedContinuation(parentIndent: Int) throws(Diagnostic) {
         if isDocumentMarker(.dash) || isDocumentMarker(.dot) {
-            throw Diagnostic("document-marker-in-quote", "a document marker inside a quoted value", at: location(),
-                             hint: "close the quote before this line")
+            throw Diagnostic(
+                "document-marker-in-quote", "a document marker inside a quoted value", at: location(),
+                hint: "close the quote before this line")
         }
         if column <= parentIndent { throw underIndented(what: "quoted value", parentIndent: parentIndent) }
     }
@@ -634,21 +678,25 @@ struct Parser {
             var value: UInt32 = 0
             for _ in 0..<digits {
                 guard let digit = hexValue(byte(pos)) else {
-                    throw Diagnostic("bad-escape", "'\\\(Character(Unicode.Scalar(kind)))' must be followed by exactly \(digits) hexadecimal digits",
-                                     at: escapeStart)
+                    throw Diagnostic(
+                        "bad-escape", "'\\\(Character(Unicode.Scalar(kind)))' must be followed by exactly \(digits) hexadecimal digits",
+                        at: escapeStart)
                 }
                 value = value << 4 | digit
                 pos += 1
             }
             guard let scalar = Unicode.Scalar(value) else {
-                throw Diagnostic("bad-escape", "the escape does not name a Unicode character (surrogates and values above 10FFFF are not characters)",
-                                 at: escapeStart)
+                throw Diagnostic(
+                    "bad-escape", "the escape does not name a Unicode character (surrogates and values above 10FFFF are not characters)",
+                    at: escapeStart)
             }
             UTF8.encode(scalar) { out.append($0) }
         default:
             let shown = pos - 1 < end ? decode(pos - 1, min(end, pos - 1 + utf8Length(byte(pos - 1)))) : ""
-            throw Diagnostic("bad-escape", "unknown escape '\\\(shown)' in a double-quoted value", at: escapeStart,
-                             hint: "the escapes are \\\\ \\\" \\/ \\n \\t \\r \\0 \\xNN \\uNNNN \\UNNNNNNNN; to keep a backslash as is, use single quotes")
+            throw Diagnostic(
+                "bad-escape", "unknown escape '\\\(shown)' in a double-quoted value", at: escapeStart,
+                hint:
+                    "the escapes are \\\\ \\\" \\/ \\n \\t \\r \\0 \\xNN \\uNNNN \\UNNNNNNNN; to keep a backslash as is, use single quotes")
         }
     }
 
@@ -660,18 +708,22 @@ struct Parser {
         var here: SourceLocation { location() }
         switch c {
         case .ampersand:
-            throw Diagnostic("anchor", "anchors ('&name') are not supported in filet YAML", at: here,
-                             hint: "repeat the value, or put it in vars: and write ${vars.NAME}")
+            throw Diagnostic(
+                "anchor", "anchors ('&name') are not supported in filet YAML", at: here,
+                hint: "repeat the value, or put it in vars: and write ${vars.NAME}")
         case .asterisk:
-            throw Diagnostic("alias", "aliases ('*name') are not supported in filet YAML", at: here,
-                             hint: "repeat the value, or put it in vars: and write ${vars.NAME}")
+            throw Diagnostic(
+                "alias", "aliases ('*name') are not supported in filet YAML", at: here,
+                hint: "repeat the value, or put it in vars: and write ${vars.NAME}")
         case .exclamation:
-            throw Diagnostic("tag", "tags ('!x', '!!x') are not supported in filet YAML: the runbook schema decides each value's type",
-                             at: here, hint: "remove the tag; quote the value if it must stay text")
+            throw Diagnostic(
+                "tag", "tags ('!x', '!!x') are not supported in filet YAML: the runbook schema decides each value's type",
+                at: here, hint: "remove the tag; quote the value if it must stay text")
         case .percent:
             if column == 0 {
-                throw Diagnostic("directive", "YAML directives ('%YAML', '%TAG') are not supported in filet YAML", at: here,
-                                 hint: "delete the directive line")
+                throw Diagnostic(
+                    "directive", "YAML directives ('%YAML', '%TAG') are not supported in filet YAML", at: here,
+                    hint: "delete the directive line")
             }
             throw reservedStart(c, at: here)
         case .at, .backtick:
@@ -681,8 +733,9 @@ struct Parser {
         case .colon where flow || isBlankOrEnd(pos + 1):
             throw Diagnostic("colon-without-key", "a ':' with no key before it", at: here, hint: "write 'key: value'")
         case .comma, .closeBracket, .closeBrace, .openBracket, .openBrace:
-            throw Diagnostic("unexpected-indicator", "unexpected '\(Character(Unicode.Scalar(c)))'", at: here,
-                             hint: "quote the value if the character is part of the text")
+            throw Diagnostic(
+                "unexpected-indicator", "unexpected '\(Character(Unicode.Scalar(c)))'", at: here,
+                hint: "quote the value if the character is part of the text")
         default:
             return
         }
@@ -692,19 +745,23 @@ struct Parser {
     /// key's start, quotes, escapes and blanks included: count that span, in bytes.
     private func checkKeyLength(from start: SourceLocation) throws(Diagnostic) {
         if pos - start.offset > Syntax.maximumKeyLength {
-            throw Diagnostic("key-too-long", "this key is longer than \(Syntax.maximumKeyLength) bytes (counted up to its ':')", at: start,
-                             hint: "shorten the key: YAML reads a key only when its ':' is at most \(Syntax.maximumKeyLength) characters after its start")
+            throw Diagnostic(
+                "key-too-long", "this key is longer than \(Syntax.maximumKeyLength) bytes (counted up to its ':')", at: start,
+                hint: "shorten the key: YAML reads a key only when its ':' is at most \(Syntax.maximumKeyLength) characters after its start"
+            )
         }
     }
 
     private func reservedStart(_ c: UInt8, at here: SourceLocation) -> Diagnostic {
-        Diagnostic("reserved-indicator", "a value cannot start with '\(Character(Unicode.Scalar(c)))' in YAML", at: here,
-                   hint: "quote the value: '\(Character(Unicode.Scalar(c)))...'")
+        Diagnostic(
+            "reserved-indicator", "a value cannot start with '\(Character(Unicode.Scalar(c)))' in YAML", at: here,
+            hint: "quote the value: '\(Character(Unicode.Scalar(c)))...'")
     }
 
     private func complexKey(at here: SourceLocation) -> Diagnostic {
-        Diagnostic("complex-key", "complex keys ('? ', or a list or mapping used as a key) are not supported in filet YAML", at: here,
-                   hint: "keys are plain or quoted text on one line")
+        Diagnostic(
+            "complex-key", "complex keys ('? ', or a list or mapping used as a key) are not supported in filet YAML", at: here,
+            hint: "keys are plain or quoted text on one line")
     }
 
     private func multilineKey(at here: SourceLocation) -> Diagnostic {
@@ -712,25 +769,29 @@ struct Parser {
     }
 
     private func mappingValueNotAllowed(at here: SourceLocation) -> Diagnostic {
-        Diagnostic("unexpected-colon", "a ': ' inside a value; a mapping cannot start here", at: here,
-                   hint: "quote the whole value if ': ' is part of the text, or put the nested mapping on the next lines, indented")
+        Diagnostic(
+            "unexpected-colon", "a ': ' inside a value; a mapping cannot start here", at: here,
+            hint: "quote the whole value if ': ' is part of the text, or put the nested mapping on the next lines, indented")
     }
 
     private func tabIndentation() -> Diagnostic {
-        Diagnostic("tab-indentation", "a tab character used for indentation", at: location(),
-                   hint: "indent with spaces only")
+        Diagnostic(
+            "tab-indentation", "a tab character used for indentation", at: location(),
+            hint: "indent with spaces only")
     }
 
     private func underIndented(what: String, parentIndent: Int) -> Diagnostic {
-        Diagnostic("bad-indentation", "this continuation line of a \(what) must be indented more than column \(parentIndent + 1)",
-                   at: location(), hint: "indent the line further, or close the \(what) on the line above")
+        Diagnostic(
+            "bad-indentation", "this continuation line of a \(what) must be indented more than column \(parentIndent + 1)",
+            at: location(), hint: "indent the line further, or close the \(what) on the line above")
     }
 
     private mutating func enterCollection(at here: SourceLocation) throws(Diagnostic) {
         depth += 1
         if depth > Syntax.maximumDepth {
-            throw Diagnostic("too-deep", "nesting is deeper than \(Syntax.maximumDepth) levels", at: here,
-                             hint: "flatten the structure")
+            throw Diagnostic(
+                "too-deep", "nesting is deeper than \(Syntax.maximumDepth) levels", at: here,
+                hint: "flatten the structure")
         }
     }
 
@@ -739,14 +800,18 @@ struct Parser {
         if entries.count < 16 {
             previous = entries.firstIndex { $0.key.text == key.text }
         } else {
-            if index.isEmpty { for (offset, entry) in entries.enumerated() where index[entry.key.text] == nil { index[entry.key.text] = offset } }
+            if index.isEmpty {
+                for (offset, entry) in entries.enumerated() where index[entry.key.text] == nil { index[entry.key.text] = offset }
+            }
             previous = index[key.text]
             if previous == nil { index[key.text] = entries.count }
         }
         guard let previous else { return }
-        duplicateKeys.append(Diagnostic("duplicate-key", "duplicate key '\(key.text)' in this mapping", at: location,
-                                        hint: "each key may appear once in a mapping; remove or rename one of them",
-                                        notes: [.init("'\(key.text)' is first set here", at: entries[previous].keyLocation)]))
+        duplicateKeys.append(
+            Diagnostic(
+                "duplicate-key", "duplicate key '\(key.text)' in this mapping", at: location,
+                hint: "each key may appear once in a mapping; remove or rename one of them",
+                notes: [.init("'\(key.text)' is first set here", at: entries[previous].keyLocation)]))
     }
 
     /// Whether the current line starts a block mapping entry (`key:` followed by a space or the line end).
@@ -759,12 +824,21 @@ struct Parser {
                 guard i < end, !isBreak(bytes[i]) else { return false }
                 let c = bytes[i]
                 if quote == .singleQuote && c == .singleQuote {
-                    if byte(i + 1) == .singleQuote { i += 2; continue }
+                    if byte(i + 1) == .singleQuote {
+                        i += 2
+                        continue
+                    }
                     i += 1
                     break
                 }
-                if quote == .doubleQuote && c == .backslash { i += 2; continue }
-                if quote == .doubleQuote && c == .doubleQuote { i += 1; break }
+                if quote == .doubleQuote && c == .backslash {
+                    i += 2
+                    continue
+                }
+                if quote == .doubleQuote && c == .doubleQuote {
+                    i += 1
+                    break
+                }
                 i += 1
             }
             while isBlank(byte(i)) { i += 1 }
@@ -793,8 +867,9 @@ struct Parser {
                 skipToLineEnd()
             }
             guard isBreakOrEnd(pos) else {
-                throw Diagnostic("unexpected-text", "unexpected text after \(what)", at: location(),
-                                 hint: "start a comment with ' #', or quote the whole value")
+                throw Diagnostic(
+                    "unexpected-text", "unexpected text after \(what)", at: location(),
+                    hint: "start a comment with ' #', or quote the whole value")
             }
             if pos >= end {
                 contentStart = pos
@@ -822,8 +897,9 @@ struct Parser {
 
     private func checkCommentSpacing() throws(Diagnostic) {
         if pos > lineStart && !isBlank(bytes[pos - 1]) {
-            throw Diagnostic("comment-spacing", "a '#' comment must be separated from the value before it by a space",
-                             at: location(), hint: "put a space before '#'")
+            throw Diagnostic(
+                "comment-spacing", "a '#' comment must be separated from the value before it by a space",
+                at: location(), hint: "put a space before '#'")
         }
     }
 

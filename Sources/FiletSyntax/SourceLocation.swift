@@ -54,10 +54,12 @@ public struct SourceFile: Sendable {
         if slice.count > 400 { return nil }
         guard let text = String(validating: slice, as: UTF8.self) else { return nil }
         // Show control characters as the Unicode "control picture" so the caret stays aligned.
-        return String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
-            if scalar.value < 0x20 && scalar != "\t" { return Unicode.Scalar(0x2400 + scalar.value)! }
-            if Syntax.isInvisibleHazard(scalar) { return "\u{FFFD}" }
-            return scalar
-        }))
+        return String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.map { scalar in
+                    if scalar.value < 0x20 && scalar != "\t" { return Unicode.Scalar(0x2400 + scalar.value)! }
+                    if Syntax.isInvisibleHazard(scalar) { return "\u{FFFD}" }
+                    return scalar
+                }))
     }
 }

@@ -16,10 +16,12 @@ public enum Syntax: Sendable {
     /// parse; duplicate keys are all collected).
     public static func parse(_ file: SourceFile) throws(DiagnosticList) -> Node {
         if file.bytes.count > maximumFileSize {
-            throw DiagnosticList([Diagnostic(
-                "file-too-large",
-                "the file is larger than \(maximumFileSize) bytes (8 MiB), the limit for a runbook",
-                at: .start, hint: "split the runbook into smaller ones")])
+            throw DiagnosticList([
+                Diagnostic(
+                    "file-too-large",
+                    "the file is larger than \(maximumFileSize) bytes (8 MiB), the limit for a runbook",
+                    at: .start, hint: "split the runbook into smaller ones")
+            ])
         }
         do throws(Diagnostic) {
             try EncodingCheck.check(file.bytes)

@@ -267,7 +267,8 @@ struct DocumentEmitter {
         var current = ""
         for (index, scalar) in part.enumerated() {
             if scalar == " ", index > 0, index + 1 < part.count, !Self.isBlank(part[index - 1]), !Self.isBlank(part[index + 1]),
-               rng.chance(knobs.fold) {
+                rng.chance(knobs.fold)
+            {
                 pieces.append(current)
                 current = ""
                 continue
@@ -306,7 +307,10 @@ struct DocumentEmitter {
             let scalar = scalars[index]
             if scalar == "\n" {
                 var count = 0
-                while index < scalars.count && scalars[index] == "\n" { count += 1; index += 1 }
+                while index < scalars.count && scalars[index] == "\n" {
+                    count += 1
+                    index += 1
+                }
                 pieces.append(.text(text))
                 pieces.append(.breaks(count))
                 text = ""
@@ -356,7 +360,8 @@ struct DocumentEmitter {
             if fold > 0 && !Self.isBlank(scalar) && rng.chance(fold / 8) {
                 flush(.escapedBreak)
             }
-            let literalTab = scalar == "\t" && index > 0 && index + 1 < scalars.count
+            let literalTab =
+                scalar == "\t" && index > 0 && index + 1 < scalars.count
                 && !Self.isBlank(scalars[index - 1]) && scalars[index - 1] != "\n"
                 && !Self.isBlank(scalars[index + 1]) && scalars[index + 1] != "\n" && rng.chance(0.5)
             text += literalTab ? "\t" : escape(scalar)

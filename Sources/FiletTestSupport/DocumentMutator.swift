@@ -3,13 +3,14 @@
 /// toward the characters that matter to a YAML parser.
 public enum DocumentMutator: Sendable {
     /// Bytes and snippets a mutation inserts or substitutes.
-    static let tokens: [[UInt8]] = [
-        ": ", ":", " #", "#", "- ", "-", "? ", "?", ",", "[", "]", "{", "}", "'", "''", "\"", "\\", "\\\n", "|", ">",
-        "|+", "|-", ">2", "|9-", "&a ", "*a", "!t ", "!!str ", "%YAML 1.2\n", "<<: ", "---", "---\n", "...", "...\n",
-        "\t", " ", "  ", "\n", "\n\n", "\r\n", "\r", "\n  ", "\n- ", "\n  - ", "\na: ", "\\x4", "\\u00e9", "\\U0001F6A8",
-        "\\q", "\\", "é", "日", "🚨", "\u{FEFF}", "\u{202E}", "\u{2028}", "\u{85}", "@", "`", "%", "{a: [b, {c: d}]}",
-        "[a, [b, [c]]]", "\"a\\\n b\"", "'a\n\n b'", "key: |\n  text\n", "- - x\n",
-    ].map { Array($0.utf8) } + [[0x00], [0x01], [0x7F], [0xC3], [0xE2, 0x82], [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80]]
+    static let tokens: [[UInt8]] =
+        [
+            ": ", ":", " #", "#", "- ", "-", "? ", "?", ",", "[", "]", "{", "}", "'", "''", "\"", "\\", "\\\n", "|", ">",
+            "|+", "|-", ">2", "|9-", "&a ", "*a", "!t ", "!!str ", "%YAML 1.2\n", "<<: ", "---", "---\n", "...", "...\n",
+            "\t", " ", "  ", "\n", "\n\n", "\r\n", "\r", "\n  ", "\n- ", "\n  - ", "\na: ", "\\x4", "\\u00e9", "\\U0001F6A8",
+            "\\q", "\\", "é", "日", "🚨", "\u{FEFF}", "\u{202E}", "\u{2028}", "\u{85}", "@", "`", "%", "{a: [b, {c: d}]}",
+            "[a, [b, [c]]]", "\"a\\\n b\"", "'a\n\n b'", "key: |\n  text\n", "- - x\n",
+        ].map { Array($0.utf8) } + [[0x00], [0x01], [0x7F], [0xC3], [0xE2, 0x82], [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80]]
 
     /// One to four random mutations of `bytes`.
     public static func mutate(_ bytes: [UInt8], rng: inout SplitMix64) -> [UInt8] {

@@ -26,7 +26,8 @@ public func writeSampleJournal(in directory: String, steps: Int = 8, key: [UInt8
     let writer = try JournalWriter.create(directory: directory, runID: .generate(), runbookSHA256: sampleRunbookSHA256, key: key)
     try await writer.append(.runStarted, [("runbook", "essai"), ("title", "Essai de bascule"), ("mode", "run")])
     for step in 1...steps {
-        try await writer.append(.stepFinished, [("step", .string("step-\(step)")), ("outcome", "succeeded"), ("duration_ms", .integer(step * 10))])
+        try await writer.append(
+            .stepFinished, [("step", .string("step-\(step)")), ("outcome", "succeeded"), ("duration_ms", .integer(step * 10))])
     }
     try await writer.append(.runFinished, [("status", "succeeded"), ("steps", .integer(steps))])
     try await writer.close()
@@ -52,7 +53,8 @@ public func run(_ tool: String, _ arguments: [String], input: [UInt8]) throws ->
     let process = Process()
     process.executableURL = URL(fileURLWithPath: tool)
     process.arguments = arguments
-    let stdin = Pipe(), stdout = Pipe()
+    let stdin = Pipe()
+    let stdout = Pipe()
     process.standardInput = stdin
     process.standardOutput = stdout
     try process.run()

@@ -58,23 +58,39 @@ struct TreeBuilder {
         entries.append(.init("runbook", .scalar(identifier())))
         entries.append(.init("title", text(maxWords: 8)))
         if rng.chance(0.5) { entries.append(.init("description", paragraph())) }
-        if rng.chance(0.5) { entries.append(.init("owner", .scalar(rng.pick(["team-sre", "oncall@example.com", "Élodie Martin", "@platform"])))) }
+        if rng.chance(0.5) {
+            entries.append(.init("owner", .scalar(rng.pick(["team-sre", "oncall@example.com", "Élodie Martin", "@platform"]))))
+        }
         if rng.chance(0.5) { entries.append(.init("version", .scalar(String(rng.int(1...40))))) }
         if rng.chance(0.8) {
             entries.append(.init("vars", mapping(count: rng.int(1...6), keys: { $0.variableName() }) { $0.value() }))
         }
         if rng.chance(0.5) {
-            entries.append(.init("secrets", .sequence((0..<rng.int(1...4)).map { _ in .scalar(rng.pick(["PAGER_TOKEN", "DB_PASSWORD", "SLACK_WEBHOOK", "AWS_SECRET_ACCESS_KEY"])) })))
+            entries.append(
+                .init(
+                    "secrets",
+                    .sequence(
+                        (0..<rng.int(1...4)).map { _ in
+                            .scalar(rng.pick(["PAGER_TOKEN", "DB_PASSWORD", "SLACK_WEBHOOK", "AWS_SECRET_ACCESS_KEY"]))
+                        })))
         }
         if rng.chance(0.7) {
-            entries.append(.init("channels", mapping(count: rng.int(1...3), keys: { $0.rng.pick(["oncall", "audit", "status-page", "équipe", "war room"]) }) { $0.channel() }))
+            entries.append(
+                .init(
+                    "channels",
+                    mapping(count: rng.int(1...3), keys: { $0.rng.pick(["oncall", "audit", "status-page", "équipe", "war room"]) }) {
+                        $0.channel()
+                    }))
         }
         if rng.chance(0.4) {
-            entries.append(.init("defaults", .mapping([
-                .init("timeout", .scalar(rng.pick(Vocabulary.durations))),
-                .init("retries", .scalar(String(rng.int(0...5)))),
-                .init("backoff", .scalar(rng.pick(Vocabulary.durations))),
-            ])))
+            entries.append(
+                .init(
+                    "defaults",
+                    .mapping([
+                        .init("timeout", .scalar(rng.pick(Vocabulary.durations))),
+                        .init("retries", .scalar(String(rng.int(0...5)))),
+                        .init("backoff", .scalar(rng.pick(Vocabulary.durations))),
+                    ])))
         }
         entries.append(.init("steps", .sequence((0..<rng.int(1...7)).map { _ in step() })))
         if rng.chance(0.3) { entries.append(.init("finally", .sequence((0..<rng.int(1...2)).map { _ in step() }))) }
@@ -90,9 +106,11 @@ struct TreeBuilder {
             entries.append(.init("needs", .sequence((0..<rng.int(1...3)).map { _ in .scalar(identifier()) })))
         }
         if rng.chance(0.2) { entries.append(.init("when", .scalar("${steps.\(identifier()).output} == \"ok\""))) }
-        for (key, values) in [("timeout", Vocabulary.durations), ("retries", ["0", "1", "3"]), ("backoff", Vocabulary.durations),
-                              ("on_failure", ["abort", "continue"]), ("idempotent", ["true", "false"]), ("drill", ["run", "skip", "simulate"])]
-            where rng.chance(0.25) {
+        for (key, values) in [
+            ("timeout", Vocabulary.durations), ("retries", ["0", "1", "3"]), ("backoff", Vocabulary.durations),
+            ("on_failure", ["abort", "continue"]), ("idempotent", ["true", "false"]), ("drill", ["run", "skip", "simulate"]),
+        ]
+        where rng.chance(0.25) {
             entries.append(.init(key, .scalar(rng.pick(values))))
         }
         switch rng.below(6) {
@@ -103,13 +121,20 @@ struct TreeBuilder {
             if rng.chance(0.4) { check.append(.init("max_latency", .scalar(rng.pick(Vocabulary.durations)))) }
             entries.append(.init("check", .mapping(check)))
         case 1:
-            entries.append(.init("check", .mapping([rng.chance(0.5)
-                ? .init("tcp", .scalar(rng.pick(["db.internal:5432", "cache-1:6379", "[::1]:443", "10.0.0.7:22"])))
-                : .init("dns", .scalar(rng.pick(["api.example.com", "bücher.example", "_sip._tcp.example.org"])))])))
+            entries.append(
+                .init(
+                    "check",
+                    .mapping([
+                        rng.chance(0.5)
+                            ? .init("tcp", .scalar(rng.pick(["db.internal:5432", "cache-1:6379", "[::1]:443", "10.0.0.7:22"])))
+                            : .init("dns", .scalar(rng.pick(["api.example.com", "bücher.example", "_sip._tcp.example.org"])))
+                    ])))
         case 2:
             entries.append(.init("run", command()))
         case 3:
-            var notify: [GeneratedNode.Entry] = [.init("channel", .scalar(rng.pick(["oncall", "audit", "équipe"]))), .init("text", paragraph())]
+            var notify: [GeneratedNode.Entry] = [
+                .init("channel", .scalar(rng.pick(["oncall", "audit", "équipe"]))), .init("text", paragraph()),
+            ]
             if rng.chance(0.5) { notify.append(.init("severity", .scalar(rng.pick(["info", "warning", "critical"])))) }
             entries.append(.init("notify", .mapping(notify)))
         case 4:
@@ -123,7 +148,8 @@ struct TreeBuilder {
     }
 
     mutating func channel() -> GeneratedNode {
-        let target: GeneratedNode.Entry = rng.chance(0.7)
+        let target: GeneratedNode.Entry =
+            rng.chance(0.7)
             ? .init("webhook", .scalar(rng.pick(Vocabulary.urls)))
             : .init("file", .scalar(rng.pick(["/var/log/filet/audit.jsonl", "C:\\logs\\filet.log", "./journal #1.log", "~/filet.log"])))
         return .mapping([target, .init("format", .scalar(rng.pick(Vocabulary.channelFormats)))])
@@ -171,7 +197,8 @@ struct TreeBuilder {
     }
 
     mutating func variableName() -> String {
-        rng.pick(["region", "service", "api", "fallback", "zone", "db", "replica", "team", "ville", "url"]) + (rng.chance(0.3) ? "_\(rng.int(1...9))" : "")
+        rng.pick(["region", "service", "api", "fallback", "zone", "db", "replica", "team", "ville", "url"])
+            + (rng.chance(0.3) ? "_\(rng.int(1...9))" : "")
     }
 
     mutating func identifier() -> String {

@@ -19,7 +19,9 @@ enum Vocabulary {
 
     static let otherScripts = ["Zürich", "straße", "日本語", "データ", "Ελλάδα", "русский", "🚨", "✓", "🔥fire", "naïveté", "ﬁ"]
 
-    static let numbers = ["0", "1", "42", "007", "3.14", "-1", "+7", "1e3", "0x1F", "0o17", "1_000", "2024-06-01", "12:30", "99%", ".5", "1.0e-3"]
+    static let numbers = [
+        "0", "1", "42", "007", "3.14", "-1", "+7", "1e3", "0x1F", "0o17", "1_000", "2024-06-01", "12:30", "99%", ".5", "1.0e-3",
+    ]
 
     static let durations = ["500ms", "1s", "2s", "10s", "30s", "45s", "1m", "5m", "15m", "1h", "1h30m", "2m30s"]
 
@@ -47,7 +49,9 @@ enum Vocabulary {
 
     /// Characters that can only be written escaped in a double-quoted scalar. (U+FEFF never
     /// starts a scalar: Yams decodes scalars with Foundation, which drops a leading U+FEFF.)
-    static let escapeOnly: [String] = ["\u{7}", "\u{1B}", "\u{7F}", "\u{85}", "\u{9F}", "\u{202E}", "\u{2028}", "\u{2029}", "zero\u{FEFF}width", "\r", "\u{1}"]
+    static let escapeOnly: [String] = [
+        "\u{7}", "\u{1B}", "\u{7F}", "\u{85}", "\u{9F}", "\u{202E}", "\u{2028}", "\u{2029}", "zero\u{FEFF}width", "\r", "\u{1}",
+    ]
 
     static let identifiers = [
         "check-api", "drain", "promote-replica", "notify-oncall", "flush_cache", "dns-cutover", "verify",

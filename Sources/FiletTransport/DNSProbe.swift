@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FiletSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The `check.dns` action: resolves a name with the system resolver (`getaddrinfo`, both
 /// IPv4 and IPv6, so `/etc/hosts`, `nsswitch.conf` and `resolv.conf` apply as for any
@@ -102,69 +103,69 @@ enum AddressResolver {
     }
 
     #if canImport(Glibc)
-    /// The blocking call. With `numericOnly`, only address literals are accepted (no lookup),
-    /// and nil means "not a literal".
-    static func resolveBlocking(host: String, port: UInt16?, numericOnly: Bool) -> Result<[ResolvedAddress], ProbeFailure>? {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = (numericOnly ? AI_NUMERICHOST : 0) | (port == nil ? 0 : AI_NUMERICSERV)
-        var list: UnsafeMutablePointer<addrinfo>?
-        let status: Int32
-        if let port {
-            status = getaddrinfo(host, String(port), &hints, &list)
-        } else {
-            status = getaddrinfo(host, nil, &hints, &list)
-        }
-        defer { if let list { freeaddrinfo(list) } }
-        guard status == 0 else {
-            if numericOnly { return nil }
-            return .failure(failure(status: status, errno: errno, host: host))
-        }
-        var addresses: [ResolvedAddress] = []
-        var cursor = list
-        while let entry = cursor?.pointee {
-            cursor = entry.ai_next
-            guard let address = entry.ai_addr, entry.ai_family == AF_INET || entry.ai_family == AF_INET6 else { continue }
-            let bytes = [UInt8](UnsafeRawBufferPointer(start: address, count: Int(entry.ai_addrlen)))
-            let text = numericText(address, length: entry.ai_addrlen)
-            guard !addresses.contains(where: { $0.text == text }) else { continue }
-            addresses.append(ResolvedAddress(family: entry.ai_family, sockaddr: bytes, text: text))
-        }
-        guard !addresses.isEmpty else {
-            return .failure(ProbeFailure(.noAddress, "'\(host)' has no IPv4 or IPv6 address"))
-        }
-        return .success(addresses)
-    }
-
-    /// The address part of a socket address, as text (`getnameinfo` with `NI_NUMERICHOST`,
-    /// so an IPv6 link-local address keeps its `%interface`).
-    static func numericText(_ address: UnsafePointer<sockaddr>, length: socklen_t) -> String {
-        var buffer = [CChar](repeating: 0, count: 1025)
-        let status = getnameinfo(address, length, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST)
-        guard status == 0 else { return "?" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// A `getaddrinfo` error code in words, with `gai_strerror`'s own text.
-    static func failure(status: Int32, errno savedErrno: Int32, host: String) -> ProbeFailure {
-        let reason: String
-        if status == EAI_SYSTEM {
-            reason = String(cString: strerror(savedErrno))
-        } else {
-            reason = String(cString: gai_strerror(status))
-        }
-        // EAI_NODATA (-5) and EAI_ADDRFAMILY (-9) are GNU extensions: compared by value.
-        let code: ProbeFailure.Code =
-            switch status {
-            case EAI_NONAME, -5, -9: .noAddress
-            default: .resolutionFailed
+        /// The blocking call. With `numericOnly`, only address literals are accepted (no lookup),
+        /// and nil means "not a literal".
+        static func resolveBlocking(host: String, port: UInt16?, numericOnly: Bool) -> Result<[ResolvedAddress], ProbeFailure>? {
+            var hints = addrinfo()
+            hints.ai_family = AF_UNSPEC
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            hints.ai_flags = (numericOnly ? AI_NUMERICHOST : 0) | (port == nil ? 0 : AI_NUMERICSERV)
+            var list: UnsafeMutablePointer<addrinfo>?
+            let status: Int32
+            if let port {
+                status = getaddrinfo(host, String(port), &hints, &list)
+            } else {
+                status = getaddrinfo(host, nil, &hints, &list)
             }
-        return ProbeFailure(code, "'\(host)' does not resolve: \(reason)")
-    }
+            defer { if let list { freeaddrinfo(list) } }
+            guard status == 0 else {
+                if numericOnly { return nil }
+                return .failure(failure(status: status, errno: errno, host: host))
+            }
+            var addresses: [ResolvedAddress] = []
+            var cursor = list
+            while let entry = cursor?.pointee {
+                cursor = entry.ai_next
+                guard let address = entry.ai_addr, entry.ai_family == AF_INET || entry.ai_family == AF_INET6 else { continue }
+                let bytes = [UInt8](UnsafeRawBufferPointer(start: address, count: Int(entry.ai_addrlen)))
+                let text = numericText(address, length: entry.ai_addrlen)
+                guard !addresses.contains(where: { $0.text == text }) else { continue }
+                addresses.append(ResolvedAddress(family: entry.ai_family, sockaddr: bytes, text: text))
+            }
+            guard !addresses.isEmpty else {
+                return .failure(ProbeFailure(.noAddress, "'\(host)' has no IPv4 or IPv6 address"))
+            }
+            return .success(addresses)
+        }
+
+        /// The address part of a socket address, as text (`getnameinfo` with `NI_NUMERICHOST`,
+        /// so an IPv6 link-local address keeps its `%interface`).
+        static func numericText(_ address: UnsafePointer<sockaddr>, length: socklen_t) -> String {
+            var buffer = [CChar](repeating: 0, count: 1025)
+            let status = getnameinfo(address, length, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST)
+            guard status == 0 else { return "?" }
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+
+        /// A `getaddrinfo` error code in words, with `gai_strerror`'s own text.
+        static func failure(status: Int32, errno savedErrno: Int32, host: String) -> ProbeFailure {
+            let reason: String
+            if status == EAI_SYSTEM {
+                reason = String(cString: strerror(savedErrno))
+            } else {
+                reason = String(cString: gai_strerror(status))
+            }
+            // EAI_NODATA (-5) and EAI_ADDRFAMILY (-9) are GNU extensions: compared by value.
+            let code: ProbeFailure.Code =
+                switch status {
+                case EAI_NONAME, -5, -9: .noAddress
+                default: .resolutionFailed
+                }
+            return ProbeFailure(code, "'\(host)' does not resolve: \(reason)")
+        }
     #else
-    static func resolveBlocking(host: String, port: UInt16?, numericOnly: Bool) -> Result<[ResolvedAddress], ProbeFailure>? {
-        .failure(ProbeFailure(.other, "name resolution is implemented for Linux only"))
-    }
+        static func resolveBlocking(host: String, port: UInt16?, numericOnly: Bool) -> Result<[ResolvedAddress], ProbeFailure>? {
+            .failure(ProbeFailure(.other, "name resolution is implemented for Linux only"))
+        }
     #endif
 }

@@ -1,11 +1,11 @@
+import FiletRunbook
+import FiletSupport
 public import Foundation
 import Synchronization
 
 #if canImport(FoundationNetworking)
-package import FoundationNetworking
+    package import FoundationNetworking
 #endif
-import FiletSupport
-import FiletRunbook
 
 /// The `check.http` action: one HTTP request, observed.
 ///
@@ -185,7 +185,8 @@ public struct HTTPProbe: Sendable {
             // swift-corelibs-foundation before the fix of its issue 5496 rejects every IPv6 literal URL.
             return ProbeFailure(
                 .invalidRequest,
-                "cannot request \(endpoint): URLSession on Linux rejects URLs with an IPv6 address in this Swift version; use a host name that resolves to it")
+                "cannot request \(endpoint): URLSession on Linux rejects URLs with an IPv6 address in this Swift version; use a host name that resolves to it"
+            )
         case .badURL, .unsupportedURL:
             return ProbeFailure(.invalidRequest, "the URL cannot be requested: \(detail)")
         case .cancelled:

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FiletRunbook
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// How probes print times: measured times one way, configured limits the runbook's way.
 package enum ProbeTime {
@@ -34,11 +35,11 @@ package enum ProbeTime {
 }
 
 #if canImport(Glibc)
-/// A close-on-exec, non-blocking pair of connected sockets (created atomically, unlike
-/// `pipe` + `fcntl`): writing a byte to `[1]` wakes every `poll` watching `[0]`.
-func makeWakeChannel() -> [Int32]? {
-    var fds: [Int32] = [-1, -1]
-    let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
-    return socketpair(AF_UNIX, type, 0, &fds) == 0 ? fds : nil
-}
+    /// A close-on-exec, non-blocking pair of connected sockets (created atomically, unlike
+    /// `pipe` + `fcntl`): writing a byte to `[1]` wakes every `poll` watching `[0]`.
+    func makeWakeChannel() -> [Int32]? {
+        var fds: [Int32] = [-1, -1]
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+        return socketpair(AF_UNIX, type, 0, &fds) == 0 ? fds : nil
+    }
 #endif

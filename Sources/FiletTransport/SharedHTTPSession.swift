@@ -1,10 +1,11 @@
-#if canImport(FoundationNetworking)
-import Foundation
-package import FoundationNetworking
-#else
-package import Foundation
-#endif
 import Synchronization
+
+#if canImport(FoundationNetworking)
+    import Foundation
+    package import FoundationNetworking
+#else
+    package import Foundation
+#endif
 
 /// One URLSession shared by every webhook delivery of the process, so that deliveries reuse
 /// connections instead of opening (and tearing down) a session each. Each task's delegate events

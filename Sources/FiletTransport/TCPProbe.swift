@@ -1,9 +1,9 @@
+import FiletSupport
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import FiletSupport
 
 /// The `check.tcp` action: opens a TCP connection to `host:port` within a timeout, then closes it.
 ///
@@ -131,7 +131,9 @@ final class TCPConnector: Sendable {
         do throws(DedicatedThread.Failure) {
             return try await DedicatedThread.run("filet-tcp-connect", onCancel: .wake({ self.cancel() })) { self.connectAll() }
         } catch {
-            return [TCPProbe.Attempt(address: addresses.first?.text ?? "?", duration: .zero, failure: ProbeFailure(.other, error.description))]
+            return [
+                TCPProbe.Attempt(address: addresses.first?.text ?? "?", duration: .zero, failure: ProbeFailure(.other, error.description))
+            ]
         }
     }
 
@@ -140,10 +142,10 @@ final class TCPConnector: Sendable {
         state.withLock { state in
             state.cancelled = true
             #if canImport(Glibc)
-            if let wake = state.wake {
-                var byte: UInt8 = 1
-                _ = write(wake[1], &byte, 1)
-            }
+                if let wake = state.wake {
+                    var byte: UInt8 = 1
+                    _ = write(wake[1], &byte, 1)
+                }
             #endif
         }
     }
@@ -151,92 +153,95 @@ final class TCPConnector: Sendable {
     private var isCancelled: Bool { state.withLock { $0.cancelled } }
 
     #if canImport(Glibc)
-    private func connectAll() -> [TCPProbe.Attempt] {
-        guard let fds = makeWakeChannel() else {
-            let message = "cannot create a socket pair: \(String(cString: strerror(errno)))"
-            return [TCPProbe.Attempt(address: addresses.first?.text ?? "?", duration: .zero, failure: ProbeFailure(.other, message))]
+        private func connectAll() -> [TCPProbe.Attempt] {
+            guard let fds = makeWakeChannel() else {
+                let message = "cannot create a socket pair: \(String(cString: strerror(errno)))"
+                return [TCPProbe.Attempt(address: addresses.first?.text ?? "?", duration: .zero, failure: ProbeFailure(.other, message))]
+            }
+            let alreadyCancelled = state.withLock { state in
+                state.wake = fds
+                return state.cancelled
+            }
+            defer {
+                state.withLock { state in
+                    state.wake = nil
+                    close(fds[0])
+                    close(fds[1])
+                }
+            }
+            var attempts: [TCPProbe.Attempt] = []
+            let clock = ContinuousClock()
+            if alreadyCancelled { return [TCPProbe.Attempt(address: addresses[0].text, duration: .zero, failure: .cancelled)] }
+            for (index, address) in addresses.enumerated() {
+                let now = clock.now
+                guard now < deadline else { break }
+                let remaining = deadline - now
+                let left = addresses.count - index
+                let share = left == 1 ? remaining : remaining / left
+                let attemptStart = clock.now
+                let failure = connect(to: address, within: share, wakeFD: fds[0])
+                attempts.append(TCPProbe.Attempt(address: address.text, duration: clock.now - attemptStart, failure: failure))
+                if failure == nil || failure?.code == .cancelled { break }
+            }
+            return attempts
         }
-        let alreadyCancelled = state.withLock { state in
-            state.wake = fds
-            return state.cancelled
+
+        /// One non-blocking connect, waited for with `poll(2)`; nil when it connected.
+        private func connect(to address: ResolvedAddress, within limit: Duration, wakeFD: Int32) -> ProbeFailure? {
+            let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+            let fd = socket(address.family, socketType, 0)
+            guard fd >= 0 else { return Self.failure(errno: errno) }
+            defer { close(fd) }
+            let status = address.sockaddr.withUnsafeBytes { raw in
+                Glibc.connect(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+            }
+            if status == 0 { return nil }
+            guard errno == EINPROGRESS else { return Self.failure(errno: errno) }
+
+            let clock = ContinuousClock()
+            let end = clock.now + limit
+            while true {
+                if isCancelled { return .cancelled }
+                let left = end - clock.now
+                guard left > .zero else { return ProbeFailure(.timedOut, "timed out after \(ProbeTime.measured(limit))") }
+                var polled = [
+                    pollfd(fd: fd, events: Int16(POLLOUT), revents: 0),
+                    pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
+                ]
+                let waitMilliseconds = Int32(clamping: ProbeTime.milliseconds(left))
+                let ready = poll(&polled, 2, waitMilliseconds)
+                if ready < 0 {
+                    if errno == EINTR { continue }
+                    return Self.failure(errno: errno)
+                }
+                if polled[1].revents != 0 { return .cancelled }
+                if polled[0].revents != 0 { break }
+            }
+            var socketError: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &socketError, &length) == 0 else { return Self.failure(errno: errno) }
+            return socketError == 0 ? nil : Self.failure(errno: socketError)
         }
-        defer {
-            state.withLock { state in
-                state.wake = nil
-                close(fds[0])
-                close(fds[1])
+
+        /// A connect error in words.
+        static func failure(errno code: Int32) -> ProbeFailure {
+            switch code {
+            case ECONNREFUSED: ProbeFailure(.refused, "connection refused")
+            case ETIMEDOUT: ProbeFailure(.timedOut, "timed out (no answer from the host)")
+            case ENETUNREACH: ProbeFailure(.unreachable, "network unreachable")
+            case EHOSTUNREACH: ProbeFailure(.unreachable, "host unreachable")
+            case EADDRNOTAVAIL: ProbeFailure(.unreachable, "address not available from this machine")
+            case EAFNOSUPPORT: ProbeFailure(.unreachable, "address family not supported on this machine")
+            default: ProbeFailure(.other, String(cString: strerror(code)))
             }
         }
-        var attempts: [TCPProbe.Attempt] = []
-        let clock = ContinuousClock()
-        if alreadyCancelled { return [TCPProbe.Attempt(address: addresses[0].text, duration: .zero, failure: .cancelled)] }
-        for (index, address) in addresses.enumerated() {
-            let now = clock.now
-            guard now < deadline else { break }
-            let remaining = deadline - now
-            let left = addresses.count - index
-            let share = left == 1 ? remaining : remaining / left
-            let attemptStart = clock.now
-            let failure = connect(to: address, within: share, wakeFD: fds[0])
-            attempts.append(TCPProbe.Attempt(address: address.text, duration: clock.now - attemptStart, failure: failure))
-            if failure == nil || failure?.code == .cancelled { break }
-        }
-        return attempts
-    }
-
-    /// One non-blocking connect, waited for with `poll(2)`; nil when it connected.
-    private func connect(to address: ResolvedAddress, within limit: Duration, wakeFD: Int32) -> ProbeFailure? {
-        let socketType = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
-        let fd = socket(address.family, socketType, 0)
-        guard fd >= 0 else { return Self.failure(errno: errno) }
-        defer { close(fd) }
-        let status = address.sockaddr.withUnsafeBytes { raw in
-            Glibc.connect(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
-        }
-        if status == 0 { return nil }
-        guard errno == EINPROGRESS else { return Self.failure(errno: errno) }
-
-        let clock = ContinuousClock()
-        let end = clock.now + limit
-        while true {
-            if isCancelled { return .cancelled }
-            let left = end - clock.now
-            guard left > .zero else { return ProbeFailure(.timedOut, "timed out after \(ProbeTime.measured(limit))") }
-            var polled = [
-                pollfd(fd: fd, events: Int16(POLLOUT), revents: 0),
-                pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
-            ]
-            let waitMilliseconds = Int32(clamping: ProbeTime.milliseconds(left))
-            let ready = poll(&polled, 2, waitMilliseconds)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                return Self.failure(errno: errno)
-            }
-            if polled[1].revents != 0 { return .cancelled }
-            if polled[0].revents != 0 { break }
-        }
-        var socketError: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &socketError, &length) == 0 else { return Self.failure(errno: errno) }
-        return socketError == 0 ? nil : Self.failure(errno: socketError)
-    }
-
-    /// A connect error in words.
-    static func failure(errno code: Int32) -> ProbeFailure {
-        switch code {
-        case ECONNREFUSED: ProbeFailure(.refused, "connection refused")
-        case ETIMEDOUT: ProbeFailure(.timedOut, "timed out (no answer from the host)")
-        case ENETUNREACH: ProbeFailure(.unreachable, "network unreachable")
-        case EHOSTUNREACH: ProbeFailure(.unreachable, "host unreachable")
-        case EADDRNOTAVAIL: ProbeFailure(.unreachable, "address not available from this machine")
-        case EAFNOSUPPORT: ProbeFailure(.unreachable, "address family not supported on this machine")
-        default: ProbeFailure(.other, String(cString: strerror(code)))
-        }
-    }
     #else
-    private func connectAll() -> [TCPProbe.Attempt] {
-        [TCPProbe.Attempt(address: addresses.first?.text ?? "?", duration: .zero,
-                          failure: ProbeFailure(.other, "check.tcp is implemented for Linux only"))]
-    }
+        private func connectAll() -> [TCPProbe.Attempt] {
+            [
+                TCPProbe.Attempt(
+                    address: addresses.first?.text ?? "?", duration: .zero,
+                    failure: ProbeFailure(.other, "check.tcp is implemented for Linux only"))
+            ]
+        }
     #endif
 }

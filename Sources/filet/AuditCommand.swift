@@ -1,8 +1,8 @@
 import ArgumentParser
-import Foundation
 import FiletJournal
 import FiletRunbook
 import FiletSupport
+import Foundation
 
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,10 +29,14 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "The environment variable that holds the journal key.")
     var keyEnv: String = JournalKey.environmentVariable
 
-    @Option(help: "The public key (filet-signing.pub) that signs the journal's checkpoints: check every signature, and report records after the last checkpoint (unsigned-tail).")
+    @Option(
+        help:
+            "The public key (filet-signing.pub) that signs the journal's checkpoints: check every signature, and report records after the last checkpoint (unsigned-tail)."
+    )
     var publicKey: String?
 
-    @Option(help: ArgumentHelp("An anchor line printed by `filet audit anchor`: check that the journal still matches it.", valueName: "LINE"))
+    @Option(
+        help: ArgumentHelp("An anchor line printed by `filet audit anchor`: check that the journal still matches it.", valueName: "LINE"))
     var anchor: String?
 
     @Option(help: "Output format: text, or json.")
@@ -57,30 +61,52 @@ struct VerifyCommand: ParsableCommand {
         }
         switch format {
         case .json:
-            Terminal.output(JSONValue.object([
-                ("journal", .string(journal)), ("intact", .bool(verification.isIntact)), ("verdict", .string(verification.verdict)),
-                ("records", .integer(verification.recordCount)), ("verified_through", .integer(verification.verifiedThrough)),
-                ("macs_checked", .bool(verification.macsChecked)), ("closed", .bool(verification.isClosed)),
-                ("signing", verification.signing.map { signing in
-                    .object([("checkpoints", .integer(signing.checkpoints)), ("signatures_checked", .bool(signing.signaturesChecked)),
-                             ("signed_through", .integer(signing.signedThrough)), ("unsigned_tail", .integer(signing.unsignedTail))])
-                } ?? .null),
-                ("anchor", verification.anchor.map { check in
-                    .object([("line", .string(check.anchor.line)), ("matches", .bool(check.matches)),
-                             ("records_after", .integer(check.recordsAfter))])
-                } ?? .null),
-                ("problems", .array(verification.problems.map { problem in
-                    .object([("line", .integer(problem.line)), ("kind", .string(problem.kind.rawValue)), ("message", .string(problem.message))])
-                })),
-            ]).rendered() + "\n")
+            Terminal.output(
+                JSONValue.object([
+                    ("journal", .string(journal)), ("intact", .bool(verification.isIntact)), ("verdict", .string(verification.verdict)),
+                    ("records", .integer(verification.recordCount)), ("verified_through", .integer(verification.verifiedThrough)),
+                    ("macs_checked", .bool(verification.macsChecked)), ("closed", .bool(verification.isClosed)),
+                    (
+                        "signing",
+                        verification.signing.map { signing in
+                            .object([
+                                ("checkpoints", .integer(signing.checkpoints)), ("signatures_checked", .bool(signing.signaturesChecked)),
+                                ("signed_through", .integer(signing.signedThrough)), ("unsigned_tail", .integer(signing.unsignedTail)),
+                            ])
+                        } ?? .null
+                    ),
+                    (
+                        "anchor",
+                        verification.anchor.map { check in
+                            .object([
+                                ("line", .string(check.anchor.line)), ("matches", .bool(check.matches)),
+                                ("records_after", .integer(check.recordsAfter)),
+                            ])
+                        } ?? .null
+                    ),
+                    (
+                        "problems",
+                        .array(
+                            verification.problems.map { problem in
+                                .object([
+                                    ("line", .integer(problem.line)), ("kind", .string(problem.kind.rawValue)),
+                                    ("message", .string(problem.message)),
+                                ])
+                            })
+                    ),
+                ]).rendered() + "\n")
         case .text:
             Terminal.output("\(journal): \(verification.verdict)\n")
             for problem in verification.problems { Terminal.output("  \(journal):\(problem.line): \(problem.kind): \(problem.message)\n") }
             if let check = verification.anchor, check.matches {
-                Terminal.output("  anchor: records 1..\(check.anchor.records) match the anchor; \(check.recordsAfter) record\(check.recordsAfter == 1 ? "" : "s") after the anchor\n")
+                Terminal.output(
+                    "  anchor: records 1..\(check.anchor.records) match the anchor; \(check.recordsAfter) record\(check.recordsAfter == 1 ? "" : "s") after the anchor\n"
+                )
             }
             if let signing = verification.signing, !signing.signaturesChecked {
-                Terminal.output("  note: the journal carries \(signing.checkpoints) checkpoint\(signing.checkpoints == 1 ? "" : "s"), checked against the chain only; give --public-key to check their signatures\n")
+                Terminal.output(
+                    "  note: the journal carries \(signing.checkpoints) checkpoint\(signing.checkpoints == 1 ? "" : "s"), checked against the chain only; give --public-key to check their signatures\n"
+                )
             }
             if key == nil && verification.hasMACs {
                 Terminal.output("  note: the journal carries MACs; set \(keyEnv) to check them\n")

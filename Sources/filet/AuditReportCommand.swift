@@ -1,8 +1,8 @@
 import ArgumentParser
-import Foundation
 import FiletJournal
 import FiletReports
 import FiletSupport
+import Foundation
 
 struct AuditReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,7 +34,9 @@ struct AuditReportCommand: ParsableCommand {
 
     func run() throws {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: journal, isDirectory: &isDirectory) else { throw ValidationError("\(journal): no such file") }
+        guard FileManager.default.fileExists(atPath: journal, isDirectory: &isDirectory) else {
+            throw ValidationError("\(journal): no such file")
+        }
         let text: String
         if isDirectory.boolValue {
             let summary: RunsSummary

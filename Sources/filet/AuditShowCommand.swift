@@ -1,7 +1,7 @@
 import ArgumentParser
-import Foundation
 import FiletJournal
 import FiletReports
+import Foundation
 
 struct AuditShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,7 +38,9 @@ struct AuditShowCommand: ParsableCommand {
 /// The journal key from `keyEnv`, if set; a bad key is a usage error.
 func journalKey(_ keyEnv: String) throws -> [UInt8]? {
     do throws(JournalError) {
-        return try ProcessInfo.processInfo.environment[keyEnv].map { value throws(JournalError) in try JournalKey.validated(value, source: keyEnv) }
+        return try ProcessInfo.processInfo.environment[keyEnv].map { value throws(JournalError) in
+            try JournalKey.validated(value, source: keyEnv)
+        }
     } catch {
         throw ValidationError(error.message)
     }
@@ -53,7 +55,7 @@ func loadTimeline(_ path: String, keyEnv: String) throws -> RunTimeline {
     guard !isDirectory.boolValue else { throw ValidationError("\(path): is a directory, not a journal file") }
     do throws(JournalError) {
         return try RunTimeline.load(path: path, key: key)
-    } catch where error.kind == .corrupt {
+    } catch  where error.kind == .corrupt {
         if let verification = try? JournalVerifier.verify(path: path, key: key) {
             Terminal.output("INTEGRITY: \(verification.verdict)\n")
             for problem in verification.problems { Terminal.output("  line \(problem.line): \(problem.kind): \(problem.message)\n") }

@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import FiletJournal
+import Foundation
 
 /// `filet audit keygen --out DIR`: a new Ed25519 key pair for signed checkpoints.
 struct KeygenCommand: ParsableCommand {
@@ -27,7 +27,8 @@ struct KeygenCommand: ParsableCommand {
         do throws(CheckpointError) {
             let key = try SigningKeyFiles.generate(in: out)
             let directory = out.hasSuffix("/") ? String(out.dropLast()) : out
-            Terminal.output("""
+            Terminal.output(
+                """
                 wrote \(directory)/\(SigningKeyFiles.privateName) (private, mode 0600) and \(directory)/\(SigningKeyFiles.publicName)
                 fingerprint \(key.publicKey.fingerprint)
 

@@ -1,8 +1,8 @@
 import ArgumentParser
 import FiletEngine
 import FiletReports
-import FiletSupport
 import FiletRunbook
+import FiletSupport
 
 struct DrillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,7 +39,9 @@ struct DrillCommand: AsyncParsableCommand {
         let (outcome, plan) = try await options.execute(file: file, mode: .drill, drillPrefix: prefix)
         let readiness = DrillReadiness(outcome: outcome, plan: plan)
         if options.format == .json {
-            Terminal.output(JSONValue.object([("event", "drill.readiness")] + readiness.jsonMembers(minimum: minReadiness)).rendered(pretty: false) + "\n")
+            Terminal.output(
+                JSONValue.object([("event", "drill.readiness")] + readiness.jsonMembers(minimum: minReadiness)).rendered(pretty: false)
+                    + "\n")
         } else {
             Terminal.output("\n" + readiness.text())
         }

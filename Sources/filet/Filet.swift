@@ -1,8 +1,8 @@
 import ArgumentParser
-import Foundation
 import FiletRunbook
 import FiletSupport
 import FiletSyntax
+import Foundation
 
 @main
 struct Filet: AsyncParsableCommand {
@@ -14,8 +14,10 @@ struct Filet: AsyncParsableCommand {
             (bad flag, unreadable file).
             """,
         version: FiletVersion.current,
-        subcommands: [ParseCommand.self, ValidateCommand.self, PlanCommand.self, RunCommand.self, DrillCommand.self, AuditCommand.self,
-                      OutboxCommand.self, ResumeCommand.self]
+        subcommands: [
+            ParseCommand.self, ValidateCommand.self, PlanCommand.self, RunCommand.self, DrillCommand.self, AuditCommand.self,
+            OutboxCommand.self, ResumeCommand.self,
+        ]
     )
 
     /// Runs the command line, mapping every usage error to exit code 2.

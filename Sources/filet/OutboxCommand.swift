@@ -1,9 +1,9 @@
 import ArgumentParser
-import Foundation
 import FiletEngine
 import FiletJournal
 import FiletNotify
 import FiletSupport
+import Foundation
 
 struct OutboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,20 +40,33 @@ struct OutboxListCommand: ParsableCommand {
         let now = OutboxEntry.nowMilliseconds()
         switch format {
         case .json:
-            Terminal.output(JSONValue.object([
-                ("outbox", .string(outbox.directory)),
-                ("entries", .array(scan.entries.map { entry in
-                    .object([
-                        ("id", .string(entry.id)), ("channel", .string(entry.channel)), ("step", .string(entry.message.stepID)),
-                        ("run", .string(entry.journalRunID)), ("runbook", .string(entry.runbookPath)),
-                        ("created", .string(entry.created)), ("age_seconds", .integer(Int(max(0, now - entry.createdMilliseconds) / 1000))),
-                        ("attempts", .integer(entry.attempts)), ("last_error", .optional(entry.lastError)),
-                    ])
-                })),
-                ("unreadable", .array(scan.problems.map { problem in
-                    .object([("file", .string(problem.file)), ("kind", .string(problem.kind.rawValue)), ("problem", .string(problem.message))])
-                })),
-            ]).rendered() + "\n")
+            Terminal.output(
+                JSONValue.object([
+                    ("outbox", .string(outbox.directory)),
+                    (
+                        "entries",
+                        .array(
+                            scan.entries.map { entry in
+                                .object([
+                                    ("id", .string(entry.id)), ("channel", .string(entry.channel)), ("step", .string(entry.message.stepID)),
+                                    ("run", .string(entry.journalRunID)), ("runbook", .string(entry.runbookPath)),
+                                    ("created", .string(entry.created)),
+                                    ("age_seconds", .integer(Int(max(0, now - entry.createdMilliseconds) / 1000))),
+                                    ("attempts", .integer(entry.attempts)), ("last_error", .optional(entry.lastError)),
+                                ])
+                            })
+                    ),
+                    (
+                        "unreadable",
+                        .array(
+                            scan.problems.map { problem in
+                                .object([
+                                    ("file", .string(problem.file)), ("kind", .string(problem.kind.rawValue)),
+                                    ("problem", .string(problem.message)),
+                                ])
+                            })
+                    ),
+                ]).rendered() + "\n")
         case .text:
             if scan.entries.isEmpty && scan.problems.isEmpty {
                 Terminal.output("the outbox is empty (\(outbox.directory))\n")
@@ -61,8 +74,11 @@ struct OutboxListCommand: ParsableCommand {
             }
             let header = ["AGE", "CHANNEL", "STEP", "RUN", "ATTEMPTS", "LAST ERROR"]
             let rows = scan.entries.map { entry in
-                [HumanAge.describe(milliseconds: now - entry.createdMilliseconds), entry.channel, entry.message.stepID, entry.journalRunID,
-                 String(entry.attempts), entry.lastError ?? "-"]
+                [
+                    HumanAge.describe(milliseconds: now - entry.createdMilliseconds), entry.channel, entry.message.stepID,
+                    entry.journalRunID,
+                    String(entry.attempts), entry.lastError ?? "-",
+                ]
             }
             Terminal.output(Table.render([header] + rows))
             for problem in scan.problems {
@@ -99,8 +115,9 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let session = OutboxSession(journalDirectory: location.journal, channel: channel, operatorName: Operator.loginName(environment),
-                                    environment: environment)
+        let session = OutboxSession(
+            journalDirectory: location.journal, channel: channel, operatorName: Operator.loginName(environment),
+            environment: environment)
         let textOutput = format == .text
         let result: OutboxSessionResult
         do throws(OutboxSessionFailure) {
@@ -117,7 +134,8 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
             switch error {
             case .refused(let message): throw ValidationError(message)
             case .busy(let message): Terminal.error("filet: \(message)")
-            case .write(let message, let journalPath): Terminal.error("filet: \(message)" + (journalPath.map { "\nfilet: journal \($0)" } ?? ""))
+            case .write(let message, let journalPath):
+                Terminal.error("filet: \(message)" + (journalPath.map { "\nfilet: journal \($0)" } ?? ""))
             }
             throw ExitStatus(error).exitCode
         }
@@ -125,7 +143,9 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
         case .nothingToDeliver(let directory):
             let what = channel.map { "nothing waits for channel \($0)" } ?? "the outbox is empty"
             switch format {
-            case .json: Terminal.output(JSONValue.object([("journal", .null), ("delivered", 0), ("waiting", 0), ("entries", .array([]))]).rendered() + "\n")
+            case .json:
+                Terminal.output(
+                    JSONValue.object([("journal", .null), ("delivered", 0), ("waiting", 0), ("entries", .array([]))]).rendered() + "\n")
             case .text: Terminal.output("\(what) (\(directory)): nothing to deliver\n")
             }
         case .delivered(let journalPath, let summary):
@@ -137,18 +157,35 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
     private func show(_ summary: OutboxDeliverySummary, journalPath: String, outboxDirectory: String) {
         switch format {
         case .json:
-            Terminal.output(JSONValue.object([
-                ("journal", .string(journalPath)), ("delivered", .integer(summary.delivered)), ("waiting", .integer(summary.waiting)),
-                ("unreadable", .array(summary.unreadable.map { .object([("file", .string($0.file)), ("problem", .string($0.message))]) })),
-                ("channels", .array(summary.channels.map {
-                    .object([("channel", .string($0.channel)), ("delivered", .integer($0.delivered)), ("waiting", .integer($0.waiting))])
-                })),
-                ("entries", .array(summary.outcomes.map {
-                    .object([("id", .string($0.id)), ("channel", .string($0.channel)), ("step", .string($0.stepID)),
-                             ("run", .string($0.journalRunID)), ("outcome", .string($0.outcome)), ("reason", .optional($0.reason)),
-                             ("attempts", .integer($0.attempts))])
-                })),
-            ]).rendered() + "\n")
+            Terminal.output(
+                JSONValue.object([
+                    ("journal", .string(journalPath)), ("delivered", .integer(summary.delivered)), ("waiting", .integer(summary.waiting)),
+                    (
+                        "unreadable",
+                        .array(summary.unreadable.map { .object([("file", .string($0.file)), ("problem", .string($0.message))]) })
+                    ),
+                    (
+                        "channels",
+                        .array(
+                            summary.channels.map {
+                                .object([
+                                    ("channel", .string($0.channel)), ("delivered", .integer($0.delivered)),
+                                    ("waiting", .integer($0.waiting)),
+                                ])
+                            })
+                    ),
+                    (
+                        "entries",
+                        .array(
+                            summary.outcomes.map {
+                                .object([
+                                    ("id", .string($0.id)), ("channel", .string($0.channel)), ("step", .string($0.stepID)),
+                                    ("run", .string($0.journalRunID)), ("outcome", .string($0.outcome)), ("reason", .optional($0.reason)),
+                                    ("attempts", .integer($0.attempts)),
+                                ])
+                            })
+                    ),
+                ]).rendered() + "\n")
         case .text:
             for problem in summary.unreadable {
                 Terminal.output("  unreadable \(outboxDirectory)/\(problem.file): \(problem.message)\n")

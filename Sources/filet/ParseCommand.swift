@@ -1,6 +1,6 @@
 import ArgumentParser
-import FiletSyntax
 import FiletSupport
+import FiletSyntax
 
 struct ParseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,8 +1,8 @@
 import ArgumentParser
-import Foundation
 import FiletRunbook
-import FiletSyntax
 import FiletSupport
+import FiletSyntax
+import Foundation
 
 struct PlanCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

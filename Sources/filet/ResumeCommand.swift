@@ -1,11 +1,11 @@
 import ArgumentParser
-import Foundation
 import FiletEngine
 import FiletJournal
 import FiletNotify
 import FiletRunbook
 import FiletSupport
 import FiletSyntax
+import Foundation
 
 struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -81,7 +81,8 @@ struct ResumeCommand: AsyncParsableCommand {
 /// Asks at the terminal about a step that was running when the run stopped and is not idempotent.
 struct TerminalDecider: InterruptedStepDecider {
     func decide(stepID: String) async -> InterruptedStepDecision? {
-        Terminal.output("""
+        Terminal.output(
+            """
             ? step '\(stepID)' was running when the run stopped and is not idempotent: it may or may not have taken effect.
               y = run it again, d = mark it done, anything else = stop: 
             """)

@@ -1,10 +1,10 @@
 import ArgumentParser
-import Foundation
 import FiletEngine
 import FiletJournal
 import FiletNotify
 import FiletRunbook
 import FiletSyntax
+import Foundation
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,7 +58,10 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Output format: text, or json (one JSON event per line).")
     var format: OutputFormat = .text
 
-    @Option(help: ArgumentHelp("Sign checkpoints of the journal with this Ed25519 key (filet audit keygen); default: the file named by FILET_SIGNING_KEY.", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "Sign checkpoints of the journal with this Ed25519 key (filet audit keygen); default: the file named by FILET_SIGNING_KEY.",
+            valueName: "FILE"))
     var signingKey: String?
 
     @Option(help: "With a signing key: a checkpoint every this many records.")
@@ -80,7 +83,8 @@ struct RunOptions: ParsableArguments {
     func execute(file: String, mode: RunMode, drillPrefix: String? = nil) async throws -> (RunOutcome, Plan) {
         let environment = ProcessInfo.processInfo.environment
         let request = RunRequest(
-            runbookFile: file, mode: mode, drillPrefix: drillPrefix, variables: try variableAssignments(variables), concurrency: concurrency,
+            runbookFile: file, mode: mode, drillPrefix: drillPrefix, variables: try variableAssignments(variables),
+            concurrency: concurrency,
             timeout: timeout.flatMap(RunbookDuration.init(parsing:)).map(\.duration), rollback: rollback,
             operatorName: operatorName ?? Operator.loginName(environment), journalDirectory: journal, environment: environment,
             signing: SigningRequest.keyPath(flag: signingKey, environment: environment).map {

@@ -1,5 +1,5 @@
-import Foundation
 import FiletEngine
+import Foundation
 
 /// Turns SIGINT and SIGTERM into ``Interruption`` signals for the engine, instead of killing filet.
 /// Not Sendable (its Dispatch sources are not): the task that creates it stops it.
@@ -17,6 +17,6 @@ final class SignalWatcher {
     }
 
     func stop() {
-        sources.forEach { $0.cancel() }
+        for source in sources { source.cancel() }
     }
 }

@@ -1,6 +1,6 @@
-import Foundation
 import FiletActions
 import FiletSupport
+import Foundation
 
 /// Asks for confirmations on the terminal, one at a time; `--yes` approves them in advance.
 actor TerminalConfirmation: ConfirmationProvider {
@@ -16,11 +16,14 @@ actor TerminalConfirmation: ConfirmationProvider {
 
     func confirm(prompt: String, stepID: String, approvers: [String]) async -> ConfirmationAnswer {
         if !approvers.isEmpty && !approvers.contains(operatorName) {
-            return .unavailable("operator '\(operatorName)' may not approve this step (approvers: \(approvers.joined(separator: ", "))); run with --operator NAME")
+            return .unavailable(
+                "operator '\(operatorName)' may not approve this step (approvers: \(approvers.joined(separator: ", "))); run with --operator NAME"
+            )
         }
         if preApproved { return .granted(by: operatorName, how: "pre-approved with --yes") }
         guard isatty(STDIN_FILENO) == 1 else {
-            return .unavailable("confirmation needed and no terminal to ask on: run filet interactively, or pass --yes to approve in advance")
+            return .unavailable(
+                "confirmation needed and no terminal to ask on: run filet interactively, or pass --yes to approve in advance")
         }
         await view.pause()
         Terminal.output("\n? \(stepID): \(prompt)\n  Type yes to approve, anything else to refuse: ")

@@ -1,10 +1,10 @@
-import Foundation
+import FiletActions
 import FiletEngine
 import FiletJournal
 import FiletReports
-import FiletSupport
-import FiletActions
 import FiletRunbook
+import FiletSupport
+import Foundation
 
 /// Shows a run as it happens. On a terminal, one line per step updated in place; otherwise
 /// plain lines appended as things happen; with `--format json`, one JSON event per line.
@@ -51,7 +51,9 @@ actor TerminalView: RunObserver {
     func handle(_ event: RunEvent) {
         switch format {
         case .json: emit(json(event))
-        case .text where interactive: update(event); redraw()
+        case .text where interactive:
+            update(event)
+            redraw()
         case .text: Terminal.output(plainLine(event))
         }
     }
@@ -62,8 +64,11 @@ actor TerminalView: RunObserver {
         ended = true
         switch format {
         case .json:
-            emit(.object([("event", .event(.runFinished)), ("run", .string(outcome.runID)), ("status", .string(outcome.status.rawValue)),
-                          ("exit_code", .integer(Int(ExitStatus(outcome).rawValue))), ("journal", .string(journalPath))]))
+            emit(
+                .object([
+                    ("event", .event(.runFinished)), ("run", .string(outcome.runID)), ("status", .string(outcome.status.rawValue)),
+                    ("exit_code", .integer(Int(ExitStatus(outcome).rawValue))), ("journal", .string(journalPath)),
+                ]))
         case .text:
             Terminal.output("\n" + RunSummary.table(outcome) + "\n" + RunSummary.verdict(outcome) + "\n")
             Terminal.output("Journal: \(journalPath)\nVerify it with: filet audit verify \(journalPath)\n")
@@ -103,8 +108,12 @@ actor TerminalView: RunObserver {
         case .undone(let id, let succeeded):
             lines.append(Line(id: id, state: succeeded ? "↶ undone" : "↶ undo failed", started: clock.now, finished: true))
         case .interrupted(let signal, let second):
-            lines.append(Line(id: "!", state: second ? "second signal: stopping finally steps too"
-                                : "signal \(signal): stopping steps, then finally", started: clock.now, finished: true))
+            lines.append(
+                Line(
+                    id: "!",
+                    state: second
+                        ? "second signal: stopping finally steps too"
+                        : "signal \(signal): stopping steps, then finally", started: clock.now, finished: true))
         case .timedOut:
             lines.append(Line(id: "!", state: "time limit reached: stopping steps, then finally", started: clock.now, finished: true))
         }
@@ -151,16 +160,23 @@ actor TerminalView: RunObserver {
     private func json(_ event: RunEvent) -> JSONValue {
         switch event {
         case .stepStarted(let id, let isFinally):
-            .object([("event", .event(.stepStarted)), ("step", .string(id)), ("phase", .string((isFinally ? StepPhase.finally : .main).rawValue))])
+            .object([
+                ("event", .event(.stepStarted)), ("step", .string(id)),
+                ("phase", .string((isFinally ? StepPhase.finally : .main).rawValue)),
+            ])
         case .attemptStarted(let id, let attempt, let total):
             .object([("event", "attempt.started"), ("step", .string(id)), ("attempt", .integer(attempt)), ("of", .integer(total))])
         case .attemptFinished(let id, let attempt, let outcome, let reason):
-            .object([("event", "attempt.finished"), ("step", .string(id)), ("attempt", .integer(attempt)),
-                     ("outcome", .string(outcome.rawValue)), ("reason", .optional(reason))])
+            .object([
+                ("event", "attempt.finished"), ("step", .string(id)), ("attempt", .integer(attempt)),
+                ("outcome", .string(outcome.rawValue)), ("reason", .optional(reason)),
+            ])
         case .stepFinished(let result, _):
-            .object([("event", .event(.stepFinished)), ("step", .string(result.stepID)), ("status", .string(result.status.rawValue)),
-                     ("reason", .optional(result.reason)), ("attempts", .integer(result.attempts)),
-                     ("duration_ms", .integer(Int(result.duration.milliseconds)))])
+            .object([
+                ("event", .event(.stepFinished)), ("step", .string(result.stepID)), ("status", .string(result.status.rawValue)),
+                ("reason", .optional(result.reason)), ("attempts", .integer(result.attempts)),
+                ("duration_ms", .integer(Int(result.duration.milliseconds))),
+            ])
         case .undone(let id, let succeeded):
             .object([("event", "step.undone"), ("step", .string(id)), ("succeeded", .bool(succeeded))])
         case .interrupted(let signal, let second):

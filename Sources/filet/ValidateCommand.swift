@@ -39,15 +39,19 @@ struct ValidateCommand: ParsableCommand {
             let json = JSONValue.object([
                 ("valid", .bool(failed == 0)),
                 ("errors", .integer(errors)),
-                ("files", .array(results.map { source, result in
-                    let diagnostics: [Diagnostic]
-                    if case .failure(let list) = result { diagnostics = list.diagnostics } else { diagnostics = [] }
-                    return .object([
-                        ("file", .string(source.path)),
-                        ("valid", .bool(diagnostics.isEmpty)),
-                        ("diagnostics", .array(diagnostics.map { $0.json(file: source.path) })),
-                    ])
-                })),
+                (
+                    "files",
+                    .array(
+                        results.map { source, result in
+                            let diagnostics: [Diagnostic]
+                            if case .failure(let list) = result { diagnostics = list.diagnostics } else { diagnostics = [] }
+                            return .object([
+                                ("file", .string(source.path)),
+                                ("valid", .bool(diagnostics.isEmpty)),
+                                ("diagnostics", .array(diagnostics.map { $0.json(file: source.path) })),
+                            ])
+                        })
+                ),
             ])
             Terminal.output(json.rendered() + "\n")
         case .text:

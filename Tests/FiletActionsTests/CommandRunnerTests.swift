@@ -1,12 +1,12 @@
 import Crypto
-import Foundation
+import FiletActions
 import FiletTestSupport
+import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import FiletActions
 
 /// Real processes, no mocks. Time bounds are loose: the machine is shared and noisy.
 @Suite struct CommandRunnerTests {
@@ -132,7 +132,8 @@ import FiletActions
     @Test func minimalEnvironmentKeepsOnlyTheAllowList() {
         let base = ["PATH": "/opt/bin", "HOME": "/home/x", "LANG": "fr_FR.UTF-8", "TZ": "Europe/Paris", "AWS_SECRET": "s", "LC_ALL": "C"]
         let environment = CommandRunner.minimalEnvironment(from: base, adding: ["STEP": "1", "HOME": "/srv"])
-        #expect(environment == ["PATH": "/opt/bin", "HOME": "/srv", "LANG": "fr_FR.UTF-8", "TZ": "Europe/Paris", "LC_ALL": "C", "STEP": "1"])
+        #expect(
+            environment == ["PATH": "/opt/bin", "HOME": "/srv", "LANG": "fr_FR.UTF-8", "TZ": "Europe/Paris", "LC_ALL": "C", "STEP": "1"])
         #expect(CommandRunner.minimalEnvironment(from: ["USER": "x"], adding: [:]) == ["PATH": "/usr/local/bin:/usr/bin:/bin"])
     }
 
@@ -206,7 +207,8 @@ import FiletActions
 
     @Test func rejectsWhatAProcessCannotReceive() async throws {
         for environment in [["A=B": "x"], ["": "x"], ["A": "x\0y"]] {
-            let error = try #require(await #expect(throws: CommandError.self) { try await CommandRunner.run(spec("true", environment: environment)) })
+            let error = try #require(
+                await #expect(throws: CommandError.self) { try await CommandRunner.run(spec("true", environment: environment)) })
             #expect(error.code == .invalidSpec)
         }
         let error = try #require(await #expect(throws: CommandError.self) { try await CommandRunner.run(spec("echo \0")) })
@@ -305,7 +307,8 @@ import FiletActions
         defer { try? FileManager.default.removeItem(atPath: barrier) }
         let outputs = try await withThrowingTaskGroup(of: String.self) { group in
             for index in 0..<8 {
-                let script = "touch \(barrier)/\(index); i=0; while [ $(ls \(barrier) | wc -l) -lt 8 ] && [ $i -lt 300 ]; do "
+                let script =
+                    "touch \(barrier)/\(index); i=0; while [ $(ls \(barrier) | wc -l) -lt 8 ] && [ $i -lt 300 ]; do "
                     + "sleep 0.1; i=$((i+1)); done; ls \(barrier) | wc -l"
                 group.addTask { try await CommandRunner.run(self.spec(script)).stdout.lastLine }
             }
@@ -317,7 +320,9 @@ import FiletActions
     // MARK: Helpers
 
     /// Starts `script` in a task and waits until its process group has `count` live processes.
-    private func start(_ script: String, expecting count: Int, grace: Duration = .seconds(2)) async throws -> (Task<CommandResult, any Error>, Int32) {
+    private func start(_ script: String, expecting count: Int, grace: Duration = .seconds(2)) async throws -> (
+        Task<CommandResult, any Error>, Int32
+    ) {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let mark = "\(directory)/group"
@@ -326,7 +331,11 @@ import FiletActions
         let task = Task { try await CommandRunner.run(command) }
         var group: Int32?
         let ready = await waitUntil {
-            group = group ?? (try? String(contentsOfFile: mark, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            group =
+                group
+                ?? (try? String(contentsOfFile: mark, encoding: .utf8)).flatMap {
+                    Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+                }
             return group.map { liveProcesses(inGroup: $0).count >= count } ?? false
         }
         guard ready, let group else {

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
 @testable import FiletActions
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Both ways of learning that a shell exited: a pidfd, and the fallback of a thread in waitid
 /// for systems without pidfd_open. Neither may reap the process.

@@ -23,7 +23,10 @@ private enum Fixture {
         #expect(step.stdout.split(separator: "\n").filter { $0.hasPrefix("+") }.count == 4)
         let failed = try await FiletProcess.run(["audit", "show", Fixture.run, "--failed", "--type", "step.attempt"])
         let lines = failed.stdout.split(separator: "\n").filter { $0.hasPrefix("+") }
-        #expect(lines == ["+6.400s   09:30:06.400  step.attempt  prevenir #1  failed: undelivered; in the outbox: filet-journal/outbox/20261129T093000Z-ab12-prevenir.json; reason: crise: HTTP 503; secours: connection refused"])
+        #expect(
+            lines == [
+                "+6.400s   09:30:06.400  step.attempt  prevenir #1  failed: undelivered; in the outbox: filet-journal/outbox/20261129T093000Z-ab12-prevenir.json; reason: crise: HTTP 503; secours: connection refused"
+            ])
     }
 
     @Test func tamperedJournalVerdictFirst() async throws {
@@ -34,7 +37,8 @@ private enum Fixture {
         let path = try directory.write("20261129T093000Z-ab12.jsonl", text)
         let result = try await FiletProcess.run(["audit", "show", path])
         #expect(result.status == 0)
-        #expect(result.stdout.hasPrefix("INTEGRITY: NOT INTACT: verified 1..9 of 16 records (hash chain); 2 problems, the first on line 10\n"))
+        #expect(
+            result.stdout.hasPrefix("INTEGRITY: NOT INTACT: verified 1..9 of 16 records (hash chain); 2 problems, the first on line 10\n"))
         #expect(result.stdout.contains("by mallory"))
     }
 
@@ -86,7 +90,9 @@ private enum Fixture {
     @Test func reportOfARealRun() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write("r.yaml", """
+        let runbook = try directory.write(
+            "r.yaml",
+            """
             runbook: rapport
             title: Rapport <b>réel</b>
             steps:
@@ -113,6 +119,8 @@ private enum Fixture {
 
 extension AuditShowTests {
     /// The expected `filet audit show` of the fixed run journal, shared with FiletReportsTests' golden test.
-    static let golden = (try? String(contentsOfFile: FiletProcess.packageRoot.appendingPathComponent("Tests/Fixtures/reports/audit-show-golden.txt").path,
-                                     encoding: .utf8)) ?? "missing golden file"
+    static let golden =
+        (try? String(
+            contentsOfFile: FiletProcess.packageRoot.appendingPathComponent("Tests/Fixtures/reports/audit-show-golden.txt").path,
+            encoding: .utf8)) ?? "missing golden file"
 }

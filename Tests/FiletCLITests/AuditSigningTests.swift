@@ -15,11 +15,17 @@ import Testing
     }
 
     /// A signed run's journal, with a checkpoint every `every` records.
-    static func signedRun(_ directory: TestDirectory, keys: String, every: Int = 64, viaEnvironment: Bool = false) async throws -> JournalFile {
+    static func signedRun(_ directory: TestDirectory, keys: String, every: Int = 64, viaEnvironment: Bool = false) async throws
+        -> JournalFile
+    {
         let runbook = try directory.write("audit.yaml", runbookText)
         var arguments = ["run", runbook, "--journal", directory.journal, "--checkpoint-every", String(every)]
         var environment: [String: String] = [:]
-        if viaEnvironment { environment["FILET_SIGNING_KEY"] = keys + "/filet-signing.key" } else { arguments += ["--signing-key", keys + "/filet-signing.key"] }
+        if viaEnvironment {
+            environment["FILET_SIGNING_KEY"] = keys + "/filet-signing.key"
+        } else {
+            arguments += ["--signing-key", keys + "/filet-signing.key"]
+        }
         let result = try await FiletProcess.run(arguments, environment: environment)
         try #require(result.status == 0, "\(result.stdout)\(result.stderr)")
         return try JournalFile.only(in: directory.journal)
@@ -52,14 +58,18 @@ import Testing
         let directory = try TestDirectory()
         defer { directory.remove() }
         let keys = try await Self.keygen(directory)
-        let runbook = try directory.write("reprise.yaml", """
+        let runbook = try directory.write(
+            "reprise.yaml",
+            """
             runbook: reprise
             title: Reprise
             steps:
               - { id: a, run: 'echo a >> \(directory.path("count-a"))' }
               - { id: b, run: 'test -e \(directory.path("fixed"))', idempotent: true }
             """)
-        let failed = try await FiletProcess.run(["run", runbook, "--journal", directory.journal, "--signing-key", keys + "/filet-signing.key"])
+        let failed = try await FiletProcess.run([
+            "run", runbook, "--journal", directory.journal, "--signing-key", keys + "/filet-signing.key",
+        ])
         #expect(failed.status == 1)
         let path = try JournalFile.only(in: directory.journal).path
         _ = try directory.write("fixed", "")
@@ -80,7 +90,10 @@ import Testing
         #expect(journal.lines.count == 12)
         let result = try await Self.verify(journal.path, ["--public-key", keys + "/filet-signing.pub"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("intact: verified 1..12 of 12 records, signed up to 11, unsigned tail 0 records (hash chain, checkpoint signatures), run closed"))
+        #expect(
+            result.stdout.contains(
+                "intact: verified 1..12 of 12 records, signed up to 11, unsigned tail 0 records (hash chain, checkpoint signatures), run closed"
+            ))
         // Without the public key, the checkpoint is still checked against the chain.
         let chainOnly = try await Self.verify(journal.path)
         #expect(chainOnly.status == 0)
@@ -95,8 +108,9 @@ import Testing
         let keys = try await Self.keygen(directory)
         // A checkpoint every 6 records: line 7 covers 1..6, the final one (line 14) covers 1..13.
         let journal = try await Self.signedRun(directory, keys: keys, every: 6)
-        try #require(journal.lines.count == 13 && journal.types[6] == "checkpoint" && journal.types[11] == "run.finished"
-                     && journal.types[12] == "checkpoint", "\(journal.types)")
+        try #require(
+            journal.lines.count == 13 && journal.types[6] == "checkpoint" && journal.types[11] == "run.finished"
+                && journal.types[12] == "checkpoint", "\(journal.types)")
         let kept = Array(journal.lines.dropLast(cut))
         try Tampering.joined(kept).write(to: URL(fileURLWithPath: journal.path))
         let chainOnly = try await Self.verify(journal.path)
@@ -137,7 +151,8 @@ import Testing
         for extra in [[], ["--public-key", keys + "/filet-signing.pub"]] {
             let result = try await Self.verify(journal.path, extra)
             #expect(result.status == 1)
-            #expect(result.stdout.contains("\(journal.path):12: bad-checkpoint: the checkpoint does not match the chain"), "\(result.stdout)")
+            #expect(
+                result.stdout.contains("\(journal.path):12: bad-checkpoint: the checkpoint does not match the chain"), "\(result.stdout)")
         }
     }
 
@@ -161,7 +176,8 @@ import Testing
         try Tampering.joined(Array(journal.lines.prefix(9))).write(to: URL(fileURLWithPath: journal.path))
         let truncated = try await Self.verify(journal.path, ["--anchor", line])
         #expect(truncated.status == 1)
-        #expect(truncated.stdout.contains("anchor-truncated: the anchor covers 11 records but the journal holds only 9"), "\(truncated.stdout)")
+        #expect(
+            truncated.stdout.contains("anchor-truncated: the anchor covers 11 records but the journal holds only 9"), "\(truncated.stdout)")
 
         // An anchor taken while the run was at record 6, checked once the run has gone on: ok, 5 records after.
         try Tampering.joined(Array(journal.lines.prefix(6))).write(to: URL(fileURLWithPath: journal.path))
@@ -174,7 +190,10 @@ import Testing
 
         // A record before the anchor changed: its head no longer matches.
         var modified = journal.lines
-        modified[5] = Data(String(decoding: modified[5], as: UTF8.self).replacingOccurrences(of: #""step":"[abc]""#, with: #""step":"x""#, options: .regularExpression).utf8)
+        modified[5] = Data(
+            String(decoding: modified[5], as: UTF8.self).replacingOccurrences(
+                of: #""step":"[abc]""#, with: #""step":"x""#, options: .regularExpression
+            ).utf8)
         try Tampering.joined(modified).write(to: URL(fileURLWithPath: journal.path))
         let changed = try await Self.verify(journal.path, ["--anchor", earlyLine])
         #expect(changed.status == 1)
@@ -187,7 +206,8 @@ import Testing
     func sha256(_ data: Data) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
         try process.run()

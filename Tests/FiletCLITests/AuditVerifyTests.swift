@@ -1,5 +1,5 @@
-import Foundation
 import FiletTestSupport
+import Foundation
 import Testing
 
 /// `filet audit verify` on real journals written by `filet run`, then tampered with as an attacker
@@ -26,8 +26,9 @@ import Testing
         let result = try await FiletProcess.run(["run", runbook, "--journal", directory.journal], environment: environment)
         try #require(result.status == 0, "\(result.stdout)\(result.stderr)")
         let journal = try JournalFile.only(in: directory.journal)
-        try #require(journal.lines.count == 11 && journal.types[4] == "step.started" && journal.types.last == "run.finished",
-                     "unexpected journal shape: \(journal.types)")
+        try #require(
+            journal.lines.count == 11 && journal.types[4] == "step.started" && journal.types.last == "run.finished",
+            "unexpected journal shape: \(journal.types)")
         return journal
     }
 
@@ -115,13 +116,15 @@ import Testing
         #expect(withKey.status == 0, "\(withKey.stdout)")
         #expect(withKey.stdout == "\(journal.path): intact: verified 1..11 of 11 records (hash chain and MACs), run closed\n")
 
-        let wrong = try await FiletProcess.run(["audit", "verify", "--key-env", "OTHER", journal.path],
-                                               environment: ["FILET_JOURNAL_KEY": Self.key, "OTHER": "another-key-0123456789"])
+        let wrong = try await FiletProcess.run(
+            ["audit", "verify", "--key-env", "OTHER", journal.path],
+            environment: ["FILET_JOURNAL_KEY": Self.key, "OTHER": "another-key-0123456789"])
         #expect(wrong.status == 1)
         #expect(wrong.stdout.contains("\(journal.path):1: wrong-key: "), "\(wrong.stdout)")
 
-        let json = try await FiletProcess.run(["audit", "verify", "--format", "json", "--key-env", "OTHER", journal.path],
-                                              environment: ["OTHER": "another-key-0123456789"])
+        let json = try await FiletProcess.run(
+            ["audit", "verify", "--format", "json", "--key-env", "OTHER", journal.path],
+            environment: ["OTHER": "another-key-0123456789"])
         let report = try #require(try JSONSerialization.jsonObject(with: json.stdoutData) as? [String: Any])
         #expect(report["macs_checked"] as? Bool == true)
         #expect((report["problems"] as? [[String: Any]])?.first?["kind"] as? String == "wrong-key")
@@ -164,8 +167,10 @@ import Testing
     }
 
     /// The shell script of docs/journal.md, section 3 (sha256sum and openssl, no filet), agrees with filet.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
-                   && FileManager.default.isExecutableFile(atPath: "/usr/bin/sha256sum")))
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
+                && FileManager.default.isExecutableFile(atPath: "/usr/bin/sha256sum")))
     func documentedShellAuditAgreesOnARealJournal() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
@@ -176,8 +181,9 @@ import Testing
         let journal = try await Self.realJournal(in: directory, environment: ["FILET_JOURNAL_KEY": Self.key])
         let runbook = directory.path("audit.yaml")
 
-        let audit = try RunningProcess(executable: "/bin/sh", arguments: [script, journal.path, runbook],
-                                       environment: FiletProcess.environment(["FILET_JOURNAL_KEY": Self.key]))
+        let audit = try RunningProcess(
+            executable: "/bin/sh", arguments: [script, journal.path, runbook],
+            environment: FiletProcess.environment(["FILET_JOURNAL_KEY": Self.key]))
         let intact = await audit.finish(within: .seconds(60))
         #expect(intact.stdout == "checked 11 lines\n", "\(intact.stdout)\(intact.stderr)")
 
@@ -186,11 +192,13 @@ import Testing
         lines[7] = Data(String(decoding: lines[7], as: UTF8.self).replacing(#""step":"c""#, with: #""step":"z""#).utf8)
         #expect(lines != journal.lines)
         try Tampering.joined(lines).write(to: URL(fileURLWithPath: journal.path))
-        let tampered = try RunningProcess(executable: "/bin/sh", arguments: [script, journal.path, runbook],
-                                          environment: FiletProcess.environment(["FILET_JOURNAL_KEY": Self.key]))
+        let tampered = try RunningProcess(
+            executable: "/bin/sh", arguments: [script, journal.path, runbook],
+            environment: FiletProcess.environment(["FILET_JOURNAL_KEY": Self.key]))
         let report = await tampered.finish(within: .seconds(60))
-        #expect(report.stdout == "line 8: mac does not match\nline 9: prev does not match the previous line\nchecked 11 lines\n",
-                "\(report.stdout)")
+        #expect(
+            report.stdout == "line 8: mac does not match\nline 9: prev does not match the previous line\nchecked 11 lines\n",
+            "\(report.stdout)")
     }
 }
 

@@ -61,7 +61,8 @@ import Testing
     }
 
     @Test func planShowsLevelsResolvesVarsAndMasksSecrets() async throws {
-        let path = try temporaryFile("""
+        let path = try temporaryFile(
+            """
             runbook: essai
             title: Essai
             secrets: [TOKEN]
@@ -80,7 +81,8 @@ import Testing
         #expect(text.stdout.contains("check http GET https://vpn.example/***"))
         #expect(text.stdout.contains("${run.id}"))
         #expect(text.stdout.contains("mattermost webhook https://chat.example/***"))
-        let json = try await FiletProcess.run(["plan", path, "--format", "json", "--var", "cible=https://autre.example"], environment: environment)
+        let json = try await FiletProcess.run(
+            ["plan", path, "--format", "json", "--var", "cible=https://autre.example"], environment: environment)
         #expect(json.status == 0)
         #expect(json.stdout.contains("\"url\": \"https://autre.example\""))
         for output in [text.stdout, text.stderr, json.stdout, json.stderr] {

@@ -25,7 +25,9 @@ import Testing
         let lenient = try await FiletProcess.run(["drill", runbook, "--min-readiness", "60", "--journal", directory.journal])
         #expect(lenient.status == 0, "\(lenient.stdout)")
 
-        let json = try await FiletProcess.run(["drill", runbook, "--min-readiness", "60", "--format", "json", "--journal", directory.journal])
+        let json = try await FiletProcess.run([
+            "drill", runbook, "--min-readiness", "60", "--format", "json", "--journal", directory.journal,
+        ])
         let last = try #require(json.stdout.split(separator: "\n").last)
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
         #expect(summary["event"] as? String == "drill.readiness")

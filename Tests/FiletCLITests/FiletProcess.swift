@@ -1,7 +1,7 @@
+import FiletSupport
+import FiletTestSupport
 import Foundation
 import Synchronization
-import FiletTestSupport
-import FiletSupport
 import Testing
 
 /// Runs the built `filet` binary as a subprocess, as an operator or a scheduler would, and says
@@ -26,7 +26,8 @@ struct FiletProcess: Sendable {
         return directory.appendingPathComponent("filet")
     }
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// The environment of every process the tests start: the test's own, without a journal key that the person
     /// running the tests may have exported, plus `environment`, minus `unsetting`.
@@ -40,8 +41,10 @@ struct FiletProcess: Sendable {
 
     /// Runs `filet arguments` to its end, in the package root, with stdin from /dev/null. A process that outlives
     /// `limit` is killed and recorded as an issue, so a hang costs a test, never the suite.
-    static func run(_ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
-                    limit: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation) async throws -> FiletProcess {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [],
+        limit: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> FiletProcess {
         try await start(arguments, environment: environment, unsetting: unsetting).finish(within: limit, sourceLocation: sourceLocation)
     }
 
@@ -62,15 +65,18 @@ final class RunningProcess: @unchecked Sendable {
     private let stderr: PipeCollector
     private let started = ContinuousClock.now
 
-    init(executable: String, arguments: [String], environment: [String: String],
-         directory: URL = FiletProcess.packageRoot) throws {
+    init(
+        executable: String, arguments: [String], environment: [String: String],
+        directory: URL = FiletProcess.packageRoot
+    ) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -115,8 +121,9 @@ final class RunningProcess: @unchecked Sendable {
         // Output ends when the last writer closes the pipe; a process left behind that still holds it must not hang the test.
         let out = await stdout.finish(within: .seconds(10))
         let err = await stderr.finish(within: .seconds(10))
-        return FiletProcess(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                            stderr: String(decoding: err, as: UTF8.self), stdoutData: out, stderrData: err, elapsed: elapsed)
+        return FiletProcess(
+            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: err, as: UTF8.self), stdoutData: out, stderrData: err, elapsed: elapsed)
     }
 }
 
@@ -268,7 +275,8 @@ enum ChildProcess {
     /// The state letter of /proc/PID/stat (R, S, Z…).
     static func state(_ pid: pid_t) -> String? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         return stat[stat.index(after: close)...].split(separator: " ").first.map(String.init)
     }
 
@@ -282,7 +290,8 @@ enum ChildProcess {
     /// Cleans up after a failed test: kills `pid` if it is still a `sleep` (never another process that reused the pid).
     static func killLeftoverSleep(_ pid: pid_t?) {
         guard let pid, !isGone(pid),
-              let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8), command.hasPrefix("sleep") else { return }
+            let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8), command.hasPrefix("sleep")
+        else { return }
         kill(pid, SIGKILL)
     }
 }

@@ -46,7 +46,9 @@ struct JournalFailureTests {
     @Test func aRecordThatCannotBeWrittenStopsTheRunWithExit3() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write("plein.yaml", """
+        let runbook = try directory.write(
+            "plein.yaml",
+            """
             runbook: plein
             title: Journal plein
             steps:
@@ -67,7 +69,9 @@ struct JournalFailureTests {
     @Test func anInterruptionThatCannotBeRecordedEndsWithExit3() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write("interrompu.yaml", """
+        let runbook = try directory.write(
+            "interrompu.yaml",
+            """
             runbook: interrompu
             title: Interruption non journalisée
             steps:
@@ -87,14 +91,17 @@ struct JournalFailureTests {
     @Test func aTimeoutThatCannotBeRecordedEndsWithExit3() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write("delai.yaml", """
+        let runbook = try directory.write(
+            "delai.yaml",
+            """
             runbook: delai
             title: Délai non journalisé
             steps:
               - id: attente
                 run: \(Self.waiter(directory))
             """)
-        let filet = try await Self.startAndWaitForTheStep(["run", runbook, "--journal", directory.journal, "--timeout", "15s"], in: directory)
+        let filet = try await Self.startAndWaitForTheStep(
+            ["run", runbook, "--journal", directory.journal, "--timeout", "15s"], in: directory)
         defer { ChildProcess.killLeftoverSleep(ChildProcess.pid(in: directory.path("step.pid"))) }
         let journal = try Self.freezeJournal(of: filet.pid, in: directory)
         let result = await filet.finish(within: .seconds(30))

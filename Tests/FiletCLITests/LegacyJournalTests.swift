@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import FiletJournal
 import FiletSupport
+import Foundation
+import Testing
 
 /// The journals written by the filet of 7478767 (`Tests/Fixtures/legacy/README.md`), read by today's binary: the
 /// file format has not changed.
@@ -20,10 +20,20 @@ import FiletSupport
 
     /// Each fixture folder's run: its steps' final statuses in plan order, and the run's status.
     static let expected: [(folder: String, steps: [String], status: String)] = [
-        ("complete", ["hello succeeded", "resolve succeeded", "approve succeeded", "pause succeeded", "tell succeeded",
-                      "drill-only skipped", "wrap-up succeeded"], "succeeded"),
-        ("drill", ["hello succeeded", "resolve succeeded", "approve simulated", "pause succeeded", "tell succeeded",
-                   "drill-only simulated", "wrap-up succeeded"], "succeeded"),
+        (
+            "complete",
+            [
+                "hello succeeded", "resolve succeeded", "approve succeeded", "pause succeeded", "tell succeeded",
+                "drill-only skipped", "wrap-up succeeded",
+            ], "succeeded"
+        ),
+        (
+            "drill",
+            [
+                "hello succeeded", "resolve succeeded", "approve simulated", "pause succeeded", "tell succeeded",
+                "drill-only simulated", "wrap-up succeeded",
+            ], "succeeded"
+        ),
         ("interrupted", ["first succeeded", "slow cancelled", "last skipped", "wrap-up succeeded"], "interrupted"),
         ("resumed", ["first succeeded", "slow succeeded", "last succeeded", "wrap-up succeeded"], "succeeded"),
         ("timed-out", ["first succeeded", "slow cancelled", "last skipped", "wrap-up succeeded"], "timed_out"),
@@ -51,7 +61,9 @@ import FiletSupport
             #expect(show.stdout.contains("\n  integrity: intact: verified 1.."), "\(folder): \(show.stdout)")
             for step in steps { #expect(show.stdout.contains(" " + step.prefix { $0 != " " } + " "), "\(folder): \(step)") }
             let report = try await Self.report(path, environment: environment)
-            let reported = (report["steps"] as? [[String: Any]] ?? []).map { "\($0["id"] as? String ?? "?") \($0["status"] as? String ?? "?")" }
+            let reported = (report["steps"] as? [[String: Any]] ?? []).map {
+                "\($0["id"] as? String ?? "?") \($0["status"] as? String ?? "?")"
+            }
             #expect(reported == steps, "\(folder)")
             #expect((report["run"] as? [String: Any])?["status"] as? String == status, "\(folder)")
             #expect((report["integrity"] as? [String: Any])?["intact"] as? Bool == true, "\(folder)")
@@ -62,10 +74,15 @@ import FiletSupport
         let paths = Self.journals("outbox")
         try #require(paths.count == 2)
         let run = try await Self.report(paths[0])
-        #expect((run["notifications"] as? [[String: Any]])?.map { $0["outcome"] as? String } == ["delivered_later", "delivered_later", "delivered_later"])
+        #expect(
+            (run["notifications"] as? [[String: Any]])?.map { $0["outcome"] as? String } == [
+                "delivered_later", "delivered_later", "delivered_later",
+            ])
         let show = try await FiletProcess.run(["audit", "show", paths[1]])
         #expect(show.status == 0, "\(show.stderr)")
-        for type in JournalRecordKind.allCases where type.rawValue.hasPrefix("outbox.") { #expect(show.stdout.contains(" \(type) "), "\(type)") }
+        for type in JournalRecordKind.allCases where type.rawValue.hasPrefix("outbox.") {
+            #expect(show.stdout.contains(" \(type) "), "\(type)")
+        }
         let delivery = try await Self.report(paths[1])
         #expect((delivery["run"] as? [String: Any])?["status"] as? String == "failed")
     }
@@ -73,7 +90,8 @@ import FiletSupport
     /// The drill's readiness takes each check's latency from what its attempt recorded.
     @Test func theDrillReadinessHasTheRecordedLatency() async throws {
         let path = try Self.journal("drill")
-        let attempt = try #require(JournalReader.read(path: path).records.first { $0.kind == .stepAttempt && $0.field("step") == "resolve" })
+        let attempt = try #require(
+            JournalReader.read(path: path).records.first { $0.kind == .stepAttempt && $0.field("step") == "resolve" })
         let recorded = try attempt.decode(StepAttempt.self).observed.first { $0.0 == "latency_ms" }?.1
         let report = try await Self.report(path, environment: Self.journalKey)
         let checks = (report["readiness"] as? [String: Any])?["checks"] as? [[String: Any]]
@@ -97,10 +115,11 @@ import FiletSupport
         let after = try JournalFile(path: path)
         #expect(Array(after.lines.prefix(before.lines.count)) == before.lines, "the records written before stay as they were")
         let added = Array(after.records.dropFirst(before.lines.count))
-        #expect(added.map { "\($0["type"] as? String ?? "?") \($0["step"] as? String ?? "")" } == [
-            "run.resumed ", "step.started slow", "step.attempt slow", "step.finished slow", "step.started last", "step.attempt last",
-            "step.finished last", "step.started wrap-up", "step.attempt wrap-up", "step.finished wrap-up", "run.finished ",
-        ])
+        #expect(
+            added.map { "\($0["type"] as? String ?? "?") \($0["step"] as? String ?? "")" } == [
+                "run.resumed ", "step.started slow", "step.attempt slow", "step.finished slow", "step.started last", "step.attempt last",
+                "step.finished last", "step.started wrap-up", "step.attempt wrap-up", "step.finished wrap-up", "run.finished ",
+            ])
         #expect(added.first?["previous_status"] as? String == "interrupted")
         #expect(added.first?["settled"] as? [String] == ["first"])
         #expect(added.last?["status"] as? String == "succeeded")
@@ -136,8 +155,10 @@ import FiletSupport
         for (folder, arguments, environment) in runs {
             let journals = directory.path("journal-" + folder)
             // In the test's own directory: the runbook's file channel writes to ./notifications.jsonl.
-            _ = await (try RunningProcess(executable: FiletProcess.binary.path, arguments: arguments + ["--operator", "fixture", "--journal", journals],
-                                          environment: FiletProcess.environment(environment), directory: directory.url)).finish()
+            _ = await
+                (try RunningProcess(
+                    executable: FiletProcess.binary.path, arguments: arguments + ["--operator", "fixture", "--journal", journals],
+                    environment: FiletProcess.environment(environment), directory: directory.url)).finish()
             let written = try JournalFile.only(in: journals).path
             #expect(try Self.shape(of: written) == Self.shape(of: try Self.journal(folder)), "\(folder)")
         }
@@ -145,7 +166,9 @@ import FiletSupport
 
     /// Each record as `type {fields}`, with the values that change from one run to the next replaced by `*`.
     static func shape(of path: String) throws -> [String] {
-        let varying: Set<String> = ["duration_ms", "latency_ms", "addresses", "host", "runbook_path", "filet_version", "message_id", "head", "key", "sig"]
+        let varying: Set<String> = [
+            "duration_ms", "latency_ms", "addresses", "host", "runbook_path", "filet_version", "message_id", "head", "key", "sig",
+        ]
         func normalized(_ value: JSONValue) -> JSONValue {
             switch value {
             case .object(let members): .object(members.map { ($0, varying.contains($0) ? "*" : normalized($1)) })

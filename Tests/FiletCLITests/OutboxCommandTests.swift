@@ -1,16 +1,18 @@
 import FiletEngine
+import FiletNotify
+import FiletRunbook
+import FiletSyntax
 import FiletTestSupport
 import Foundation
 import Testing
-import FiletSyntax
-import FiletNotify
-import FiletRunbook
 
 /// `filet outbox list` and `filet outbox deliver`, run as the real binary on real outbox files.
 @Suite struct OutboxCommandTests {
     /// A runbook with a `file:` channel writing to `notifications.jsonl` and a webhook channel, and an entry for each.
     private func prepare(_ directory: TestDirectory, webhookEntry: Bool = false) throws -> (runbook: String, outbox: Outbox) {
-        let runbook = try directory.write("runbook.yaml", """
+        let runbook = try directory.write(
+            "runbook.yaml",
+            """
             runbook: bascule
             title: Bascule
             channels:
@@ -30,11 +32,13 @@ import FiletRunbook
         let now = OutboxEntry.nowMilliseconds()
         func entry(step: String, channel: String, created: Int64) -> OutboxEntry {
             let run = "20261129T093757Z-b665"
-            let message = NotificationMessage(id: NotificationMessage.id(runID: run, stepID: step), runbookID: "bascule", runbookTitle: "Bascule",
-                                              runID: run, mode: .run, stepID: step, channel: channel, severity: .warning, text: "Cellule ouverte",
-                                              timestamp: "2026-11-29T09:37:57.670Z", drill: false)
-            return OutboxEntry(message: message, channel: channel, runbookPath: runbook, runbookSHA256: sha, createdMilliseconds: created,
-                               attempts: 4, lastError: "HTTP 503", journalRunID: run)
+            let message = NotificationMessage(
+                id: NotificationMessage.id(runID: run, stepID: step), runbookID: "bascule", runbookTitle: "Bascule",
+                runID: run, mode: .run, stepID: step, channel: channel, severity: .warning, text: "Cellule ouverte",
+                timestamp: "2026-11-29T09:37:57.670Z", drill: false)
+            return OutboxEntry(
+                message: message, channel: channel, runbookPath: runbook, runbookSHA256: sha, createdMilliseconds: created,
+                attempts: 4, lastError: "HTTP 503", journalRunID: run)
         }
         try outbox.store(entry(step: "canal", channel: "journal", created: now - 3_725_000))
         if webhookEntry { try outbox.store(entry(step: "alerte", channel: "crise", created: now - 65_000)) }
@@ -59,11 +63,15 @@ import FiletRunbook
         let lines = text.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 5)
         #expect(lines[0].hasPrefix("AGE  "))
-        func columns(_ line: String) -> [String] { line.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        func columns(_ line: String) -> [String] {
+            line.components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         #expect(columns(lines[0]) == ["AGE", "CHANNEL", "STEP", "RUN", "ATTEMPTS", "LAST ERROR"])
         #expect(columns(lines[1]) == ["1h2m", "journal", "canal", "20261129T093757Z-b665", "4", "HTTP 503"])
         #expect(columns(lines[2]) == ["1m", "crise", "alerte", "20261129T093757Z-b665", "4", "HTTP 503"])
-        #expect(lines[1].range(of: "canal")?.lowerBound.utf16Offset(in: lines[1]) == lines[0].range(of: "STEP")?.lowerBound.utf16Offset(in: lines[0]))
+        #expect(
+            lines[1].range(of: "canal")?.lowerBound.utf16Offset(in: lines[1])
+                == lines[0].range(of: "STEP")?.lowerBound.utf16Offset(in: lines[0]))
         #expect(lines[3].hasPrefix("corrupt: \(outbox.directory)/0000000000001-msg_torn.json: corrupt entry: byte 11:"))
         #expect(lines[4] == "2 waiting in \(outbox.directory), 1 unreadable")
 
@@ -131,8 +139,9 @@ import FiletRunbook
         let (_, outbox) = try prepare(directory, webhookEntry: true)
         // A loopback port where nothing listens: the delivery is refused, retried, and the entry waits.
         let hook = "http://127.0.0.1:\(try Loopback.unusedPort(.ipv4))/hooks/sentinel-7c1e"
-        let result = try await FiletProcess.run(["outbox", "deliver", "--journal", directory.journal, "--channel", "crise"],
-                                                environment: ["FILET_TEST_HOOK": hook])
+        let result = try await FiletProcess.run(
+            ["outbox", "deliver", "--journal", directory.journal, "--channel", "crise"],
+            environment: ["FILET_TEST_HOOK": hook])
         #expect(result.status == 1)
         #expect(result.stdout.contains("  failed msg_20261129T093757Z-b665_alerte (channel crise, step alerte): "), "\(result.stdout)")
         #expect(result.stdout.contains("channel crise: 0 delivered, 1 waiting"))

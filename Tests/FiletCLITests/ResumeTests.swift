@@ -8,7 +8,9 @@ import Testing
     /// steps wait (60 s at most) until GO_<name> or RESUMING exists: the test releases the steps it wants done, kills
     /// the run where it means to even on a loaded machine, and creates RESUMING before resuming.
     static func runbook(in directory: TestDirectory) throws -> String {
-        try directory.write("reprise.yaml", """
+        try directory.write(
+            "reprise.yaml",
+            """
             runbook: reprise
             title: Reprise
             steps:
@@ -39,8 +41,10 @@ import Testing
     }
 
     /// Starts `filet run`, waits until `condition` holds, and kills it with SIGKILL: a crash.
-    static func crash(_ runbook: String, in directory: TestDirectory, releasing released: [String] = [], when condition: @escaping () -> Bool,
-                      sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+    static func crash(
+        _ runbook: String, in directory: TestDirectory, releasing released: [String] = [], when condition: @escaping () -> Bool,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> String {
         for name in released { try directory.write("GO_" + name, "") }
         let filet = try FiletProcess.start(["run", runbook, "--journal", directory.journal])
         let reached = await filet.wait(upTo: .seconds(30), until: condition)
@@ -48,7 +52,8 @@ import Testing
         let result = await filet.finish(within: .seconds(30))
         // Releases the killed run's orphaned step shells too.
         try directory.write("RESUMING", "")
-        try #require(reached, "the run never reached the point to crash at: \(result.stdout)\(result.stderr)", sourceLocation: sourceLocation)
+        try #require(
+            reached, "the run never reached the point to crash at: \(result.stdout)\(result.stderr)", sourceLocation: sourceLocation)
         try #require(result.status != 0, sourceLocation: sourceLocation)
         let journal = try JournalFile.only(in: directory.journal)
         #expect(!journal.types.contains("run.finished"), sourceLocation: sourceLocation)
@@ -56,8 +61,10 @@ import Testing
     }
 
     /// The resumed run ended well: exit 0, the journal verifies end to end and ends `succeeded`.
-    static func expectResumedAndIntact(_ result: FiletProcess, journal path: String,
-                                       sourceLocation: SourceLocation = #_sourceLocation) async throws -> JournalFile {
+    static func expectResumedAndIntact(
+        _ result: FiletProcess, journal path: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> JournalFile {
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)", sourceLocation: sourceLocation)
         let journal = try JournalFile(path: path)
         #expect(journal.types.last == "run.finished", sourceLocation: sourceLocation)
@@ -65,8 +72,9 @@ import Testing
         #expect(journal.types.filter { $0 == "run.resumed" }.count == 1, sourceLocation: sourceLocation)
         let verify = try await FiletProcess.run(["audit", "verify", path])
         #expect(verify.status == 0, "\(verify.stdout)", sourceLocation: sourceLocation)
-        #expect(verify.stdout.contains("intact: verified 1..\(journal.lines.count) of \(journal.lines.count) records"),
-                "\(verify.stdout)", sourceLocation: sourceLocation)
+        #expect(
+            verify.stdout.contains("intact: verified 1..\(journal.lines.count) of \(journal.lines.count) records"),
+            "\(verify.stdout)", sourceLocation: sourceLocation)
         return journal
     }
 
@@ -163,14 +171,19 @@ import Testing
         let recovered = try #require(journal.records("journal.recovered").first)
         #expect(recovered["dropped_bytes"] as? Int == torn.utf8.count)
         #expect(recovered["saved_to"] as? String == path + ".broken")
-        #expect(Array(journal.types.suffix(from: journal.types.firstIndex(of: "journal.recovered")!).prefix(2)) == ["journal.recovered", "run.resumed"])
+        #expect(
+            Array(journal.types.suffix(from: journal.types.firstIndex(of: "journal.recovered")!).prefix(2)) == [
+                "journal.recovered", "run.resumed",
+            ])
         #expect(Self.count("B", in: directory) == 1)
         #expect(Self.count("C", in: directory) == 1)
     }
 
     /// A quick run that fails at `b` until FLAG exists: `a` succeeded, `b` failed, `c` never ran.
     static func failedRun(in directory: TestDirectory) async throws -> (runbook: String, journal: String) {
-        let runbook = try directory.write("echec.yaml", """
+        let runbook = try directory.write(
+            "echec.yaml",
+            """
             runbook: echec
             title: Echec
             steps:

@@ -1,8 +1,8 @@
+import FiletRunbook
 import FiletTestSupport
 import Foundation
 import Synchronization
 import Testing
-import FiletRunbook
 
 /// `filet run` end to end: the real binary, real runbooks in temporary directories, real journals,
 /// then `filet audit verify` on what the run wrote.
@@ -16,7 +16,8 @@ import FiletRunbook
 
         // The journal's path, at the start (before any step) and at the end.
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines.first?.hasPrefix("Run ") == true && lines.first?.hasSuffix("journal: \(journal.path)") == true, "\(lines.first ?? "")")
+        #expect(
+            lines.first?.hasPrefix("Run ") == true && lines.first?.hasSuffix("journal: \(journal.path)") == true, "\(lines.first ?? "")")
         #expect(result.stdout.hasSuffix("Journal: \(journal.path)\nVerify it with: filet audit verify \(journal.path)\n"))
         #expect(result.stdout.contains("succeeded in "))
         #expect(!result.stdout.contains("\u{1B}"), "stdout is a pipe: no escape sequences")
@@ -44,7 +45,9 @@ import FiletRunbook
     @Test func invalidRunbookExits2AndNothingRuns() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write("invalide.yaml", """
+        let runbook = try directory.write(
+            "invalide.yaml",
+            """
             runbook: invalide
             title: Invalide
             steps:
@@ -65,7 +68,9 @@ import FiletRunbook
     @Test func unknownVarExits2() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write("vars.yaml", """
+        let runbook = try directory.write(
+            "vars.yaml",
+            """
             runbook: vars
             title: Vars
             vars: { cible: https://vpn.example }
@@ -100,7 +105,9 @@ import FiletRunbook
         let directory = try TestDirectory()
         defer { directory.remove() }
         let name = "FILET_CLI_TEST_UNSET_7Q2"
-        let runbook = try directory.write("env.yaml", """
+        let runbook = try directory.write(
+            "env.yaml",
+            """
             runbook: env
             title: Env
             steps:
@@ -122,7 +129,9 @@ import FiletRunbook
     @Test func failingStepExits1AndShowsInTheSummary() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write("echec.yaml", """
+        let runbook = try directory.write(
+            "echec.yaml",
+            """
             runbook: echec
             title: Echec
             steps:
@@ -150,7 +159,9 @@ import FiletRunbook
     @Test func confirmWithoutYesAndWithoutTerminalFailsSayingHowToApprove() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write("confirmation.yaml", """
+        let runbook = try directory.write(
+            "confirmation.yaml",
+            """
             runbook: confirmation
             title: Confirmation
             steps:
@@ -180,7 +191,9 @@ import FiletRunbook
         let receiverUp = Mutex(false)
         let server = try TestHTTPServer { _ in receiverUp.withLock { $0 } ? .respond(.status(200)) : .respond(.status(503)) }
         defer { server.stop() }
-        let runbook = try directory.write("notify.yaml", """
+        let runbook = try directory.write(
+            "notify.yaml",
+            """
             runbook: notification
             title: Notification
             channels:
@@ -219,8 +232,10 @@ import FiletRunbook
     @Test func tooShortJournalKeyExits2() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write("cle.yaml", "runbook: cle\ntitle: Cle\nsteps:\n  - id: a\n    run: touch \(directory.path("marker"))\n")
-        let result = try await FiletProcess.run(["run", runbook, "--journal", directory.journal], environment: ["FILET_JOURNAL_KEY": "short"])
+        let runbook = try directory.write(
+            "cle.yaml", "runbook: cle\ntitle: Cle\nsteps:\n  - id: a\n    run: touch \(directory.path("marker"))\n")
+        let result = try await FiletProcess.run(
+            ["run", runbook, "--journal", directory.journal], environment: ["FILET_JOURNAL_KEY": "short"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("FILET_JOURNAL_KEY is 5 bytes long; a journal key must be at least 16 bytes"), "\(result.stderr)")
         #expect(!directory.exists("journal"))
@@ -270,14 +285,17 @@ import FiletRunbook
         defer { directory.remove() }
         let runbook = try directory.write("vue.yaml", Self.viewRunbook)
         let command = [FiletProcess.binary.path, "run", runbook, "--journal", directory.journal].map(shellQuoted).joined(separator: " ")
-        let script = try RunningProcess(executable: "/usr/bin/script", arguments: ["-qfec", command, "/dev/null"],
-                                        environment: FiletProcess.environment(["TERM": "xterm"]))
+        let script = try RunningProcess(
+            executable: "/usr/bin/script", arguments: ["-qfec", command, "/dev/null"],
+            environment: FiletProcess.environment(["TERM": "xterm"]))
         let result = await script.finish(within: .seconds(60))
         #expect(result.status == 0, "\(result.stdout.debugDescription)")
         let output = result.stdout.replacing("\r\n", with: "\n")
         #expect(output.contains(#/\x1B\[\d+A/#), "cursor-up sequences: \(output.debugDescription)")
         #expect(output.contains("\u{1B}[2K"))
-        #expect(output.contains(#/\n *Step +Status +Tries +Time +Note\n+un +succeeded +1 .*\n+deux +succeeded +1 /#), "\(output.debugDescription)")
+        #expect(
+            output.contains(#/\n *Step +Status +Tries +Time +Note\n+un +succeeded +1 .*\n+deux +succeeded +1 /#),
+            "\(output.debugDescription)")
         let journal = try JournalFile.only(in: directory.journal)
         // The last words on the screen are the journal's path: nothing redraws over them.
         let tail = try #require(output.ranges(of: "Verify it with: filet audit verify \(journal.path)\n").last)
@@ -338,7 +356,8 @@ import FiletRunbook
         let runbook = try directory.write("parallele.yaml", Self.concurrencyRunbook(in: directory))
         let result = try await FiletProcess.run(["run", runbook, "--concurrency", "1", "--journal", directory.journal])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        let a = try Self.interval("a", in: directory), b = try Self.interval("b", in: directory)
+        let a = try Self.interval("a", in: directory)
+        let b = try Self.interval("b", in: directory)
         #expect(!a.overlaps(b), "a \(a), b \(b)")
     }
 
@@ -348,7 +367,8 @@ import FiletRunbook
         let runbook = try directory.write("parallele.yaml", Self.concurrencyRunbook(in: directory))
         let result = try await FiletProcess.run(["run", runbook, "--journal", directory.journal])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        let a = try Self.interval("a", in: directory), b = try Self.interval("b", in: directory)
+        let a = try Self.interval("a", in: directory)
+        let b = try Self.interval("b", in: directory)
         #expect(a.overlaps(b), "a \(a), b \(b)")
     }
 }

@@ -16,7 +16,9 @@ import Testing
     func signalStopsTheRunRunsFinallyAndClosesTheJournal(signal: Int32, exitStatus: Int32) async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write("interruption.yaml", """
+        let runbook = try directory.write(
+            "interruption.yaml",
+            """
             runbook: interruption
             title: Interruption
             steps:
@@ -30,7 +32,8 @@ import Testing
             """)
         let filet = try FiletProcess.start(["run", runbook, "--journal", directory.journal])
         let running = await filet.wait(upTo: .seconds(30)) {
-            JournalFile.shows("step.started", step: "longue", in: directory.journal) && ChildProcess.pid(in: directory.path("long.pid")) != nil
+            JournalFile.shows("step.started", step: "longue", in: directory.journal)
+                && ChildProcess.pid(in: directory.path("long.pid")) != nil
         }
         let sleepPID = ChildProcess.pid(in: directory.path("long.pid"))
         defer { ChildProcess.killLeftoverSleep(sleepPID) }
@@ -65,7 +68,9 @@ import Testing
     @Test func secondSignalDuringFinallyAfterAnInterruptedRun() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write("deux-signaux.yaml", """
+        let runbook = try directory.write(
+            "deux-signaux.yaml",
+            """
             runbook: deux-signaux
             title: Deux signaux
             steps:
@@ -102,7 +107,9 @@ import Testing
     @Test func secondSignalStopsALongFinallyStep() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write("finally-long.yaml", """
+        let runbook = try directory.write(
+            "finally-long.yaml",
+            """
             runbook: finally-long
             title: Finally long
             steps:
@@ -114,7 +121,8 @@ import Testing
             """)
         let filet = try FiletProcess.start(["run", runbook, "--journal", directory.journal])
         let running = await filet.wait(upTo: .seconds(30)) {
-            JournalFile.shows("step.started", step: "longue", in: directory.journal) && ChildProcess.pid(in: directory.path("finally.pid")) != nil
+            JournalFile.shows("step.started", step: "longue", in: directory.journal)
+                && ChildProcess.pid(in: directory.path("finally.pid")) != nil
         }
         let pid = ChildProcess.pid(in: directory.path("finally.pid"))
         defer { ChildProcess.killLeftoverSleep(pid) }
@@ -146,7 +154,9 @@ import Testing
     @Test func timeoutExits124AndKillsTheStep() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write("delai.yaml", """
+        let runbook = try directory.write(
+            "delai.yaml",
+            """
             runbook: delai
             title: Delai
             steps:

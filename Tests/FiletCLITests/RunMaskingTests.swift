@@ -12,11 +12,11 @@ import Testing
     /// Every form of the secrets that must never be seen (computed outside filet, by hand or with base64(1) and Python).
     static let forbidden = [
         sentinel,
-        "UzNudGluZWwtWnE4dy94K3k9",   // base64 of the sentinel
-        "M250aW5lbC1acTh3L3gr",       // base64 of "t=" + sentinel, characters 4..<24: the sentinel's bytes 1...15 only
-        "bnRpbmVsLVpxOHcveCt5",       // base64 of "tok=" + sentinel, characters 8..<28: the sentinel's bytes 2...16 only
-        "S3ntinel-Zq8w/x%2By%3D",     // urllib.parse.quote (keeps '/')
-        "S3ntinel-Zq8w%2Fx%2By%3D",   // urllib.parse.quote(safe="")
+        "UzNudGluZWwtWnE4dy94K3k9",  // base64 of the sentinel
+        "M250aW5lbC1acTh3L3gr",  // base64 of "t=" + sentinel, characters 4..<24: the sentinel's bytes 1...15 only
+        "bnRpbmVsLVpxOHcveCt5",  // base64 of "tok=" + sentinel, characters 8..<28: the sentinel's bytes 2...16 only
+        "S3ntinel-Zq8w/x%2By%3D",  // urllib.parse.quote (keeps '/')
+        "S3ntinel-Zq8w%2Fx%2By%3D",  // urllib.parse.quote(safe="")
         "Ml1ne-first-Kp4r/", "Ml1ne-second-Ty7u+",
         "Bearer-\(sentinel)",
     ]
@@ -75,11 +75,13 @@ import Testing
         defer { directory.remove() }
         let runbook = try directory.write("masquage.yaml", Self.runbook(port: closedLoopbackPort()))
         let override = ["--var", "derive=Bearer-\(Self.sentinel)-override"]
-        let textJournal = directory.path("journal-text"), jsonJournal = directory.path("journal-json")
+        let textJournal = directory.path("journal-text")
+        let jsonJournal = directory.path("journal-json")
 
         let text = try await FiletProcess.run(["run", runbook, "--journal", textJournal] + override, environment: Self.environment)
-        let json = try await FiletProcess.run(["run", runbook, "--format", "json", "--journal", jsonJournal] + override,
-                                              environment: Self.environment)
+        let json = try await FiletProcess.run(
+            ["run", runbook, "--format", "json", "--journal", jsonJournal] + override,
+            environment: Self.environment)
         let plan = try await FiletProcess.run(["plan", runbook] + override, environment: Self.environment)
         let planJSON = try await FiletProcess.run(["plan", runbook, "--format", "json"] + override, environment: Self.environment)
         let planDefault = try await FiletProcess.run(["plan", runbook], environment: Self.environment)
@@ -136,7 +138,9 @@ import Testing
         let directory = try TestDirectory()
         defer { directory.remove() }
         let accented = "Mot-de-passe-été-42"
-        let runbook = try directory.write("json.yaml", #"""
+        let runbook = try directory.write(
+            "json.yaml",
+            #"""
             runbook: json
             title: JSON
             secrets: [FILET_TEST_SECRET, FILET_TEST_SECRET_U]
@@ -154,8 +158,9 @@ import Testing
                   python3 -c 'import os, json; print(json.dumps({"token": os.environ["FILET_TEST_SECRET_U"]}))' >&2
                   exit 1
             """#)
-        let result = try await FiletProcess.run(["run", runbook, "--journal", directory.journal],
-                                                environment: ["FILET_TEST_SECRET": Self.sentinel, "FILET_TEST_SECRET_U": accented])
+        let result = try await FiletProcess.run(
+            ["run", runbook, "--journal", directory.journal],
+            environment: ["FILET_TEST_SECRET": Self.sentinel, "FILET_TEST_SECRET_U": accented])
         #expect(result.status == 1)
         let journal = try JournalFile.only(in: directory.journal)
         // `\/` for '/' (PHP json_encode, Foundation's JSONSerialization and JSONEncoder): the secret is cut in two at the '/'.

@@ -1,14 +1,14 @@
-import FiletTestSupport
-import Foundation
-import Testing
 import FiletActions
 import FiletEngine
 import FiletJournal
 import FiletNotify
+import FiletReports
 import FiletRunbook
 import FiletSupport
 import FiletSyntax
-import FiletReports
+import FiletTestSupport
+import Foundation
+import Testing
 
 /// Confirmations answered by the test, as an operator would with `--yes` or at the prompt.
 struct Approver: ConfirmationProvider {
@@ -39,16 +39,18 @@ struct EngineRun {
         plan = try RunbookLoader.load(SourceFile(path: "test.yaml", text: text))
         var environment = environment
         environment["PATH"] = ProcessInfo.processInfo.environment["PATH"]
-        configuration = RunConfiguration(runID: "test", operatorName: "test", host: "test", environment: environment,
-                                         runbookSHA256: String(repeating: "0", count: 64))
+        configuration = RunConfiguration(
+            runID: "test", operatorName: "test", host: "test", environment: environment,
+            runbookSHA256: String(repeating: "0", count: 64))
     }
 
     func file(_ name: String) -> String { "\(directory)/\(name)" }
 
     /// Real delivery, with the outbox in the run's directory.
     func notifications(_ configuration: RunConfiguration) -> NotificationService {
-        NotificationService(plan: plan, configuration: configuration, sender: ChannelSender(), outbox: Outbox(journalDirectory: directory),
-                            runbookPath: file("test.yaml"))
+        NotificationService(
+            plan: plan, configuration: configuration, sender: ChannelSender(), outbox: Outbox(journalDirectory: directory),
+            runbookPath: file("test.yaml"))
     }
 
     func read(_ name: String) -> String {
@@ -60,8 +62,9 @@ struct EngineRun {
         let writer = try JournalWriter.create(directory: directory, runbookSHA256: configuration.runbookSHA256, key: nil)
         var configuration = configuration
         configuration.runID = writer.runID.description
-        let performer = StandardPerformer(environment: configuration.environment, forwarding: plan.runbook.environmentNames,
-                                          confirmations: Approver(grants: grants), notifications: notifications(configuration))
+        let performer = StandardPerformer(
+            environment: configuration.environment, forwarding: plan.runbook.environmentNames,
+            confirmations: Approver(grants: grants), notifications: notifications(configuration))
         let executor = Executor(plan: plan, configuration: configuration, performer: performer, recorder: writer)
         let interruption = Interruption()
         let helper = during.map { body in Task { await body(interruption) } }
@@ -76,7 +79,9 @@ struct EngineRun {
 
 /// The one journal a test run wrote in its directory.
 func journalPath(in directory: String) -> String {
-    let name = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.first { $0.hasSuffix(".jsonl") && $0 != "notes.jsonl" && $0 != "papier.jsonl" }
+    let name = (try? FileManager.default.contentsOfDirectory(atPath: directory))?.first {
+        $0.hasSuffix(".jsonl") && $0 != "notes.jsonl" && $0 != "papier.jsonl"
+    }
     return "\(directory)/\(name ?? "missing.jsonl")"
 }
 
@@ -110,17 +115,18 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
 @Suite struct ExecutorTests {
     @Test func independentStepsRunAtTheSameTime() async throws {
         // Each step waits until both have started: run one at a time, the first would give up after 30 s.
-        let engine = try EngineRun(engineHeader + """
-            steps:
-              - { id: one, needs: [], run: sh $DIR/barrier.sh b-1 }
-              - { id: two, needs: [], run: sh $DIR/barrier.sh b-2 }
-            """)
+        let engine = try EngineRun(
+            engineHeader + """
+                steps:
+                  - { id: one, needs: [], run: sh $DIR/barrier.sh b-1 }
+                  - { id: two, needs: [], run: sh $DIR/barrier.sh b-2 }
+                """)
         try """
-            touch \(engine.directory)/$1
-            i=0
-            while [ $(ls \(engine.directory) | grep -c '^b-') -lt 2 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
-            ls \(engine.directory) | grep -c '^b-'
-            """.write(toFile: engine.file("barrier.sh"), atomically: true, encoding: .utf8)
+        touch \(engine.directory)/$1
+        i=0
+        while [ $(ls \(engine.directory) | grep -c '^b-') -lt 2 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+        ls \(engine.directory) | grep -c '^b-'
+        """.write(toFile: engine.file("barrier.sh"), atomically: true, encoding: .utf8)
         let (outcome, _) = try await engine.run()
         #expect(outcome.status == .succeeded)
         #expect(outcome.step("one")?.output == "2")
@@ -136,13 +142,14 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
     }
 
     @Test func retriesWithGrowingBackoffUntilSuccess() async throws {
-        let engine = try EngineRun(engineHeader + """
-            steps:
-              - id: flaky
-                run: 'n=$(cat $DIR/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > $DIR/count; [ $n -ge 3 ]'
-                retries: 4
-                backoff: 200ms
-            """)
+        let engine = try EngineRun(
+            engineHeader + """
+                steps:
+                  - id: flaky
+                    run: 'n=$(cat $DIR/count 2>/dev/null || echo 0); n=$((n+1)); echo $n > $DIR/count; [ $n -ge 3 ]'
+                    retries: 4
+                    backoff: 200ms
+                """)
         let (outcome, journal) = try await engine.run()
         #expect(outcome.step("flaky")?.status == .succeeded)
         #expect(outcome.step("flaky")?.attempts == 3)
@@ -155,12 +162,13 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
     }
 
     @Test func timeoutKillsTheWholeProcessTree() async throws {
-        let engine = try EngineRun(engineHeader + """
-            steps:
-              - id: stuck
-                run: 'sleep 300 & echo $! > $DIR/child; sh -c "echo \\$\\$ > $DIR/grandchild; exec sleep 300"'
-                timeout: 1s
-            """)
+        let engine = try EngineRun(
+            engineHeader + """
+                steps:
+                  - id: stuck
+                    run: 'sleep 300 & echo $! > $DIR/child; sh -c "echo \\$\\$ > $DIR/grandchild; exec sleep 300"'
+                    timeout: 1s
+                """)
         let (outcome, journal) = try await engine.run()
         let result = try #require(outcome.step("stuck"))
         #expect(result.status == .failed)
@@ -173,13 +181,14 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
     }
 
     @Test func abortSkipsWhatComesAfterAndContinueGoesOn() async throws {
-        let abort = try EngineRun(engineHeader + """
-            steps:
-              - { id: broken, run: 'exit 3' }
-              - { id: after, run: 'true' }
-            finally:
-              - { id: report, run: 'echo ${run.status}' }
-            """)
+        let abort = try EngineRun(
+            engineHeader + """
+                steps:
+                  - { id: broken, run: 'exit 3' }
+                  - { id: after, run: 'true' }
+                finally:
+                  - { id: report, run: 'echo ${run.status}' }
+                """)
         let (aborted, journal) = try await abort.run()
         #expect(aborted.status == .failed)
         #expect(aborted.journalFailure == nil && aborted.signal == nil)
@@ -190,12 +199,13 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
         #expect(journal.records.last?.type == "run.finished")
         #expect(journal.records.last?.field("status") == .string("failed"))
 
-        let goOn = try EngineRun(engineHeader + """
-            steps:
-              - { id: broken, run: 'exit 3', on_failure: continue }
-              - { id: after, run: 'echo ran', when: "steps.broken.status == 'failed'" }
-              - { id: never, run: 'echo no', when: "steps.broken.status == 'succeeded'" }
-            """)
+        let goOn = try EngineRun(
+            engineHeader + """
+                steps:
+                  - { id: broken, run: 'exit 3', on_failure: continue }
+                  - { id: after, run: 'echo ran', when: "steps.broken.status == 'failed'" }
+                  - { id: never, run: 'echo no', when: "steps.broken.status == 'succeeded'" }
+                """)
         let (continued, _) = try await goOn.run()
         #expect(continued.status == .failed, "a failed step under continue still fails the run")
         #expect(continued.step("after")?.status == .succeeded)
@@ -213,15 +223,16 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
     }
 
     @Test func aDrillSimulatesCommandsAndConfirmationsAndRunsChecks() async throws {
-        var engine = try EngineRun(engineHeader + """
-            steps:
-              - { id: simulated, run: 'touch $DIR/ran-simulated' }
-              - { id: real, run: 'touch $DIR/ran-real', drill: run }
-              - { id: skipped, run: 'touch $DIR/ran-skipped', drill: skip }
-              - { id: go, confirm: Basculer ? }
-              - { id: lookup, check: { dns: localhost } }
-              - { id: after, run: 'echo "${steps.simulated.status}"', drill: run }
-            """)
+        var engine = try EngineRun(
+            engineHeader + """
+                steps:
+                  - { id: simulated, run: 'touch $DIR/ran-simulated' }
+                  - { id: real, run: 'touch $DIR/ran-real', drill: run }
+                  - { id: skipped, run: 'touch $DIR/ran-skipped', drill: skip }
+                  - { id: go, confirm: Basculer ? }
+                  - { id: lookup, check: { dns: localhost } }
+                  - { id: after, run: 'echo "${steps.simulated.status}"', drill: run }
+                """)
         engine.configuration.mode = .drill
         let (outcome, journal) = try await engine.run()
         #expect(!FileManager.default.fileExists(atPath: engine.file("ran-simulated")), "a simulated command must not run")
@@ -232,7 +243,9 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
         #expect(outcome.step("go")?.status == .simulated)
         #expect(outcome.step("lookup")?.status == .succeeded)
         #expect(outcome.step("after")?.output == "simulated")
-        #expect(journal.records("step.finished", step: "simulated").first?.field("would") == .string("run: touch \(engine.directory)/ran-simulated"))
+        #expect(
+            journal.records("step.finished", step: "simulated").first?.field("would")
+                == .string("run: touch \(engine.directory)/ran-simulated"))
         #expect(journal.records("run.started").first?.field("mode") == .string("drill"))
         let readiness = DrillReadiness(outcome: outcome, plan: engine.plan)
         #expect(readiness.considered == 5, "the step skipped on purpose does not count")
@@ -241,24 +254,28 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
     }
 
     @Test func aDrillPrefixesNotificationTexts() async throws {
-        var engine = try EngineRun(engineHeader + """
-            channels: { crise: { file: $DIR/notes.jsonl } }
-            steps:
-              - { id: alerte, notify: { channel: crise, text: "Bascule ${runbook.id}", severity: critical }, drill: simulate }
-            """)
+        var engine = try EngineRun(
+            engineHeader + """
+                channels: { crise: { file: $DIR/notes.jsonl } }
+                steps:
+                  - { id: alerte, notify: { channel: crise, text: "Bascule ${runbook.id}", severity: critical }, drill: simulate }
+                """)
         engine.configuration.mode = .drill
         engine.configuration.drillPrefix = "[EXERCISE]"
         let (_, journal) = try await engine.run()
-        #expect(journal.records("step.finished", step: "alerte").first?.field("would") == .string("notify crise [critical]: [EXERCISE] Bascule essai"))
+        #expect(
+            journal.records("step.finished", step: "alerte").first?.field("would")
+                == .string("notify crise [critical]: [EXERCISE] Bascule essai"))
     }
 
     @Test func readinessCountsFailuresAgainstTheMinimum() async throws {
-        var engine = try EngineRun(engineHeader + """
-            steps:
-              - { id: ok, needs: [], check: { dns: localhost } }
-              - { id: down, needs: [], check: { tcp: '127.0.0.1:1' }, on_failure: continue }
-              - { id: off, needs: [], run: 'true', when: "mode == 'run'" }
-            """)
+        var engine = try EngineRun(
+            engineHeader + """
+                steps:
+                  - { id: ok, needs: [], check: { dns: localhost } }
+                  - { id: down, needs: [], check: { tcp: '127.0.0.1:1' }, on_failure: continue }
+                  - { id: off, needs: [], run: 'true', when: "mode == 'run'" }
+                """)
         engine.configuration.mode = .drill
         let (outcome, _) = try await engine.run()
         let readiness = DrillReadiness(outcome: outcome, plan: engine.plan)
@@ -270,13 +287,14 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
     }
 
     @Test func rollbackUndoesCompletedStepsNewestFirst() async throws {
-        var engine = try EngineRun(engineHeader + """
-            steps:
-              - { id: a, run: 'true', undo: 'echo a >> $DIR/undone' }
-              - { id: b, run: 'true', undo: 'echo b >> $DIR/undone' }
-              - { id: c, run: 'true', undo: 'echo c >> $DIR/undone' }
-              - { id: d, run: 'exit 1', undo: 'echo d >> $DIR/undone' }
-            """)
+        var engine = try EngineRun(
+            engineHeader + """
+                steps:
+                  - { id: a, run: 'true', undo: 'echo a >> $DIR/undone' }
+                  - { id: b, run: 'true', undo: 'echo b >> $DIR/undone' }
+                  - { id: c, run: 'true', undo: 'echo c >> $DIR/undone' }
+                  - { id: d, run: 'exit 1', undo: 'echo d >> $DIR/undone' }
+                """)
         engine.configuration.rollback = true
         let (outcome, journal) = try await engine.run()
         #expect(outcome.status == .failed)
@@ -285,12 +303,13 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
     }
 
     @Test func stepOutputsFlowToLaterSteps() async throws {
-        let engine = try EngineRun(engineHeader + """
-            vars: { who: monde }
-            steps:
-              - { id: first, run: 'printf "ligne 1\\nbonjour ${vars.who}\\n"' }
-              - { id: second, run: 'echo "${steps.first.output} / ${steps.first.status} / ${run.mode} / ${runbook.id}"' }
-            """)
+        let engine = try EngineRun(
+            engineHeader + """
+                vars: { who: monde }
+                steps:
+                  - { id: first, run: 'printf "ligne 1\\nbonjour ${vars.who}\\n"' }
+                  - { id: second, run: 'echo "${steps.first.output} / ${steps.first.status} / ${run.mode} / ${runbook.id}"' }
+                """)
         let (outcome, _) = try await engine.run()
         #expect(outcome.step("second")?.output == "bonjour monde / succeeded / run / essai")
     }
@@ -307,17 +326,21 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
     }
 
     @Test func notifyWritesToAFileChannelWithAStableID() async throws {
-        let engine = try EngineRun(engineHeader + """
-            channels: { journal: { file: $DIR/notes.jsonl } }
-            steps:
-              - { id: alerte, notify: { channel: journal, text: "Cellule ouverte (${run.id})", severity: critical } }
-            """)
+        let engine = try EngineRun(
+            engineHeader + """
+                channels: { journal: { file: $DIR/notes.jsonl } }
+                steps:
+                  - { id: alerte, notify: { channel: journal, text: "Cellule ouverte (${run.id})", severity: critical } }
+                """)
         let (outcome, journal) = try await engine.run()
         #expect(outcome.status == .succeeded)
         let runID = try #require(journal.records.first?.run)
         let line = try #require(engine.read("notes.jsonl").split(separator: "\n").first)
         let payload = try JSONValue(parsing: String(line))
-        guard case .object(let members) = payload else { Issue.record("not an object"); return }
+        guard case .object(let members) = payload else {
+            Issue.record("not an object")
+            return
+        }
         let fields = Dictionary(members, uniquingKeysWith: { first, _ in first })
         #expect(fields["id"] == .string("msg_\(runID)_alerte"))
         #expect(fields["text"] == .string("Cellule ouverte (\(runID))"))
@@ -329,13 +352,14 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
     @Test func notifyFallsBackAndTheJournalShowsBoth() async throws {
         let server = try TestHTTPServer { _ in .respond(.status(500)) }
         defer { server.stop() }
-        let engine = try EngineRun(engineHeader + """
-            channels:
-              chat: { webhook: "\(server.url("/hooks/s3cret-path"))", format: mattermost, retries: 1, fallback: papier }
-              papier: { file: $DIR/papier.jsonl }
-            steps:
-              - { id: alerte, notify: { channel: chat, text: Bascule } }
-            """)
+        let engine = try EngineRun(
+            engineHeader + """
+                channels:
+                  chat: { webhook: "\(server.url("/hooks/s3cret-path"))", format: mattermost, retries: 1, fallback: papier }
+                  papier: { file: $DIR/papier.jsonl }
+                steps:
+                  - { id: alerte, notify: { channel: chat, text: Bascule } }
+                """)
         let (outcome, journal) = try await engine.run()
         #expect(outcome.step("alerte")?.status == .succeeded)
         #expect(server.requests.count == 2, "one attempt and one retry on the webhook before the fallback")
@@ -350,12 +374,13 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
     @Test func goneDisablesTheChannelAndUndeliveredGoesToTheOutbox() async throws {
         let server = try TestHTTPServer { _ in .respond(.status(410)) }
         defer { server.stop() }
-        let engine = try EngineRun(engineHeader + """
-            channels: { chat: { webhook: "\(server.url("/hook"))", format: slack } }
-            steps:
-              - { id: premier, notify: { channel: chat, text: Un }, on_failure: continue }
-              - { id: second, notify: { channel: chat, text: Deux }, on_failure: continue }
-            """)
+        let engine = try EngineRun(
+            engineHeader + """
+                channels: { chat: { webhook: "\(server.url("/hook"))", format: slack } }
+                steps:
+                  - { id: premier, notify: { channel: chat, text: Un }, on_failure: continue }
+                  - { id: second, notify: { channel: chat, text: Deux }, on_failure: continue }
+                """)
         let (outcome, _) = try await engine.run()
         #expect(outcome.step("premier")?.status == .failed)
         #expect(outcome.step("second")?.status == .failed)
@@ -368,12 +393,13 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
 
     @Test func undeliveredLaterLetsTheStepSucceedWhileTheOutboxKeepsIt() async throws {
         let port = try Loopback.unusedPort(.ipv4)
-        let engine = try EngineRun(engineHeader + """
-            channels: { chat: { webhook: "http://127.0.0.1:\(port)/hook", retries: 0 } }
-            steps:
-              - { id: alerte, notify: { channel: chat, text: Un, undelivered: later } }
-              - { id: ensuite, run: 'echo "${steps.alerte.output}"' }
-            """)
+        let engine = try EngineRun(
+            engineHeader + """
+                channels: { chat: { webhook: "http://127.0.0.1:\(port)/hook", retries: 0 } }
+                steps:
+                  - { id: alerte, notify: { channel: chat, text: Un, undelivered: later } }
+                  - { id: ensuite, run: 'echo "${steps.alerte.output}"' }
+                """)
         let (outcome, _) = try await engine.run()
         #expect(outcome.status == .succeeded)
         #expect(outcome.step("alerte")?.output == "delivered_later")
@@ -384,12 +410,16 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
     @Test func aDrillUsesTheDrillWebhookAndMarksTheMessage() async throws {
         let real = try TestHTTPServer()
         let exercise = try TestHTTPServer()
-        defer { real.stop(); exercise.stop() }
-        var engine = try EngineRun(engineHeader + """
-            channels: { chat: { webhook: "\(real.url())", drill_webhook: "\(exercise.url())", format: generic } }
-            steps:
-              - { id: alerte, notify: { channel: chat, text: Bascule } }
-            """)
+        defer {
+            real.stop()
+            exercise.stop()
+        }
+        var engine = try EngineRun(
+            engineHeader + """
+                channels: { chat: { webhook: "\(real.url())", drill_webhook: "\(exercise.url())", format: generic } }
+                steps:
+                  - { id: alerte, notify: { channel: chat, text: Bascule } }
+                """)
         engine.configuration.mode = .drill
         let (outcome, _) = try await engine.run()
         #expect(outcome.step("alerte")?.status == .succeeded)
@@ -400,13 +430,14 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
     }
 
     @Test func interruptionCancelsStepsRunsFinallyAndClosesTheJournal() async throws {
-        let engine = try EngineRun(engineHeader + """
-            steps:
-              - { id: long, run: 'echo $$ > $DIR/pid; exec sleep 300' }
-              - { id: next, run: 'true' }
-            finally:
-              - { id: report, run: 'echo ${run.status} > $DIR/finally' }
-            """)
+        let engine = try EngineRun(
+            engineHeader + """
+                steps:
+                  - { id: long, run: 'echo $$ > $DIR/pid; exec sleep 300' }
+                  - { id: next, run: 'true' }
+                finally:
+                  - { id: report, run: 'echo ${run.status} > $DIR/finally' }
+                """)
         let pidFile = engine.file("pid")
         let (outcome, journal) = try await engine.run { interruption in
             _ = await eventually { FileManager.default.fileExists(atPath: pidFile) }
@@ -424,13 +455,15 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
     }
 
     @Test func aSecondSignalStopsFinallyToo() async throws {
-        let engine = try EngineRun(engineHeader + """
-            steps:
-              - { id: long, run: 'touch $DIR/started; exec sleep 300' }
-            finally:
-              - { id: slow, run: 'touch $DIR/finally; exec sleep 300' }
-            """)
-        let started = engine.file("started"), inFinally = engine.file("finally")
+        let engine = try EngineRun(
+            engineHeader + """
+                steps:
+                  - { id: long, run: 'touch $DIR/started; exec sleep 300' }
+                finally:
+                  - { id: slow, run: 'touch $DIR/finally; exec sleep 300' }
+                """)
+        let started = engine.file("started")
+        let inFinally = engine.file("finally")
         let (outcome, journal) = try await engine.run { interruption in
             _ = await eventually { FileManager.default.fileExists(atPath: started) }
             interruption.signal(SIGTERM)
@@ -444,12 +477,13 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
     }
 
     @Test func wholeRunTimeoutStopsTheRun() async throws {
-        var engine = try EngineRun(engineHeader + """
-            steps:
-              - { id: long, run: 'exec sleep 300', timeout: 10m }
-            finally:
-              - { id: report, run: 'echo ${run.status}' }
-            """)
+        var engine = try EngineRun(
+            engineHeader + """
+                steps:
+                  - { id: long, run: 'exec sleep 300', timeout: 10m }
+                finally:
+                  - { id: report, run: 'echo ${run.status}' }
+                """)
         engine.configuration.timeout = .seconds(1)
         let (outcome, journal) = try await engine.run()
         #expect(outcome.status == .timedOut)
@@ -460,15 +494,18 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
 
     @Test func secretsAreMaskedInTheJournalAndOutputs() async throws {
         let secret = "S3ntinel-Zq8w/x+y="
-        let engine = try EngineRun(engineHeader + """
-            secrets: [TOKEN]
-            steps:
-              - { id: leak, run: 'echo "token=$TOKEN"; printf %s "$TOKEN" | base64; echo "$TOKEN" >&2; exit 1', on_failure: continue }
-              - { id: echo, run: 'echo "${steps.leak.output} ${env.TOKEN}"' }
-            """, environment: ["TOKEN": secret])
+        let engine = try EngineRun(
+            engineHeader + """
+                secrets: [TOKEN]
+                steps:
+                  - { id: leak, run: 'echo "token=$TOKEN"; printf %s "$TOKEN" | base64; echo "$TOKEN" >&2; exit 1', on_failure: continue }
+                  - { id: echo, run: 'echo "${steps.leak.output} ${env.TOKEN}"' }
+                """, environment: ["TOKEN": secret])
         let (outcome, _) = try await engine.run()
-        let journalText = try String(contentsOfFile: try #require(FileManager.default.contentsOfDirectory(atPath: engine.directory)
-            .first { $0.hasSuffix(".jsonl") }.map { "\(engine.directory)/\($0)" }), encoding: .utf8)
+        let journalText = try String(
+            contentsOfFile: try #require(
+                FileManager.default.contentsOfDirectory(atPath: engine.directory)
+                    .first { $0.hasSuffix(".jsonl") }.map { "\(engine.directory)/\($0)" }), encoding: .utf8)
         let base64 = Data(secret.utf8).base64EncodedString()
         #expect(journalText.contains("token=***"), "the command ran and its output was masked")
         for form in [secret, base64, String(base64.dropLast(4))] {
@@ -489,13 +526,19 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
         }
         actor Counter {
             var value = 0
-            func next() -> Int { value += 1; return value }
+            func next() -> Int {
+                value += 1
+                return value
+            }
         }
-        let engine = try EngineRun(engineHeader + "steps:\n" + (1...5).map { "  - { id: s\($0), run: 'echo \($0) >> $DIR/ran' }\n" }.joined())
-        let executor = Executor(plan: engine.plan, configuration: engine.configuration,
-                                performer: StandardPerformer(environment: [:], forwarding: [], confirmations: Approver(grants: true),
-                                                             notifications: engine.notifications(engine.configuration)),
-                                recorder: FailingRecorder(failingAfter: 3))
+        let engine = try EngineRun(
+            engineHeader + "steps:\n" + (1...5).map { "  - { id: s\($0), run: 'echo \($0) >> $DIR/ran' }\n" }.joined())
+        let executor = Executor(
+            plan: engine.plan, configuration: engine.configuration,
+            performer: StandardPerformer(
+                environment: [:], forwarding: [], confirmations: Approver(grants: true),
+                notifications: engine.notifications(engine.configuration)),
+            recorder: FailingRecorder(failingAfter: 3))
         let outcome = await executor.run()
         #expect(outcome.journalFailure != nil)
         #expect(!engine.read("ran").contains("3"), "no step starts once its record cannot be written")
@@ -512,17 +555,20 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
                 if kind == refused { throw POSIXError(.EIO) }
             }
         }
-        var engine = try EngineRun(engineHeader + """
-            steps:
-              - { id: long, run: 'echo $$ > $DIR/pid; exec sleep 300' }
-            finally:
-              - { id: cleanup, run: 'touch $DIR/finally' }
-            """)
+        var engine = try EngineRun(
+            engineHeader + """
+                steps:
+                  - { id: long, run: 'echo $$ > $DIR/pid; exec sleep 300' }
+                finally:
+                  - { id: cleanup, run: 'touch $DIR/finally' }
+                """)
         if kind == .runTimedOut { engine.configuration.timeout = .milliseconds(300) }
-        let executor = Executor(plan: engine.plan, configuration: engine.configuration,
-                                performer: StandardPerformer(environment: [:], forwarding: [], confirmations: Approver(grants: true),
-                                                             notifications: engine.notifications(engine.configuration)),
-                                recorder: RefusingRecorder(refusing: kind))
+        let executor = Executor(
+            plan: engine.plan, configuration: engine.configuration,
+            performer: StandardPerformer(
+                environment: [:], forwarding: [], confirmations: Approver(grants: true),
+                notifications: engine.notifications(engine.configuration)),
+            recorder: RefusingRecorder(refusing: kind))
         let interruption = Interruption()
         let pidFile = engine.file("pid")
         async let outcome = executor.run(interruption: interruption)

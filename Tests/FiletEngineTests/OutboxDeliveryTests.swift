@@ -1,11 +1,11 @@
+import FiletEngine
+import FiletNotify
+import FiletSupport
+import FiletSyntax
+import FiletTestSupport
 import Foundation
 import Synchronization
-import FiletTestSupport
 import Testing
-import FiletSupport
-import FiletNotify
-import FiletEngine
-import FiletSyntax
 
 /// Records what the delivery does, in order, with the outbox's state at each journal record.
 private final class Trace: Sendable {
@@ -26,7 +26,8 @@ private final class Trace: Sendable {
         let summary = try await OutboxDelivery(outbox: outbox).run(
             deliver: { entry in
                 trace.add("send \(entry.message.stepID)")
-                return entry.message.stepID == "c" ? .failed(reason: "HTTP 503", retryable: true) : entry.message.stepID == "b" ? .accepted : .delivered
+                return entry.message.stepID == "c"
+                    ? .failed(reason: "HTTP 503", retryable: true) : entry.message.stepID == "b" ? .accepted : .delivered
             },
             record: { type, fields in
                 // When the record is written, the entry must still be waiting.
@@ -34,11 +35,12 @@ private final class Trace: Sendable {
                 let waiting = try outbox.entries().map { JSONValue.string($0.message.stepID) }
                 trace.add("\(type) \(step?.rendered(pretty: false) ?? "") waiting=\(waiting.contains { $0 == step })")
             })
-        #expect(trace.all == [
-            "send a", #"outbox.attempt "a" waiting=true"#,
-            "send b", #"outbox.attempt "b" waiting=true"#,
-            "send c", #"outbox.attempt "c" waiting=true"#,
-        ])
+        #expect(
+            trace.all == [
+                "send a", #"outbox.attempt "a" waiting=true"#,
+                "send b", #"outbox.attempt "b" waiting=true"#,
+                "send c", #"outbox.attempt "c" waiting=true"#,
+            ])
         #expect(summary.delivered == 2)
         #expect(summary.waiting == 1)
         #expect(!summary.isComplete)
@@ -59,7 +61,10 @@ private final class Trace: Sendable {
             _ = try await OutboxDelivery(outbox: outbox).run(deliver: { _ in .delivered }, record: { _, _ in throw DiskFull() })
             Issue.record("the delivery went on without its journal")
         } catch {
-            guard case .journal = error else { Issue.record("\(error)"); return }
+            guard case .journal = error else {
+                Issue.record("\(error)")
+                return
+            }
         }
         #expect(try outbox.entries().map(\.message.stepID) == ["a"])
     }
@@ -81,11 +86,12 @@ private final class Trace: Sendable {
                 let outcome = fields.first { $0.0 == "outcome" }?.1.rendered(pretty: false) ?? "-"
                 trace.add("\(type) \(fields.first { $0.0 == "step" }!.1.rendered(pretty: false)) \(outcome)")
             })
-        #expect(trace.all == [
-            "send a1", #"outbox.attempt "a1" "gone""#,
-            "send b1", #"outbox.attempt "b1" "delivered""#,
-            #"outbox.skipped "a2" -"#,
-        ])
+        #expect(
+            trace.all == [
+                "send a1", #"outbox.attempt "a1" "gone""#,
+                "send b1", #"outbox.attempt "b1" "delivered""#,
+                #"outbox.skipped "a2" -"#,
+            ])
         #expect(summary.channels == [.init(channel: "crise", delivered: 0, waiting: 2), .init(channel: "sms", delivered: 1, waiting: 0)])
         #expect(try outbox.entries().map(\.message.stepID) == ["a1", "a2"])
         #expect(try outbox.entries().map(\.attempts) == [5, 4])  // the skipped one was not tried
@@ -111,7 +117,8 @@ private final class Trace: Sendable {
         try outbox.store(OutboxSample.entry(step: "a"))
         try Data("{".utf8).write(to: URL(fileURLWithPath: outbox.directory + "/0000000000001-msg_x.json"))
         let trace = Trace()
-        let summary = try await OutboxDelivery(outbox: outbox).run(deliver: { _ in .delivered }, record: { type, _ in trace.add("\(type)") })
+        let summary = try await OutboxDelivery(outbox: outbox).run(
+            deliver: { _ in .delivered }, record: { type, _ in trace.add("\(type)") })
         #expect(trace.all == ["outbox.unreadable", "outbox.attempt"])
         #expect(summary.unreadable.map(\.file) == ["0000000000001-msg_x.json"])
         #expect(!summary.isComplete)
@@ -122,7 +129,9 @@ private final class Trace: Sendable {
         let directory = try OutboxTestDirectory()
         defer { directory.remove() }
         let target = directory.path + "/notifications.jsonl"
-        let runbookPath = try directory.write("runbook.yaml", """
+        let runbookPath = try directory.write(
+            "runbook.yaml",
+            """
             runbook: bascule
             title: Bascule
             channels:
@@ -145,7 +154,10 @@ private final class Trace: Sendable {
 
         var changed = entry
         changed.runbookSHA256 = String(repeating: "0", count: 64)
-        guard case .refused(let reason) = await dispatcher.deliver(changed) else { Issue.record("delivered with another runbook"); return }
+        guard case .refused(let reason) = await dispatcher.deliver(changed) else {
+            Issue.record("delivered with another runbook")
+            return
+        }
         #expect(reason.contains("changed since the notification was stored"))
     }
 }

@@ -11,7 +11,9 @@ import Testing
     @Test func neverWritesAWebhookURLNorASecret() throws {
         let directory = try OutboxTestDirectory()
         defer { directory.remove() }
-        let runbookPath = try directory.write("runbook.yaml", """
+        let runbookPath = try directory.write(
+            "runbook.yaml",
+            """
             runbook: bascule
             title: Bascule
             channels:
@@ -29,8 +31,10 @@ import Testing
             """)
         let source = try SourceFile.read(path: runbookPath)
         let plan = try RunbookLoader.load(source)
-        let environment = ["SENTINEL_HOOK": "https://sentinel-host-91d2.example", "SENTINEL_SECRET": "whsec_c2VudGluZWwtc2VjcmV0LTQ0",
-                           "SENTINEL_TOKEN": "sentinel-token-5e6f"]
+        let environment = [
+            "SENTINEL_HOOK": "https://sentinel-host-91d2.example", "SENTINEL_SECRET": "whsec_c2VudGluZWwtc2VjcmV0LTQ0",
+            "SENTINEL_TOKEN": "sentinel-token-5e6f",
+        ]
         let channel = try #require(plan.runbook.channel(named: "crise"))
         // What the engine resolves and sends during the run…
         guard case .webhook(let endpoint) = channel.destination(in: plan.runbook, environment: environment, runID: "r", mode: .run) else {
@@ -40,9 +44,10 @@ import Testing
         #expect(endpoint.url == "https://sentinel-host-91d2.example/hooks/cellule-7f3a")
         #expect(endpoint.signingSecrets == ["whsec_c2VudGluZWwtc2VjcmV0LTQ0"])
         // …and what it stores when it cannot deliver.
-        let entry = OutboxEntry(message: OutboxSample.message(), channel: "crise", runbookPath: runbookPath, runbookSHA256: source.sha256,
-                                createdMilliseconds: OutboxEntry.nowMilliseconds(), attempts: 4, lastError: "HTTP 503 from https://sentinel-host-91d2.example",
-                                journalRunID: "20261129T093757Z-b665")
+        let entry = OutboxEntry(
+            message: OutboxSample.message(), channel: "crise", runbookPath: runbookPath, runbookSHA256: source.sha256,
+            createdMilliseconds: OutboxEntry.nowMilliseconds(), attempts: 4, lastError: "HTTP 503 from https://sentinel-host-91d2.example",
+            journalRunID: "20261129T093757Z-b665")
         // The caller masks the last error; show that the outbox holds nothing else of the endpoint.
         var masked = entry
         masked.lastError = "HTTP 503 from https://***"

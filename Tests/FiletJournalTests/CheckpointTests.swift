@@ -1,18 +1,21 @@
-import Foundation
-import FiletTestSupport
-import Testing
-@testable import FiletJournal
 import FiletSupport
+import FiletTestSupport
+import Foundation
+import Testing
 
+@testable import FiletJournal
 
 /// Signed checkpoints written by ``JournalWriter`` and checked by ``JournalVerifier``, on real files.
 @Suite struct CheckpointTests {
     /// run.started, `steps` step.finished, run.finished, with a checkpoint every `every` records.
-    static func signedJournal(in directory: String, key: SigningKey, steps: Int = 8, every: Int = 4,
-                              interval: Duration = .seconds(30), finish: Bool = true) async throws -> String {
+    static func signedJournal(
+        in directory: String, key: SigningKey, steps: Int = 8, every: Int = 4,
+        interval: Duration = .seconds(30), finish: Bool = true
+    ) async throws -> String {
         let policy = CheckpointPolicy(signingKey: key, everyRecords: every, interval: interval)
-        let writer = try JournalWriter.create(directory: directory, runID: .generate(), runbookSHA256: sampleRunbookSHA256,
-                                              key: nil, checkpoints: policy)
+        let writer = try JournalWriter.create(
+            directory: directory, runID: .generate(), runbookSHA256: sampleRunbookSHA256,
+            key: nil, checkpoints: policy)
         try await writer.append("run.started", [("runbook", "essai")])
         for step in 1...steps { try await writer.append("step.finished", [("step", .string("s\(step)"))]) }
         if finish { try await writer.append("run.finished", [("status", "succeeded")]) }
@@ -27,7 +30,8 @@ import FiletSupport
         let text = text(line)
         let run = try #require(member("run", in: line))
         let start = try #require(text.range(of: #","records":"#))
-        let fields = Checkpoint.signed(run: run, records: records, head: head, signingKey: key, fingerprint: key.publicKey.fingerprint).fields
+        let fields = Checkpoint.signed(run: run, records: records, head: head, signingKey: key, fingerprint: key.publicKey.fingerprint)
+            .fields
         let rendered = try RecordFormat.renderFields(fields, type: "checkpoint", path: "test")
         return Array(text[..<start.lowerBound].utf8) + rendered + [UInt8(ascii: "}")]
     }
@@ -39,9 +43,12 @@ import FiletSupport
         let path = try await Self.signedJournal(in: directory.path, key: key)
         let lines = try lines(of: path)
         // 10 records, a checkpoint after every 4 and after run.finished.
-        #expect(Self.types(lines) == ["run.started", "step.finished", "step.finished", "step.finished", "checkpoint",
-                                      "step.finished", "step.finished", "step.finished", "step.finished", "checkpoint",
-                                      "step.finished", "run.finished", "checkpoint"])
+        #expect(
+            Self.types(lines) == [
+                "run.started", "step.finished", "step.finished", "step.finished", "checkpoint",
+                "step.finished", "step.finished", "step.finished", "step.finished", "checkpoint",
+                "step.finished", "run.finished", "checkpoint",
+            ])
         // head is the hex SHA-256 of the line before, as `sha256sum` computes it; records is the seq before.
         #expect(member("head", in: lines[4]) == (try sha256sum(lines[3])))
         #expect(text(lines[4]).contains(#""records":4,"#))
@@ -49,14 +56,18 @@ import FiletSupport
         let verification = try JournalVerifier.verify(path: path, publicKey: key.publicKey)
         #expect(verification.isIntact, "\(verification.problems)")
         #expect(verification.signing == .init(checkpoints: 3, signaturesChecked: true, signedThrough: 12, unsignedTail: 0))
-        #expect(verification.verdict == "intact: verified 1..13 of 13 records, signed up to 12, unsigned tail 0 records (hash chain, checkpoint signatures), run closed")
+        #expect(
+            verification.verdict
+                == "intact: verified 1..13 of 13 records, signed up to 12, unsigned tail 0 records (hash chain, checkpoint signatures), run closed"
+        )
     }
 
     @Test func theFinalCheckpointIsDurableWhenRunFinishedReturns() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let writer = try JournalWriter.create(directory: directory.path, runID: .generate(), runbookSHA256: sampleRunbookSHA256,
-                                              key: nil, checkpoints: CheckpointPolicy(signingKey: .generate()))
+        let writer = try JournalWriter.create(
+            directory: directory.path, runID: .generate(), runbookSHA256: sampleRunbookSHA256,
+            key: nil, checkpoints: CheckpointPolicy(signingKey: .generate()))
         try await writer.append("run.started", [])
         try await writer.append("run.finished", [("status", "succeeded")])
         // Before close(): run.finished and its checkpoint went out in the same batch.
@@ -68,8 +79,9 @@ import FiletSupport
     @Test func aCheckpointAfterTheIntervalWithoutMoreRecords() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let writer = try JournalWriter.create(directory: directory.path, runID: .generate(), runbookSHA256: sampleRunbookSHA256, key: nil,
-                                              checkpoints: CheckpointPolicy(signingKey: .generate(), everyRecords: 64, interval: .milliseconds(200)))
+        let writer = try JournalWriter.create(
+            directory: directory.path, runID: .generate(), runbookSHA256: sampleRunbookSHA256, key: nil,
+            checkpoints: CheckpointPolicy(signingKey: .generate(), everyRecords: 64, interval: .milliseconds(200)))
         try await writer.append("run.started", [])
         try await writer.append("step.started", [("step", "a")])
         var found = false
@@ -113,7 +125,8 @@ import FiletSupport
     @Test func aCheckpointReSignedWithAnotherKeyIsForeign() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let key = SigningKey.generate(), other = SigningKey.generate()
+        let key = SigningKey.generate()
+        let other = SigningKey.generate()
         let path = try await Self.signedJournal(in: directory.path, key: key)
         var all = try lines(of: path)
         let last = all.count - 1
@@ -186,7 +199,8 @@ import FiletSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let key = try SigningKeyFiles.generate(in: directory.path)
-        let privatePath = directory.path + "/filet-signing.key", publicPath = directory.path + "/filet-signing.pub"
+        let privatePath = directory.path + "/filet-signing.key"
+        let publicPath = directory.path + "/filet-signing.pub"
         let mode = try #require(FileManager.default.attributesOfItem(atPath: privatePath)[.posixPermissions] as? Int)
         #expect(mode == 0o600)
         #expect(try SigningKey(path: privatePath).publicKey == key.publicKey)

@@ -1,5 +1,5 @@
-import Testing
 import FiletSupport
+import Testing
 
 @Suite struct JournalJSONParsingTests {
     @Test func readsBackWhatItRenders() throws {
@@ -36,6 +36,8 @@ import FiletSupport
             do { _ = try JSONValue(parsing: text) } catch { #expect(error.description == message, "\(text)") }
         }
         #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: [0x22, 0xC3, 0x28, 0x22]) }
-        #expect(throws: JSONValue.ParseError.self) { try JSONValue(parsing: String(repeating: "[", count: 300) + String(repeating: "]", count: 300)) }
+        #expect(throws: JSONValue.ParseError.self) {
+            try JSONValue(parsing: String(repeating: "[", count: 300) + String(repeating: "]", count: 300))
+        }
     }
 }

@@ -1,12 +1,12 @@
-import Foundation
+import FiletJournal
+import FiletSupport
 import FiletTestSupport
+import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import FiletJournal
-import FiletSupport
 
 /// Continuing a journal (`filet resume`): reopening it, repairing a torn tail, and what "closed" means after a resume.
 @Suite struct JournalResumeTests {

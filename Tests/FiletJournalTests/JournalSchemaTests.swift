@@ -1,8 +1,9 @@
-import Foundation
-import FiletTestSupport
-import Testing
-@testable import FiletJournal
 import FiletSupport
+import FiletTestSupport
+import Foundation
+import Testing
+
+@testable import FiletJournal
 
 /// The typed schema: the one place record types are spelled, and a lossless encoding of what filet wrote before it.
 @Suite struct JournalSchemaTests {
@@ -27,18 +28,26 @@ import FiletSupport
 
     @Test func noRecordTypeLiteralOutsideTheSchema() throws {
         let sources = Self.root.appendingPathComponent("Sources")
-        let files = try #require(FileManager.default.enumerator(atPath: sources.path)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        let files = try #require(FileManager.default.enumerator(atPath: sources.path)).compactMap { $0 as? String }.filter {
+            $0.hasSuffix(".swift")
+        }
         var offenders: [String] = []
         var inSchema: Set<String> = []
         for file in files.sorted() {
             let text = try String(contentsOf: sources.appendingPathComponent(file), encoding: .utf8)
             for (line, literal) in Self.recordTypeLiterals(in: text) {
-                if "Sources/" + file == Self.schemaFile { inSchema.insert(literal) } else { offenders.append("Sources/\(file):\(line): \(literal)") }
+                if "Sources/" + file == Self.schemaFile {
+                    inSchema.insert(literal)
+                } else {
+                    offenders.append("Sources/\(file):\(line): \(literal)")
+                }
             }
         }
         // The scan read the schema and saw each of its names: it would see them anywhere else too.
         #expect(inSchema.count == JournalRecordKind.allCases.count, "the scan missed literals of \(Self.schemaFile): \(inSchema.sorted())")
-        #expect(offenders.isEmpty, "record types spelled outside \(Self.schemaFile) (use JournalRecordKind):\n\(offenders.joined(separator: "\n"))")
+        #expect(
+            offenders.isEmpty,
+            "record types spelled outside \(Self.schemaFile) (use JournalRecordKind):\n\(offenders.joined(separator: "\n"))")
     }
 
     /// The journals written by the filet of 7478767 (see `Tests/Fixtures/legacy/README.md`).
@@ -80,7 +89,10 @@ import FiletSupport
         try await writer.append("step.paused", [("step", "a")])
         try await writer.close()
         let records = try JournalReader.read(path: writer.path).records
-        guard case .runTimedOut(let timeout) = try records[0].decoded() else { Issue.record("not run.timed_out"); return }
+        guard case .runTimedOut(let timeout) = try records[0].decoded() else {
+            Issue.record("not run.timed_out")
+            return
+        }
         #expect(timeout.limit == "30s")
         #expect(throws: JournalRecordError.self) { try records[0].decode(StepFinished.self) }
         do {
@@ -88,9 +100,10 @@ import FiletSupport
             Issue.record("decoded a step.finished without its fields")
         } catch {
             #expect(error.line == 2 && error.field == "status")
-            #expect(error.description == """
-                line 2: the step.finished record's field 'status' is 'done', not one of succeeded, failed, skipped, cancelled, simulated
-                """)
+            #expect(
+                error.description == """
+                    line 2: the step.finished record's field 'status' is 'done', not one of succeeded, failed, skipped, cancelled, simulated
+                    """)
         }
         #expect(records[2].kind == nil)
         #expect(throws: JournalRecordError.self) { try records[2].decoded() }

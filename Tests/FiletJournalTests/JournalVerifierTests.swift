@@ -1,11 +1,11 @@
-import Foundation
+import FiletJournal
 import FiletTestSupport
+import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import FiletJournal
 
 /// Tampers with real journals (10 lines: run.started, 8 steps, run.finished) in each way an
 /// attacker or an accident could, and checks that each is caught with its own kind and line.
@@ -38,9 +38,10 @@ import FiletJournal
         try write(lines: lines, to: path)
         let verification = try JournalVerifier.verify(path: path)
         #expect(verification.problems.map { "\($0.line) \($0.kind)" } == ["5 modified"])
-        #expect(verification.problems[0].description == """
-            line 5: modified: the record (seq 5) was modified: its SHA-256 no longer matches the prev of the next record (line 6, seq 6)
-            """)
+        #expect(
+            verification.problems[0].description == """
+                line 5: modified: the record (seq 5) was modified: its SHA-256 no longer matches the prev of the next record (line 6, seq 6)
+                """)
         #expect(verification.verifiedThrough == 4)
         #expect(verification.verdict == "NOT INTACT: verified 1..4 of 10 records (hash chain); 1 problem, the first on line 5")
     }
@@ -52,7 +53,8 @@ import FiletJournal
         try write(lines: lines, to: path)
         let verification = try JournalVerifier.verify(path: path)
         #expect(verification.problems.map { "\($0.line) \($0.kind)" } == ["5 deleted"])
-        #expect(verification.problems[0].message == "record seq 5 is missing between line 4 (seq 4) and line 5 (seq 6): the chain breaks there")
+        #expect(
+            verification.problems[0].message == "record seq 5 is missing between line 4 (seq 4) and line 5 (seq 6): the chain breaks there")
         #expect(verification.verifiedThrough == 4)
     }
 
@@ -64,10 +66,11 @@ import FiletJournal
         try write(lines: lines, to: path)
         let verification = try JournalVerifier.verify(path: path)
         #expect(verification.problems.map { "\($0.line) \($0.kind)" } == ["1 deleted", "5 deleted"])
-        #expect(verification.problems.map(\.message) == [
-            "record seq 1 is missing before line 1: a journal starts at seq 1",
-            "records seq 6–8 are missing between line 4 (seq 5) and line 5 (seq 9): the chain breaks there",
-        ])
+        #expect(
+            verification.problems.map(\.message) == [
+                "record seq 1 is missing before line 1: a journal starts at seq 1",
+                "records seq 6–8 are missing between line 4 (seq 5) and line 5 (seq 9): the chain breaks there",
+            ])
         #expect(verification.verifiedThrough == 0)
     }
 
@@ -100,7 +103,9 @@ import FiletJournal
         try write(lines: lines, to: path)
         let verification = try JournalVerifier.verify(path: path)
         #expect(verification.problems.map { "\($0.line) \($0.kind)" } == ["5 inserted"])
-        #expect(verification.problems[0].message == "a second record with seq 5: the chain goes through line 6, and removing this one restores it")
+        #expect(
+            verification.problems[0].message
+                == "a second record with seq 5: the chain goes through line 6, and removing this one restores it")
         #expect(verification.verifiedThrough == 4)
     }
 
@@ -108,7 +113,8 @@ import FiletJournal
         var (directory, path, lines) = try await sample()
         defer { directory.remove() }
         let run = try #require(member("run", in: lines[0]))
-        let foreign = #"{"seq":42,"ts":"2026-11-29T08:15:02.123Z","run":"\#(run)","type":"confirm.granted","prev":"\#(String(repeating: "ab", count: 32))","by":"mallory"}"#
+        let foreign =
+            #"{"seq":42,"ts":"2026-11-29T08:15:02.123Z","run":"\#(run)","type":"confirm.granted","prev":"\#(String(repeating: "ab", count: 32))","by":"mallory"}"#
         lines.insert(Array(foreign.utf8), at: 3)
         lines.insert(lines[7], at: 8)
         try write(lines: lines, to: path)
@@ -130,9 +136,10 @@ import FiletJournal
         try write(lines: lines, to: path)
         let verification = try JournalVerifier.verify(path: path)
         #expect(verification.problems.map { "\($0.line) \($0.kind)" } == ["9 not-closed"])
-        #expect(verification.problems[0].message == """
-            the journal ends at line 9 (seq 9) without run.finished: the run was interrupted, or the end of the journal was cut off
-            """)
+        #expect(
+            verification.problems[0].message == """
+                the journal ends at line 9 (seq 9) without run.finished: the run was interrupted, or the end of the journal was cut off
+                """)
         #expect(verification.verifiedThrough == 9)
         #expect(!verification.isClosed)
     }
@@ -144,7 +151,9 @@ import FiletJournal
         #expect(truncate(path, off_t(size - 20)) == 0)
         let verification = try JournalVerifier.verify(path: path)
         #expect(verification.problems.map { "\($0.line) \($0.kind)" } == ["9 not-closed", "10 torn-tail"])
-        #expect(verification.problems[1].message.hasPrefix("the last line is torn (it has no newline: its write was cut short): a crash during a write, not tampering"))
+        #expect(
+            verification.problems[1].message.hasPrefix(
+                "the last line is torn (it has no newline: its write was cut short): a crash during a write, not tampering"))
         #expect(verification.verifiedThrough == 9)
         #expect(verification.recordCount == 9)
         #expect(verification.lineCount == 10)
@@ -207,7 +216,9 @@ import FiletJournal
         #expect(verification.problems.map { "\($0.line) \($0.kind)" } == ["1 wrong-key"])
         #expect(verification.verifiedThrough == 0)
         #expect(verification.verdict == "NOT INTACT: verified 0 of 10 records (hash chain and MACs); 1 problem, the first on line 1")
-        #expect(try JournalVerifier.verify(path: path).verdict == "intact: verified 1..10 of 10 records (hash chain; MACs not checked: no key), run closed")
+        #expect(
+            try JournalVerifier.verify(path: path).verdict
+                == "intact: verified 1..10 of 10 records (hash chain; MACs not checked: no key), run closed")
     }
 
     @Test func aKeyForAJournalWrittenWithoutOneReportsMissingMACs() async throws {
@@ -240,7 +251,8 @@ import FiletJournal
         try FileManager.default.moveItem(atPath: path, toPath: renamed)
         let verification = try JournalVerifier.verify(path: renamed)
         #expect(verification.problems.map { "\($0.line) \($0.kind)" } == ["1 wrong-run"])
-        #expect(verification.problems[0].message == "the records on lines 1–10 belong to another run: their run is not 20200101T000000Z-0000")
+        #expect(
+            verification.problems[0].message == "the records on lines 1–10 belong to another run: their run is not 20200101T000000Z-0000")
     }
 
     @Test func anotherRunbookIsReported() async throws {
@@ -265,7 +277,9 @@ import FiletJournal
             Issue.record("verified a missing file")
         } catch {
             #expect(error.kind == .read)
-            #expect(error.message == "/nonexistent/20261129T081502Z-4f2a.jsonl: cannot open the journal: No such file or directory (ENOENT, errno 2)")
+            #expect(
+                error.message
+                    == "/nonexistent/20261129T081502Z-4f2a.jsonl: cannot open the journal: No such file or directory (ENOENT, errno 2)")
         }
     }
 }

@@ -1,12 +1,13 @@
-import Foundation
+import FiletSupport
 import FiletTestSupport
+import Foundation
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
 @testable import FiletJournal
-import FiletSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct JournalWriterTests {
     @Test func runIDsSortByTimeAndNameTheFile() {
@@ -23,8 +24,10 @@ import FiletSupport
     }
 
     @Test func timestampsAreRFC3339WithMilliseconds() throws {
-        for (milliseconds, text) in [(Int64(0), "1970-01-01T00:00:00.000Z"), (1_795_940_102_123, "2026-11-29T08:15:02.123Z"),
-                                     (951_868_799_999, "2000-02-29T23:59:59.999Z")] {
+        for (milliseconds, text) in [
+            (Int64(0), "1970-01-01T00:00:00.000Z"), (1_795_940_102_123, "2026-11-29T08:15:02.123Z"),
+            (951_868_799_999, "2000-02-29T23:59:59.999Z"),
+        ] {
             var out: [UInt8] = []
             UTCTime.appendRFC3339(milliseconds, to: &out)
             #expect(String(decoding: out, as: UTF8.self) == text)
@@ -58,7 +61,8 @@ import FiletSupport
         let lines = try lines(of: path)
         #expect(lines.count == 5)
         #expect(text(lines[0]).hasPrefix(#"{"seq":1,"ts":""#))
-        let envelope = try Regex(#"^\{"seq":(\d+),"ts":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","run":"([^"]+)","type":"([a-z.]+)","prev":"([0-9a-f]{64})","#)
+        let envelope = try Regex(
+            #"^\{"seq":(\d+),"ts":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z","run":"([^"]+)","type":"([a-z.]+)","prev":"([0-9a-f]{64})","#)
         var previousTimestamp = ""
         for (index, line) in lines.enumerated() {
             let text = text(line)
@@ -106,7 +110,8 @@ import FiletSupport
             let mac = try #require(member("mac", in: line))
             #expect(text.hasSuffix(#","mac":"\#(mac)"}"#), "mac is the last member")
             let unsigned = Array(text.dropLast(#","mac":""}"#.count + 64).utf8) + Array("}".utf8)
-            let openssl = try run("/usr/bin/openssl", ["dgst", "-sha256", "-hmac", String(decoding: key, as: UTF8.self), "-r"], input: unsigned)
+            let openssl = try run(
+                "/usr/bin/openssl", ["dgst", "-sha256", "-hmac", String(decoding: key, as: UTF8.self), "-r"], input: unsigned)
             #expect(String(openssl.prefix(64)) == mac, "key of \(key.count) bytes")
         }
     }
@@ -114,7 +119,8 @@ import FiletSupport
     @Test func readingBackGivesWhatWasWritten() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let writer = try JournalWriter.create(directory: directory.path + "/nested/journal/", runbookSHA256: sampleRunbookSHA256.uppercased(), key: sampleKey)
+        let writer = try JournalWriter.create(
+            directory: directory.path + "/nested/journal/", runbookSHA256: sampleRunbookSHA256.uppercased(), key: sampleKey)
         #expect(writer.path.hasPrefix(directory.path + "/nested/journal/"))
         let tricky: [(String, JSONValue)] = [
             ("text", "Mairie — bascule \"B\"\n\ttab \\ slash / é 🚒 \u{1}"),
@@ -155,13 +161,15 @@ import FiletSupport
         defer { directory.remove() }
         let writer = try JournalWriter.create(directory: directory.path, runbookSHA256: sampleRunbookSHA256, key: sampleKey)
         try await writer.append("run.started", [("runbook", "essai")])
-        let tasks = 32, perTask = 40
+        let tasks = 32
+        let perTask = 40
         let seqs = try await withThrowingTaskGroup(of: [Int].self) { group in
             for task in 0..<tasks {
                 group.addTask {
                     var mine: [Int] = []
                     for attempt in 0..<perTask {
-                        mine.append(try await writer.append("step.attempt", [("step", .string("t\(task)")), ("attempt", .integer(attempt))]))
+                        mine.append(
+                            try await writer.append("step.attempt", [("step", .string("t\(task)")), ("attempt", .integer(attempt))]))
                     }
                     return mine
                 }
@@ -196,8 +204,10 @@ import FiletSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let writer = try JournalWriter.create(directory: directory.path, runbookSHA256: sampleRunbookSHA256, key: nil)
-        for (type, fields) in [("run.started", [("seq", JSONValue.integer(9))]), ("run.started", [("mac", "x")]),
-                               ("run.started", [("a", 1), ("a", 2)]), ("run started", []), ("", [])] as [(String, [(String, JSONValue)])] {
+        for (type, fields) in [
+            ("run.started", [("seq", JSONValue.integer(9))]), ("run.started", [("mac", "x")]),
+            ("run.started", [("a", 1), ("a", 2)]), ("run started", []), ("", []),
+        ] as [(String, [(String, JSONValue)])] {
             await #expect(throws: JournalError.self) { try await writer.append(type, fields) }
             do { _ = try await writer.append(type, fields) } catch { #expect(error.kind == .invalidRecord) }
         }
@@ -222,9 +232,14 @@ import FiletSupport
             Issue.record("accepted a short key")
         } catch {
             #expect(error.kind == .invalidKey)
-            #expect(error.message == "FILET_JOURNAL_KEY is 5 bytes long; a journal key must be at least 16 bytes (for example the output of `openssl rand -hex 32`)")
+            #expect(
+                error.message
+                    == "FILET_JOURNAL_KEY is 5 bytes long; a journal key must be at least 16 bytes (for example the output of `openssl rand -hex 32`)"
+            )
         }
-        func creationError(_ directory: String, _ id: RunID = .generate(), hash: String = sampleRunbookSHA256, key: [UInt8]? = nil) -> JournalError? {
+        func creationError(_ directory: String, _ id: RunID = .generate(), hash: String = sampleRunbookSHA256, key: [UInt8]? = nil)
+            -> JournalError?
+        {
             do {
                 _ = try JournalWriter.create(directory: directory, runID: id, runbookSHA256: hash, key: key)
                 return nil
@@ -246,7 +261,8 @@ import FiletSupport
 
     /// A writer on a descriptor that fails the way a full or broken disk does.
     private func failingWriter(_ descriptor: Int32, in directory: TemporaryDirectory) -> JournalWriter {
-        JournalWriter(adopting: descriptor, path: directory.path + "/broken.jsonl", runID: .generate(), runbookSHA256: sampleRunbookSHA256, key: nil)
+        JournalWriter(
+            adopting: descriptor, path: directory.path + "/broken.jsonl", runID: .generate(), runbookSHA256: sampleRunbookSHA256, key: nil)
     }
 
     @Test func aWriteErrorIsFatalAndBlocksLaterAppends() async throws {

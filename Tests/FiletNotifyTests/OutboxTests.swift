@@ -1,9 +1,9 @@
-import Foundation
-import FiletTestSupport
-import Testing
 import FiletNotify
 import FiletRunbook
 import FiletSyntax
+import FiletTestSupport
+import Foundation
+import Testing
 
 @Suite struct OutboxTests {
     @Test func storesAndReadsBackEveryField() throws {
@@ -66,8 +66,10 @@ import FiletSyntax
     @Test func refusesWhatItCannotStore() throws {
         let directory = try OutboxTestDirectory()
         defer { directory.remove() }
-        for entry in [OutboxSample.entry(runbook: "runbooks/relative.yaml"), OutboxSample.entry(sha: "abc"),
-                      OutboxSample.entry(step: "../../etc/passwd")] {
+        for entry in [
+            OutboxSample.entry(runbook: "runbooks/relative.yaml"), OutboxSample.entry(sha: "abc"),
+            OutboxSample.entry(step: "../../etc/passwd"),
+        ] {
             do {
                 try directory.outbox.store(entry)
                 Issue.record("stored \(entry.runbookPath) \(entry.id)")
@@ -91,8 +93,11 @@ import FiletSyntax
 
         let scan = try outbox.scan()
         #expect(scan.entries.map(\.message.stepID) == ["good"])
-        #expect(scan.problems.map(\.file) == [".0000000003000-msg_r_x.json.tmp-1-2", "0000000001000-msg_r_torn.json",
-                                               "0000000001500-msg_r_empty.json"])
+        #expect(
+            scan.problems.map(\.file) == [
+                ".0000000003000-msg_r_x.json.tmp-1-2", "0000000001000-msg_r_torn.json",
+                "0000000001500-msg_r_empty.json",
+            ])
         #expect(scan.problems.map(\.kind) == [.incomplete, .corrupt, .corrupt])
         #expect(scan.problems[2].message == "corrupt entry: the file is empty")
         do {

@@ -1,11 +1,12 @@
-import Foundation
 import FiletNotify
 import FiletRunbook
+import Foundation
 
 /// The whole rendered texts of the fixed run journal (`Tests/Fixtures/reports/20261129T093000Z-ab12.jsonl`).
 extension ReportTests {
     /// `filet audit show` of the fixed run journal; the CLI test compares the real binary's output with the same file.
-    static let showGolden = (try? String(contentsOfFile: ReportFixture.folder + "/audit-show-golden.txt", encoding: .utf8)) ?? "missing golden file"
+    static let showGolden =
+        (try? String(contentsOfFile: ReportFixture.folder + "/audit-show-golden.txt", encoding: .utf8)) ?? "missing golden file"
 
     static let markdownGolden = """
         # Run report: Bascule "site B" — mairie

@@ -1,11 +1,11 @@
 import Crypto
-import Foundation
-import FiletTestSupport
-import Testing
 import FiletEngine
 import FiletJournal
 import FiletReports
 import FiletSupport
+import FiletTestSupport
+import Foundation
+import Testing
 
 /// The fixed journals of `Tests/Fixtures/reports/` (written by its `make-fixtures.py`): fixed times and run ids,
 /// so the rendered texts can be compared whole.
@@ -20,7 +20,9 @@ enum ReportFixture {
     static func timeline(_ path: String) throws -> RunTimeline { try RunTimeline.load(path: path) }
 
     /// A copy of `path` in a fresh folder, its lines changed by `edit`.
-    static func copy(_ path: String, into directory: TemporaryDirectory, edit: ([[UInt8]]) -> [[UInt8]] = { $0 }, tail: [UInt8] = []) throws -> String {
+    static func copy(_ path: String, into directory: TemporaryDirectory, edit: ([[UInt8]]) -> [[UInt8]] = { $0 }, tail: [UInt8] = []) throws
+        -> String
+    {
         let target = directory.path + "/" + URL(fileURLWithPath: path).lastPathComponent
         try write(lines: edit(lines(of: path)), to: target)
         if !tail.isEmpty {
@@ -36,7 +38,8 @@ enum ReportFixture {
 @Suite struct ReportTests {
     @Test func fixturesAreIntactHashChains() throws {
         for path in [ReportFixture.run, ReportFixture.drill] {
-            let verification = try JournalVerifier.verify(path: path, runbookSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+            let verification = try JournalVerifier.verify(
+                path: path, runbookSHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
             #expect(verification.isIntact, "\(path): \(verification.problems)")
             // The chain by hand: each prev is the SHA-256 of the line before.
             let all = try lines(of: path)
@@ -116,7 +119,10 @@ enum ReportFixture {
         let lower = html.lowercased()
         #expect(!lower.contains("<script"), sourceLocation: sourceLocation)
         #expect(!lower.contains("javascript:"), sourceLocation: sourceLocation)
-        for pattern in [#"(src|href)\s*=\s*["']?\s*(https?:)?//"#, #"url\(\s*["']?\s*(https?:)?//"#, #"@import"#, #"<link\b"#, #"<iframe\b"#, #"<object\b"#, #"<embed\b"#] {
+        for pattern in [
+            #"(src|href)\s*=\s*["']?\s*(https?:)?//"#, #"url\(\s*["']?\s*(https?:)?//"#, #"@import"#, #"<link\b"#, #"<iframe\b"#,
+            #"<object\b"#, #"<embed\b"#,
+        ] {
             #expect(lower.range(of: pattern, options: .regularExpression) == nil, "\(pattern)", sourceLocation: sourceLocation)
         }
         #expect(!lower.contains("http://") && !lower.contains("https://"), sourceLocation: sourceLocation)
@@ -154,24 +160,33 @@ enum ReportFixture {
     }
 
     static let documentedKeys: [String: Set<String>] = [
-        "report": ["schema_version", "kind", "journal", "run", "integrity", "steps", "notifications", "confirmations", "failures", "readiness"],
-        "run": ["id", "runbook", "title", "version", "runbook_sha256", "mode", "operator", "host", "filet_version", "started_at",
-                "finished_at", "duration_ms", "status", "counts"],
+        "report": [
+            "schema_version", "kind", "journal", "run", "integrity", "steps", "notifications", "confirmations", "failures", "readiness",
+        ],
+        "run": [
+            "id", "runbook", "title", "version", "runbook_sha256", "mode", "operator", "host", "filet_version", "started_at",
+            "finished_at", "duration_ms", "status", "counts",
+        ],
         "integrity": ["intact", "verdict", "records", "verified_through", "macs_checked", "closed", "torn_tail", "problems"],
-        "step": ["id", "title", "action", "phase", "status", "attempts", "duration_ms", "start_offset_ms", "end_offset_ms", "reason",
-                 "observed", "would"],
+        "step": [
+            "id", "title", "action", "phase", "status", "attempts", "duration_ms", "start_offset_ms", "end_offset_ms", "reason",
+            "observed", "would",
+        ],
         "notification": ["step", "channel", "outcome", "delivered", "delivered_at", "outbox", "deliveries"],
         "confirmation": ["step", "granted", "by", "how", "at", "reason"],
         "failure": ["step", "attempt", "at", "reason"],
         "readiness": ["percent", "steps_considered", "steps_would_succeed", "simulated", "checks", "channels"],
         "summary": ["schema_version", "kind", "directory", "runs"],
-        "summary-run": ["journal", "run", "started_at", "runbook", "title", "mode", "status", "duration_ms", "readiness_percent", "intact", "verdict"],
+        "summary-run": [
+            "journal", "run", "started_at", "runbook", "title", "mode", "status", "duration_ms", "readiness_percent", "intact", "verdict",
+        ],
     ]
 
     @Test func tornTailIsSaidAndTheVerdictComesFirst() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let path = try ReportFixture.copy(ReportFixture.run, into: directory, edit: { Array($0.dropLast()) }, tail: Array(#"{"seq":16,"ts":"2026-11-29T09:30"#.utf8))
+        let path = try ReportFixture.copy(
+            ReportFixture.run, into: directory, edit: { Array($0.dropLast()) }, tail: Array(#"{"seq":16,"ts":"2026-11-29T09:30"#.utf8))
         let timeline = try ReportFixture.timeline(path)
         let shown = TimelineText.render(timeline)
         #expect(shown.hasPrefix("INTEGRITY: NOT INTACT: verified 1..15 of 15 records (hash chain); 2 problems, the first on line 15\n"))
@@ -208,9 +223,14 @@ enum ReportFixture {
         _ = try ReportFixture.copy(ReportFixture.run, into: directory)
         // A tampered drill, a month later, whose readiness fell: its check failed.
         let later = directory.path + "/20270101T080000Z-ef56.jsonl"
-        let drill = try lines(of: ReportFixture.drill).map { Array(text($0).replacing("20261201T080000Z-cd34", with: "20270101T080000Z-ef56")
-            .replacing("2026-12-01", with: "2027-01-01").replacing(#""status":"succeeded","reason":null,"attempts":1,"duration_ms":27"#,
-                                                                  with: #""status":"failed","reason":"no address","attempts":1,"duration_ms":27"#).utf8) }
+        let drill = try lines(of: ReportFixture.drill).map {
+            Array(
+                text($0).replacing("20261201T080000Z-cd34", with: "20270101T080000Z-ef56")
+                    .replacing("2026-12-01", with: "2027-01-01").replacing(
+                        #""status":"succeeded","reason":null,"attempts":1,"duration_ms":27"#,
+                        with: #""status":"failed","reason":"no address","attempts":1,"duration_ms":27"#
+                    ).utf8)
+        }
         try write(lines: drill, to: later)
         try Data("not a journal\n".utf8).write(to: URL(fileURLWithPath: directory.path + "/notifications-x.jsonl"))
         let summary = try RunsSummary.load(directory: directory.path)
@@ -219,7 +239,8 @@ enum ReportFixture {
         #expect(summary.rows.map(\.intact) == [true, true, false])
         #expect(summary.readinessOverTime.map(\.1) == [100, 66])
         let markdown = summary.markdown()
-        #expect(markdown.contains("| 2026-11-29T09:30:00.000Z | bascule-mairie | run | failed | 6.4s | — | intact | 20261129T093000Z-ab12 |"))
+        #expect(
+            markdown.contains("| 2026-11-29T09:30:00.000Z | bascule-mairie | run | failed | 6.4s | — | intact | 20261129T093000Z-ab12 |"))
         #expect(markdown.contains("| 2027-01-01T08:00:00.000Z | 66% |"))
         let html = ReportHTML.render(summary)
         Self.expectSelfContained(html)

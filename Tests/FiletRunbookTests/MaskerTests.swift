@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import FiletRunbook
 import FiletSupport
+import Foundation
+import Testing
 
 @Suite struct MaskerTests {
     static let secret = "s3cr3t-Tok€n/with+chars=\"quoted\""

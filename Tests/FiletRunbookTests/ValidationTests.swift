@@ -1,7 +1,7 @@
-import Testing
 import FiletRunbook
-import FiletSyntax
 import FiletSupport
+import FiletSyntax
+import Testing
 
 /// Loads a runbook from text; returns the plan or the diagnostics.
 func load(_ text: String, path: String = "test.yaml") -> Result<Plan, DiagnosticList> {
@@ -38,34 +38,38 @@ let header = """
             return
         }
         let rendered = DiagnosticRenderer(file: SourceFile(path: "Runbooks/essai.yaml", text: text)).render(list.diagnostics)
-        #expect(rendered == """
-            Runbooks/essai.yaml:1:1: error: the runbook has no 'title'
-             1 | runbook: essai
-               | ^
-               = hint: add 'title: ...'
-            Runbooks/essai.yaml:2:1: error: unknown key 'tittle' in the runbook
-             2 | tittle: Essai
-               | ^
-               = hint: did you mean 'title'?
-            Runbooks/essai.yaml:5:41: error: unknown key 'staus' in the http check of step 'a'
-             5 |     check: { http: "https://x.example", staus: 200 }
-               |                                         ^
-               = hint: did you mean 'status'?
-            Runbooks/essai.yaml:6:17: error: the idempotent of step 'a' must be true or false, not 'yes'
-             6 |     idempotent: yes
-               |                 ^
-               = hint: write 'true': filet reads only lowercase true and false as booleans
-            Runbooks/essai.yaml:7:14: error: the timeout of step 'a' is not a duration: '30'
-             7 |     timeout: 30
-               |              ^
-               = hint: add a unit, such as 30s; accepted forms: 500ms, 30s, 5m, 1h, 1h30m (units h, m, s, ms, largest first, each at most once)
+        #expect(
+            rendered == """
+                Runbooks/essai.yaml:1:1: error: the runbook has no 'title'
+                 1 | runbook: essai
+                   | ^
+                   = hint: add 'title: ...'
+                Runbooks/essai.yaml:2:1: error: unknown key 'tittle' in the runbook
+                 2 | tittle: Essai
+                   | ^
+                   = hint: did you mean 'title'?
+                Runbooks/essai.yaml:5:41: error: unknown key 'staus' in the http check of step 'a'
+                 5 |     check: { http: "https://x.example", staus: 200 }
+                   |                                         ^
+                   = hint: did you mean 'status'?
+                Runbooks/essai.yaml:6:17: error: the idempotent of step 'a' must be true or false, not 'yes'
+                 6 |     idempotent: yes
+                   |                 ^
+                   = hint: write 'true': filet reads only lowercase true and false as booleans
+                Runbooks/essai.yaml:7:14: error: the timeout of step 'a' is not a duration: '30'
+                 7 |     timeout: 30
+                   |              ^
+                   = hint: add a unit, such as 30s; accepted forms: 500ms, 30s, 5m, 1h, 1h30m (units h, m, s, ms, largest first, each at most once)
 
-            """)
+                """)
     }
 
     @Test func duplicateKeyNamesBothPlaces() throws {
         let text = "runbook: a\ntitle: b\nrunbook: c\n"
-        guard case .failure(let list) = load(text) else { Issue.record("expected errors"); return }
+        guard case .failure(let list) = load(text) else {
+            Issue.record("expected errors")
+            return
+        }
         let diagnostic = try #require(list.diagnostics.first)
         #expect(diagnostic.code == "duplicate-key")
         #expect(diagnostic.location.description == "3:1")
@@ -73,28 +77,33 @@ let header = """
     }
 
     @Test func defaultOrderIsTopToBottomAndNeedsReplaceIt() throws {
-        let plan = try load(header + """
-            steps:
-              - { id: a, wait: 0s }
-              - { id: b, wait: 0s }
-              - { id: c, wait: 0s, needs: [] }
-              - { id: d, wait: 0s, needs: [b, c] }
-            finally:
-              - { id: f1, notify: { channel: crise, text: "fin ${run.status}" } }
-              - { id: f2, wait: 0s }
-            """).get()
+        let plan = try load(
+            header + """
+                steps:
+                  - { id: a, wait: 0s }
+                  - { id: b, wait: 0s }
+                  - { id: c, wait: 0s, needs: [] }
+                  - { id: d, wait: 0s, needs: [b, c] }
+                finally:
+                  - { id: f1, notify: { channel: crise, text: "fin ${run.status}" } }
+                  - { id: f2, wait: 0s }
+                """
+        ).get()
         #expect(plan.levels.map { $0.map(\.step.id) } == [["a", "c"], ["b"], ["d"]])
         #expect(plan.steps.map(\.needs) == [[], ["a"], [], ["b", "c"]])
         #expect(plan.finallyLevels.map { $0.map(\.step.id) } == [["f1"], ["f2"]])
     }
 
     @Test func reportsCyclePath() throws {
-        let list = try #require(load(header + """
-            steps:
-              - { id: a, wait: 0s, needs: [c] }
-              - { id: b, wait: 0s, needs: [a] }
-              - { id: c, wait: 0s, needs: [b] }
-            """).failure)
+        let list = try #require(
+            load(
+                header + """
+                    steps:
+                      - { id: a, wait: 0s, needs: [c] }
+                      - { id: b, wait: 0s, needs: [a] }
+                      - { id: c, wait: 0s, needs: [b] }
+                    """
+            ).failure)
         #expect(list.diagnostics.map(\.code) == ["cycle"])
         let path = list.diagnostics[0].message.split(separator: ": ").last!.split(separator: " → ").map(String.init)
         #expect(path.count == 4 && path.first == path.last)
@@ -102,12 +111,15 @@ let header = """
     }
 
     @Test func unknownNeedsAndChannelsSuggestNames() throws {
-        let list = try #require(load(header + """
-            steps:
-              - { id: ouvrir, wait: 0s }
-              - { id: b, wait: 0s, needs: [ouvir] }
-              - { id: c, notify: { channel: crse, text: x } }
-            """).failure)
+        let list = try #require(
+            load(
+                header + """
+                    steps:
+                      - { id: ouvrir, wait: 0s }
+                      - { id: b, wait: 0s, needs: [ouvir] }
+                      - { id: c, notify: { channel: crse, text: x } }
+                    """
+            ).failure)
         #expect(Set(list.diagnostics.map(\.code.rawValue)) == ["unknown-channel", "unknown-step"])
         #expect(list.diagnostics.compactMap(\.hint).sorted() == ["did you mean 'crise'?", "did you mean 'ouvrir'?"])
     }
@@ -122,40 +134,41 @@ let header = """
         #expect(codes(base + "  - { id: c, run: \"echo ${run.status}\" }\n") == ["run-status-outside-finally"])
     }
 
-    @Test(arguments: [
-        ("wait: 1h30m", nil),
-        ("wait: 500ms", nil),
-        ("wait: 90", "expected-duration"),
-        ("wait: 1m1h", "expected-duration"),
-        ("wait: 5 m", "expected-duration"),
-        ("wait: 2s, timeout: 1s", "wait-exceeds-timeout"),
-        ("run: x, retries: -1", "out-of-range"),
-        ("run: x, retries: 03", "leading-zero"),
-        ("run: 'echo ${steps.s.output}'", "step-reference-order"),
-        ("run: x, idempotent: True", "expected-boolean"),
-        ("run: x, idempotent: 'true'", "quoted-scalar"),
-        ("run: x, on_failure: abrot", "unknown-choice"),
-        ("run: x, drill: simulate", nil),
-        ("run: x, env: { A: b }, expect_exit: 3", nil),
-        ("wait: 1s, env: { A: b }", "option-without-run"),
-        ("run: { command: x, shell: /bin/bash }", nil),
-        ("run: { command: x }, shell: /bin/bash", "option-twice-placed"),
-        ("check: { tcp: 'h:99999' }", "bad-target"),
-        ("check: { tcp: '[::1]:443' }", nil),
-        ("check: { http: ftp://x }", "bad-url"),
-        ("check: { http: 'https://x', tcp: 'h:1' }", "two-check-kinds"),
-        ("check: { dns: ville.example }", nil),
-        ("confirm: { prompt: Sûr ?, approvers: [maire] }", nil),
-        ("confirm: Sûr ?, wait: 1s", "two-actions"),
-        ("title: rien", "no-action"),
-        ("run: 'echo ${vars.x'", "bad-interpolation"),
-        ("run: 'echo $${vars.x}'", nil),
-        ("run: 'echo ${foo.bar}'", "bad-interpolation"),
-        ("wait: 0s, when: \"mode == 'exercice'\"", "unknown-value"),
-        ("wait: 0s, when: \"mode = 'run'\"", "bad-condition"),
-        ("wait: 0s, when: \"(mode == 'run'\"", "bad-condition"),
-        ("wait: 0s, when: \"not (mode == 'drill') or env.X != ''\"", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("wait: 1h30m", nil),
+            ("wait: 500ms", nil),
+            ("wait: 90", "expected-duration"),
+            ("wait: 1m1h", "expected-duration"),
+            ("wait: 5 m", "expected-duration"),
+            ("wait: 2s, timeout: 1s", "wait-exceeds-timeout"),
+            ("run: x, retries: -1", "out-of-range"),
+            ("run: x, retries: 03", "leading-zero"),
+            ("run: 'echo ${steps.s.output}'", "step-reference-order"),
+            ("run: x, idempotent: True", "expected-boolean"),
+            ("run: x, idempotent: 'true'", "quoted-scalar"),
+            ("run: x, on_failure: abrot", "unknown-choice"),
+            ("run: x, drill: simulate", nil),
+            ("run: x, env: { A: b }, expect_exit: 3", nil),
+            ("wait: 1s, env: { A: b }", "option-without-run"),
+            ("run: { command: x, shell: /bin/bash }", nil),
+            ("run: { command: x }, shell: /bin/bash", "option-twice-placed"),
+            ("check: { tcp: 'h:99999' }", "bad-target"),
+            ("check: { tcp: '[::1]:443' }", nil),
+            ("check: { http: ftp://x }", "bad-url"),
+            ("check: { http: 'https://x', tcp: 'h:1' }", "two-check-kinds"),
+            ("check: { dns: ville.example }", nil),
+            ("confirm: { prompt: Sûr ?, approvers: [maire] }", nil),
+            ("confirm: Sûr ?, wait: 1s", "two-actions"),
+            ("title: rien", "no-action"),
+            ("run: 'echo ${vars.x'", "bad-interpolation"),
+            ("run: 'echo $${vars.x}'", nil),
+            ("run: 'echo ${foo.bar}'", "bad-interpolation"),
+            ("wait: 0s, when: \"mode == 'exercice'\"", "unknown-value"),
+            ("wait: 0s, when: \"mode = 'run'\"", "bad-condition"),
+            ("wait: 0s, when: \"(mode == 'run'\"", "bad-condition"),
+            ("wait: 0s, when: \"not (mode == 'drill') or env.X != ''\"", nil),
+        ] as [(String, String?)])
     func stepFields(_ body: String, expected: String?) {
         let found = codes(header + "steps:\n  - { id: s, \(body) }\n")
         #expect(found == (expected.map { [$0] } ?? []), "\(body)")
@@ -163,10 +176,12 @@ let header = """
 
     @Test func channelChecks() {
         let steps = "steps:\n  - { id: s, wait: 0s }\n"
-        let circle = "runbook: a\ntitle: b\nchannels:\n  x: { file: x, fallback: y }\n  y: { file: y, fallback: z }\n  z: { file: z, fallback: x }\n"
+        let circle =
+            "runbook: a\ntitle: b\nchannels:\n  x: { file: x, fallback: y }\n  y: { file: y, fallback: z }\n  z: { file: z, fallback: x }\n"
         #expect(codes(circle + steps) == ["fallback-cycle"])
         #expect(codes("runbook: a\ntitle: b\nchannels:\n  x: { file: x, fallback: x }\n" + steps) == ["fallback-cycle"])
-        #expect(codes("runbook: a\ntitle: b\nchannels:\n  x: { file: x, drill_webhook: 'https://h' }\n" + steps) == ["drill-webhook-on-file"])
+        #expect(
+            codes("runbook: a\ntitle: b\nchannels:\n  x: { file: x, drill_webhook: 'https://h' }\n" + steps) == ["drill-webhook-on-file"])
         #expect(codes("runbook: a\ntitle: b\nchannels:\n  x: { webhook: 'https://h', fallback: y }\n  y: { file: y }\n" + steps) == [])
     }
 
@@ -193,7 +208,8 @@ let header = """
     }
 
     @Test func planMasksSecretsAndWebhooks() throws {
-        let plan = try load("""
+        let plan = try load(
+            """
             runbook: essai
             title: Essai
             secrets: [TOKEN]
@@ -203,7 +219,8 @@ let header = """
             steps:
               - { id: a, check: { http: "${vars.url}" } }
               - { id: b, notify: { channel: chat, text: "hook ${env.HOOK} sign ${env.SIGN}" } }
-            """).get()
+            """
+        ).get()
         let environment = ["TOKEN": "tok-123456", "HOOK": "https://hooks.slack.example/T0/B0/XyZ", "SIGN": "whsec_abcdef"]
         let view = try PlanView(plan: plan, path: "x.yaml", overrides: [:], environment: environment)
         let outputs = [view.text(), view.json().rendered()]

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import FiletSupport
 import Synchronization
 import Testing
-import FiletSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 // Real threads and real time, on a shared and noisy machine: the bounds are generous on
 // purpose (a "prompt" return is one well within `generous`, never a tight figure).
@@ -167,26 +168,29 @@ private func cancelled<Value: Sendable>(
     }
 
     #if canImport(Glibc)
-    @Test func namesItsThread() async throws {
-        typealias GetName = @convention(c) (pthread_t, UnsafeMutablePointer<CChar>?, Int) -> Int32
-        guard let getName = dlsym(nil, "pthread_getname_np").map({ unsafeBitCast($0, to: GetName.self) }) else { return }
-        let name = try await DedicatedThread.run("filet-test-name-too-long") { () -> String in
-            var buffer = [CChar](repeating: 0, count: 64)
-            guard getName(pthread_self(), &buffer, buffer.count) == 0 else { return "?" }
-            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        @Test func namesItsThread() async throws {
+            typealias GetName = @convention(c) (pthread_t, UnsafeMutablePointer<CChar>?, Int) -> Int32
+            guard let getName = dlsym(nil, "pthread_getname_np").map({ unsafeBitCast($0, to: GetName.self) }) else { return }
+            let name = try await DedicatedThread.run("filet-test-name-too-long") { () -> String in
+                var buffer = [CChar](repeating: 0, count: 64)
+                guard getName(pthread_self(), &buffer, buffer.count) == 0 else { return "?" }
+                return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            }
+            #expect(name == "filet-test-name")  // the first 15 bytes
         }
-        #expect(name == "filet-test-name")  // the first 15 bytes
-    }
     #endif
 
     @Test func waitKeepsWaitingForTheBodyWhenCancelled() async {
-        let started = Flag(), release = Flag(), returned = Flag()
+        let started = Flag()
+        let release = Flag()
+        let returned = Flag()
         defer { release.raise() }
         let task = Task { () -> String in
-            let answer = (try? await DedicatedThread.run("test-wait") { () -> String in
-                started.raise()
-                return release.block() ? "finished" : "stuck"
-            }) ?? "failed"
+            let answer =
+                (try? await DedicatedThread.run("test-wait") { () -> String in
+                    started.raise()
+                    return release.block() ? "finished" : "stuck"
+                }) ?? "failed"
             returned.raise()
             return answer
         }

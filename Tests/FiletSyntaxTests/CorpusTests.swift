@@ -1,5 +1,5 @@
-import Testing
 import FiletSyntax
+import Testing
 
 /// Hand-written documents covering every construct filet YAML accepts; each must be
 /// accepted by filet and compose to the same tree as libyaml.
@@ -132,7 +132,9 @@ struct SyntaxCorpusTests {
         Case("markers with comments and comments after the end", "--- # doc\na: 1\n... # end\n# after\n"),
         Case("end marker only", "a: 1\n...\n"),
         Case("start marker after comments", "# c\n\n---\n- a\n"),
-        Case("CRLF line ends", "a: 1\r\nb: |\r\n  x\r\n\r\n  y\r\nc: \"p\r\n  q\"\r\nd: 'r\r\n\r\n  s'\r\ne: >\r\n  t\r\n  u\r\nf: v\r\n  w\r\n"),
+        Case(
+            "CRLF line ends",
+            "a: 1\r\nb: |\r\n  x\r\n\r\n  y\r\nc: \"p\r\n  q\"\r\nd: 'r\r\n\r\n  s'\r\ne: >\r\n  t\r\n  u\r\nf: v\r\n  w\r\n"),
         Case("byte order mark", "\u{FEFF}a: 1\nb: 2\n"),
         Case("byte order mark then ---", "\u{FEFF}---\na: 1\n"),
         Case("byte order mark then a comment", "\u{FEFF}# c\r\na: 1\r\n"),
@@ -164,9 +166,17 @@ struct SyntaxCorpusTests {
     @Test("known trees")
     func knownTrees() throws {
         let cases: [(String, ComposedTree)] = [
-            ("a: >\n  one\n  two\n\n  three\n    four\n  five\n", .mapping([.init(key: .scalar("a"), value: .scalar("one two\nthree\n  four\nfive\n"))])),
-            ("a: |+\n  x\n\n\nb: 'it''s\n\n  ok'\n", .mapping([.init(key: .scalar("a"), value: .scalar("x\n\n\n")),
-                                                          .init(key: .scalar("b"), value: .scalar("it's\nok"))])),
+            (
+                "a: >\n  one\n  two\n\n  three\n    four\n  five\n",
+                .mapping([.init(key: .scalar("a"), value: .scalar("one two\nthree\n  four\nfive\n"))])
+            ),
+            (
+                "a: |+\n  x\n\n\nb: 'it''s\n\n  ok'\n",
+                .mapping([
+                    .init(key: .scalar("a"), value: .scalar("x\n\n\n")),
+                    .init(key: .scalar("b"), value: .scalar("it's\nok")),
+                ])
+            ),
             ("- \"a\\\n  b \\t\n  c\"\n- x\n  y\n", .sequence([.scalar("ab \t c"), .scalar("x y")])),
             ("k:\n- - a\n  - b\n", .mapping([.init(key: .scalar("k"), value: .sequence([.sequence([.scalar("a"), .scalar("b")])]))])),
         ]

@@ -1,7 +1,7 @@
+import FiletSyntax
 import FiletTestSupport
 import Testing
 import Yams
-import FiletSyntax
 
 /// A composed document reduced to what filet YAML promises to agree on with YAML:
 /// mapping keys and order, list items, and every scalar's text (compared byte for byte,
@@ -187,7 +187,8 @@ enum Differential {
         do {
             ours = ComposedTree(try Syntax.parse(file))
         } catch {
-            Issue.record("""
+            Issue.record(
+                """
                 filet rejected a document inside the subset \(label)
                 \(render(error, file))
                 \(listing(text))
@@ -198,7 +199,8 @@ enum Differential {
         switch YAMLReference.compose(text) {
         case .success(let tree): theirs = tree
         case .failure(let error):
-            Issue.record("""
+            Issue.record(
+                """
                 filet accepted a document that YAML (libyaml) rejects \(label): \(error)
                 \(listing(text))
                 filet:
@@ -207,7 +209,8 @@ enum Differential {
             return false
         }
         if ours != theirs {
-            Issue.record("""
+            Issue.record(
+                """
                 filet and YAML (libyaml) compose different trees \(label)
                 first difference (filet ≠ YAML): \(ours.firstDifference(from: theirs) ?? "?")
                 \(listing(text))
@@ -219,7 +222,8 @@ enum Differential {
             return false
         }
         if let expected, ComposedTree(expected) != ours {
-            Issue.record("""
+            Issue.record(
+                """
                 both parsers agree, but not with the tree the generator meant \(label) (a generator bug)
                 first difference (parsed ≠ generator): \(ours.firstDifference(from: ComposedTree(expected)) ?? "?")
                 \(listing(text))

@@ -1,6 +1,6 @@
+import FiletSyntax
 import FiletTestSupport
 import Testing
-import FiletSyntax
 
 /// Thousands of random runbook-shaped documents from fixed seeds: filet must accept each
 /// one (the generator stays inside filet YAML) and compose the same tree as libyaml, which
@@ -18,7 +18,9 @@ struct SyntaxGeneratedDocumentTests {
             // Long CPU-bound loops yield now and then, so that the other tests' tasks (on a 2-thread pool) are not starved.
             if index % 16 == 0 { await Task.yield() }
             let document = generator.next()
-            if !Differential.expectSame(document.text, expected: document.tree, label: "(batch \(batch), document \(index), seed \(document.seed))") {
+            if !Differential.expectSame(
+                document.text, expected: document.tree, label: "(batch \(batch), document \(index), seed \(document.seed))")
+            {
                 failures += 1
                 if failures >= 3 { return }
             }
@@ -42,7 +44,8 @@ struct SyntaxGeneratedDocumentTests {
     func coverage() {
         var generator = RunbookGenerator(seed: 0xC0FFEE)
         var text = ""
-        var crlf = 0, bom = 0
+        var crlf = 0
+        var bom = 0
         for _ in 0..<400 {
             let document = generator.next()
             if document.text.utf8.contains(0x0D) { crlf += 1 }
@@ -51,7 +54,9 @@ struct SyntaxGeneratedDocumentTests {
         }
         #expect(crlf > 20)
         #expect(bom > 10)
-        for construct in ["---\n", "\n...", ": |", ": >", "|-", "|+", ">-", "\n- - ", ": [", ": {", "\n  # ", " # ", "\"", "''", "\\u", "\\\n", "\n\n"] {
+        for construct in [
+            "---\n", "\n...", ": |", ": >", "|-", "|+", ">-", "\n- - ", ": [", ": {", "\n  # ", " # ", "\"", "''", "\\u", "\\\n", "\n\n",
+        ] {
             #expect(text.contains(construct), "no generated document contains \(GeneratedNode.quote(construct))")
         }
         #expect(text.contains(try! Regex(#"[|>][+-]?[1-9]"#)))

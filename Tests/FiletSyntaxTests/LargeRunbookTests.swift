@@ -1,6 +1,6 @@
+import FiletSyntax
 import FiletTestSupport
 import Testing
-import FiletSyntax
 
 /// The benchmark runbook: about 2.4 MB for 5,000 steps, deterministic, composed like YAML,
 /// and valid for the runbook schema (checked here on the tree, rule by rule).
@@ -37,15 +37,21 @@ struct SchemaCheck {
     private var channels: Set<String> = []
     private var stepIDs: Set<String> = []
 
-    static let topLevelKeys: Set = ["runbook", "title", "description", "owner", "version", "vars", "secrets", "channels", "defaults", "steps", "finally"]
-    static let stepKeys: Set = ["id", "title", "needs", "when", "timeout", "retries", "backoff", "on_failure", "idempotent", "drill", "undo"]
+    static let topLevelKeys: Set = [
+        "runbook", "title", "description", "owner", "version", "vars", "secrets", "channels", "defaults", "steps", "finally",
+    ]
+    static let stepKeys: Set = [
+        "id", "title", "needs", "when", "timeout", "retries", "backoff", "on_failure", "idempotent", "drill", "undo",
+    ]
     static let actions: Set = ["check", "run", "notify", "confirm", "wait"]
     static let formats: Set = ["generic", "slack", "mattermost", "teams", "rocketchat"]
 
     mutating func check(_ root: Node) {
         guard let top = fields(root, "the runbook") else { return }
         for key in top.keys where !Self.topLevelKeys.contains(key) { problems.append("unknown top-level key \(key)") }
-        expect(text(top["runbook"]).map { matches($0, "abcdefghijklmnopqrstuvwxyz0123456789-") && !$0.hasPrefix("-") && !$0.hasSuffix("-") }, "runbook id")
+        expect(
+            text(top["runbook"]).map { matches($0, "abcdefghijklmnopqrstuvwxyz0123456789-") && !$0.hasPrefix("-") && !$0.hasSuffix("-") },
+            "runbook id")
         expect(text(top["title"]).map { !$0.isEmpty }, "title")
         if let version = top["version"] { expect(text(version).map { Int($0) != nil }, "version") }
         for entry in top["vars"]?.mapping ?? [] {
@@ -81,12 +87,16 @@ struct SchemaCheck {
         let what = "step \(id)"
         expect(!id.isEmpty && matches(id, "abcdefghijklmnopqrstuvwxyz0123456789_-"), "\(what): id")
         expect(!stepIDs.contains(id), "\(what): id used twice")
-        for key in step.keys where !Self.stepKeys.contains(key) && !Self.actions.contains(key) { problems.append("\(what): unknown key \(key)") }
+        for key in step.keys where !Self.stepKeys.contains(key) && !Self.actions.contains(key) {
+            problems.append("\(what): unknown key \(key)")
+        }
         let needs = (step["needs"]?.sequence ?? []).compactMap { text($0) }
         for need in needs { expect(stepIDs.contains(need), "\(what): needs \(need), which is not an earlier step") }
         for key in ["timeout", "backoff"] { if let value = step[key] { expect(text(value).map(isDuration), "\(what): \(key)") } }
         if let retries = step["retries"] { expect(text(retries).map { Int($0) != nil }, "\(what): retries") }
-        for (key, allowed) in [("on_failure", ["abort", "continue"]), ("idempotent", ["true", "false"]), ("drill", ["run", "skip", "simulate"])] {
+        for (key, allowed) in [
+            ("on_failure", ["abort", "continue"]), ("idempotent", ["true", "false"]), ("drill", ["run", "skip", "simulate"]),
+        ] {
             if let value = step[key] { expect(text(value).map(allowed.contains), "\(what): \(key)") }
         }
         let actions = step.keys.filter(Self.actions.contains)
@@ -105,7 +115,9 @@ struct SchemaCheck {
         }
         if let notify = fields(step["notify"], "\(what): notify") {
             expect(text(notify["channel"]).map(channels.contains), "\(what): channel")
-            if let severity = notify["severity"] { expect(text(severity).map(["info", "warning", "critical"].contains), "\(what): severity") }
+            if let severity = notify["severity"] {
+                expect(text(severity).map(["info", "warning", "critical"].contains), "\(what): severity")
+            }
         }
         if let wait = step["wait"] { expect(text(wait).map(isDuration), "\(what): wait") }
         // Interpolations: declared variables, and outputs of steps this one needs.

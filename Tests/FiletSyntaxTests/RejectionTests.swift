@@ -1,5 +1,5 @@
-import Testing
 import FiletSyntax
+import Testing
 
 /// Each construct outside filet YAML is rejected with its own code, at the right line:column.
 @Suite("Syntax: rejections")
@@ -76,7 +76,9 @@ struct SyntaxRejectionTests {
         Case("lone carriage return", "a: 1\rb: 2\n", "lone-carriage-return", at: "1:5"),
         Case("lone carriage return after CRLF lines", "a: 1\r\nb: 2\r\nc: 3\r", "lone-carriage-return", at: "3:5"),
         Case("nesting deeper than 64 flow lists", "a: " + String(repeating: "[", count: 64) + "]", "too-deep", at: "1:67"),
-        Case("nesting deeper than 64 block lists", (0..<65).map { String(repeating: " ", count: $0) + "-\n" }.joined(), "too-deep", at: "65:65"),
+        Case(
+            "nesting deeper than 64 block lists", (0..<65).map { String(repeating: " ", count: $0) + "-\n" }.joined(), "too-deep",
+            at: "65:65"),
         Case("nesting deeper than 64 compact lists", String(repeating: "- ", count: 65) + "x\n", "too-deep", at: "1:129"),
     ]
 
@@ -86,8 +88,12 @@ struct SyntaxRejectionTests {
         Case("duplicate quoted key", "'a': 1\n\"a\": 2\n", "duplicate-key", at: "2:1"),
         Case("multi-line quoted key", "\"a\nb\": 1\n", "multiline-key", at: "1:1"),
         Case("key longer than 1024 bytes", String(repeating: "k", count: 1025) + ": v\n", "key-too-long", at: "1:1"),
-        Case("quoted key spelled in more than 1024 bytes", "\"" + String(repeating: "\\x41", count: 256) + "\": v\n", "key-too-long", at: "1:1"),
-        Case("key padded past 1024 bytes", String(repeating: "k", count: 1000) + String(repeating: " ", count: 30) + ": v\n", "key-too-long", at: "1:1"),
+        Case(
+            "quoted key spelled in more than 1024 bytes", "\"" + String(repeating: "\\x41", count: 256) + "\": v\n", "key-too-long",
+            at: "1:1"),
+        Case(
+            "key padded past 1024 bytes", String(repeating: "k", count: 1000) + String(repeating: " ", count: 30) + ": v\n", "key-too-long",
+            at: "1:1"),
         Case("comment without a blank before it", "a: 'x'#c\n", "comment-spacing", at: "1:7"),
         Case("list on its key's line", "a: - b\n", "sequence-on-key-line", at: "1:4"),
         Case("mapping on its key's line", "a: b: c\n", "unexpected-colon", at: "1:5"),
@@ -142,14 +148,17 @@ struct SyntaxRejectionTests {
         var bytes = Array("a: ".utf8) + Array(repeating: UInt8(ascii: "x"), count: Syntax.maximumFileSize - 3)
         #expect(throws: Never.self) { try Syntax.parse(SourceFile(path: "big.yaml", bytes: bytes)) }
         bytes.append(0x0A)
-        let diagnostics = try #require(throws: DiagnosticList.self) { try Syntax.parse(SourceFile(path: "big.yaml", bytes: bytes)) }.diagnostics
+        let diagnostics = try #require(throws: DiagnosticList.self) { try Syntax.parse(SourceFile(path: "big.yaml", bytes: bytes)) }
+            .diagnostics
         #expect(diagnostics.map(\.code.rawValue) == ["file-too-large"])
         #expect(diagnostics.first?.location == .start)
     }
 
     @Test("64 levels of nesting are allowed")
     func deepestAllowed() {
-        #expect(throws: Never.self) { try Syntax.parse(SourceFile(path: "n.yaml", text: String(repeating: "[", count: 64) + String(repeating: "]", count: 64))) }
+        #expect(throws: Never.self) {
+            try Syntax.parse(SourceFile(path: "n.yaml", text: String(repeating: "[", count: 64) + String(repeating: "]", count: 64)))
+        }
         #expect(throws: Never.self) { try Syntax.parse(SourceFile(path: "n.yaml", text: String(repeating: "- ", count: 64) + "x\n")) }
     }
 
@@ -157,7 +166,9 @@ struct SyntaxRejectionTests {
         let file = SourceFile(path: "r.yaml", bytes: example.bytes)
         do {
             let node = try Syntax.parse(file)
-            Issue.record("accepted:\n\(Differential.listing(String(decoding: example.bytes, as: UTF8.self)))\(ComposedTree(node))", sourceLocation: sourceLocation)
+            Issue.record(
+                "accepted:\n\(Differential.listing(String(decoding: example.bytes, as: UTF8.self)))\(ComposedTree(node))",
+                sourceLocation: sourceLocation)
         } catch {
             let first = error.diagnostics.first
             #expect(first?.code.rawValue == example.code, "\(Differential.render(error, file))", sourceLocation: sourceLocation)

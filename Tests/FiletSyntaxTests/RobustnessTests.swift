@@ -1,6 +1,6 @@
+import FiletSyntax
 import FiletTestSupport
 import Testing
-import FiletSyntax
 
 /// Mutated, truncated and spliced documents and random bytes: the parser never crashes,
 /// returns a tree or located diagnostics inside the file, and whenever it accepts a
@@ -106,8 +106,9 @@ struct SyntaxRobustnessTests {
             for diagnostic in error.diagnostics {
                 for location in [diagnostic.location] + diagnostic.notes.map(\.location) {
                     if let problem = Self.problem(with: location, in: bytes) {
-                        Issue.record("\(diagnostic.code) at \(location) (offset \(location.offset)): \(problem)\n\(Differential.render(error, file))\(Differential.listing(String(decoding: bytes, as: UTF8.self)))",
-                                     sourceLocation: sourceLocation)
+                        Issue.record(
+                            "\(diagnostic.code) at \(location) (offset \(location.offset)): \(problem)\n\(Differential.render(error, file))\(Differential.listing(String(decoding: bytes, as: UTF8.self)))",
+                            sourceLocation: sourceLocation)
                     }
                 }
                 if diagnostic.message.isEmpty {
@@ -121,7 +122,9 @@ struct SyntaxRobustnessTests {
         var stack = [root]
         while let node = stack.popLast() {
             if let problem = Self.problem(with: node.location, in: bytes) {
-                Issue.record("a node at \(node.location): \(problem)\n\(Differential.listing(String(decoding: bytes, as: UTF8.self)))", sourceLocation: sourceLocation)
+                Issue.record(
+                    "a node at \(node.location): \(problem)\n\(Differential.listing(String(decoding: bytes, as: UTF8.self)))",
+                    sourceLocation: sourceLocation)
                 return
             }
             switch node.content {
@@ -138,7 +141,8 @@ struct SyntaxRobustnessTests {
         switch YAMLReference.compose(text) {
         case .success(let theirs):
             if ours != theirs {
-                Issue.record("""
+                Issue.record(
+                    """
                     filet and YAML (libyaml) compose different trees for a mutated document
                     first difference (filet ≠ YAML): \(ours.firstDifference(from: theirs) ?? "?")
                     \(Differential.listing(text))
@@ -149,7 +153,8 @@ struct SyntaxRobustnessTests {
                     """, sourceLocation: sourceLocation)
             }
         case .failure(let error):
-            Issue.record("""
+            Issue.record(
+                """
                 filet accepted a mutated document that YAML (libyaml) rejects: \(error)
                 \(Differential.listing(text))
                 filet:
