@@ -39,10 +39,20 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(name: .customLong("mark-done"), help: ArgumentHelp("Take this step as done: it does not run again.", valueName: "ID"))
     var markDone: [String] = []
 
+    @Option(
+        name: .customLong("var"),
+        help: ArgumentHelp(
+            "Give again a variable the run was given with --var and whose value its journal masks (a secret).", valueName: "NAME=VALUE"))
+    var variables: [String] = []
+
     @Flag(help: "Resume even though the runbook file changed since the run started (recorded in the journal).")
     var force = false
 
-    @Option(name: .customLong("operator"), help: "Who resumes it, recorded in the journal (default: the login name).")
+    @Option(
+        name: .customLong("operator"),
+        help:
+            "Who resumes it, recorded in the journal and compared with approvers: a label, not an authentication (default: the login name)."
+    )
     var operatorName: String?
 
     @Option(help: "Sign checkpoints of the resumed part with this Ed25519 key (default: the file named by FILET_SIGNING_KEY).")
@@ -66,12 +76,14 @@ struct ResumeCommand: AsyncParsableCommand {
         let request = ResumeRequest(
             journalPath: journal, runbookFile: runbook, rerun: rerun, markDone: markDone, force: force,
             operatorName: operatorName ?? Operator.loginName(environment), concurrency: concurrency, environment: environment,
-            signing: SigningRequest.keyPath(flag: signingKey, environment: environment).map { SigningRequest(keyPath: $0) })
+            signing: SigningRequest.keyPath(flag: signingKey, environment: environment).map { SigningRequest(keyPath: $0) },
+            preApproved: yes, canAsk: isatty(STDIN_FILENO) == 1, variables: try variableAssignments(variables))
         let prepared: PreparedRun
         do throws(SessionRefusal) {
-            prepared = try await RunSession.prepareResume(request, decider: isatty(STDIN_FILENO) == 1 ? TerminalDecider() : nil)
+            prepared = try await RunSession.prepareResume(
+                request, decider: request.canAsk ? TerminalDecider() : nil)
         } catch {
-            throw error.exit("nothing resumed")
+            throw error.exit(.nothingResumed)
         }
         let outcome = await TerminalSession.run(prepared, operatorName: request.operatorName, preApproved: yes, format: format)
         throw ExitStatus(outcome).exitCode
