@@ -17,7 +17,8 @@ struct ResumeCommand: AsyncParsableCommand {
             The runbook (the path recorded in run.started, or --runbook) must still have the recorded SHA-256, \
             unless --force. Steps that succeeded are not run again; failed, cancelled and skipped ones are; a step \
             that was running when the run stopped runs again if it is idempotent, else the operator decides: \
-            --rerun ID or --mark-done ID (asked on a terminal). Finally steps run again.
+            --rerun ID or --mark-done ID, or, on a terminal, the answer to "run it again?" (yes/y/oui/o runs it \
+            again, no/n/non marks it done, anything else asks again, Ctrl-C stops). Finally steps run again.
 
             Exit codes: as filet run (0 succeeded, 1 failed, 3 journal, 124, 130, 143); 2 nothing was resumed \
             (the journal does not verify, the runbook changed, a decision is missing, the run already succeeded).
@@ -81,7 +82,7 @@ struct ResumeCommand: AsyncParsableCommand {
         let prepared: PreparedRun
         do throws(SessionRefusal) {
             prepared = try await RunSession.prepareResume(
-                request, decider: request.canAsk ? TerminalDecider() : nil)
+                request, decider: request.canAsk ? TerminalDecider(language: Terminal.language) : nil)
         } catch {
             throw error.exit(.nothingResumed)
         }
@@ -90,18 +91,21 @@ struct ResumeCommand: AsyncParsableCommand {
     }
 }
 
-/// Asks at the terminal about a step that was running when the run stopped and is not idempotent.
+/// Asks at the terminal about a step that was running when the run stopped and is not idempotent. The same words as
+/// a confirmation: yes runs it again, no takes it as done; anything else asks again; Ctrl-C (or the end of input)
+/// stops, and nothing is resumed.
 struct TerminalDecider: InterruptedStepDecider {
+    let language: Language
+
     func decide(stepID: String) async -> InterruptedStepDecision? {
-        Terminal.output(
-            """
-            ? step '\(stepID)' was running when the run stopped and is not idempotent: it may or may not have taken effect.
-              y = run it again, d = mark it done, anything else = stop: 
-            """)
-        switch await Terminal.readLine()?.trimmingCharacters(in: .whitespaces).lowercased() {
-        case "y": return .rerun
-        case "d": return .markDone
-        default: return nil
+        Terminal.output(Message.interruptedStepQuestion(stepID).text(language))
+        while true {
+            guard let line = await Terminal.readLine() else { return nil }
+            switch YesNoAnswer(typed: line) {
+            case .yes: return .rerun
+            case .no: return .markDone
+            case nil: Terminal.output("  " + Message.notAnAnswer(Terminal.printable(line), then: .interruptedStepAgain).text(language))
+            }
         }
     }
 }

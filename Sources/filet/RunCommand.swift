@@ -106,7 +106,8 @@ enum TerminalSession {
         for warning in prepared.warnings { Terminal.error("filet: \(warning)") }
         let view = TerminalView(format: format)
         await view.begin(runID: prepared.runID, journalPath: prepared.journalPath)
-        let confirmations = TerminalConfirmation(preApproved: preApproved, operatorName: operatorName, view: view)
+        let confirmations = TerminalConfirmation(
+            preApproved: preApproved, operatorName: operatorName, language: Terminal.language, view: view)
         let interruption = Interruption()
         let signals = SignalWatcher(interruption: interruption)
         let outcome = await prepared.run(confirmations: confirmations, observer: view, interruption: interruption)
