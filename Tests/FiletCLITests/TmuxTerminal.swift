@@ -2,8 +2,9 @@ import Foundation
 import Synchronization
 import Testing
 
-/// The built `filet` in a real terminal: a detached tmux session on a tmux server of its own (its own socket,
-/// no configuration file), driven as an operator would, with `send-keys`, and read back with `capture-pane`.
+/// The built `filet` in a real terminal: a detached tmux session on a tmux server of its own (its own socket, in a
+/// folder of its own that ``close()`` removes; no configuration file), driven as an operator would, with `send-keys`,
+/// and read back with `capture-pane`.
 ///
 /// The command runs through a small script that records its exit status in a file, then keeps the pane open (at most
 /// 5 minutes) so that the screen can still be read; ``close()`` kills the pane's processes and the server. Every wait
@@ -11,7 +12,7 @@ import Testing
 final class TmuxTerminal: Sendable {
     static var isAvailable: Bool { isInPath("tmux") }
 
-    /// The socket name (`tmux -L`), unique to this terminal.
+    /// The server's socket (`tmux -S`), unique to this terminal.
     let socket: String
     private let folder: String
     private var statusFile: String { folder + "/status" }
@@ -27,9 +28,8 @@ final class TmuxTerminal: Sendable {
         _ arguments: [String], environment: [String: String] = [:], directory: URL = FiletProcess.packageRoot, width: Int = 120,
         height: Int = 40
     ) async throws {
-        let name = "filet-prompt-\(getpid())-\(UUID().uuidString.prefix(8))"
-        socket = name
-        folder = NSTemporaryDirectory() + "/" + name
+        folder = NSTemporaryDirectory() + "/filet-prompt-\(getpid())-\(UUID().uuidString.prefix(8))"
+        socket = folder + "/tmux.sock"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // The pane's shell leads a session and a process group of its own, which filet and the final sleep share.
         // The locale is the test's to choose: none inherited from the tmux server.
@@ -103,7 +103,7 @@ final class TmuxTerminal: Sendable {
         {
             kill(-pid, SIGKILL)
         }
-        if let server = try? Self.spawn(["tmux", "-L", socket, "-f", "/dev/null", "kill-server"], output: "/dev/null") {
+        if let server = try? Self.spawn(["tmux", "-S", socket, "-f", "/dev/null", "kill-server"], output: "/dev/null") {
             let deadline = ContinuousClock.now + .seconds(5)
             var status: Int32 = 0
             while waitpid(server, &status, WNOHANG) == 0 && ContinuousClock.now < deadline { usleep(10_000) }
@@ -117,14 +117,14 @@ final class TmuxTerminal: Sendable {
 
     // MARK: Helpers
 
-    /// Runs `tmux -L socket -f /dev/null -u arguments…` to its end (10 s at most), polled without blocking a thread.
+    /// Runs `tmux -S socket -f /dev/null -u arguments…` to its end (10 s at most), polled without blocking a thread.
     /// Its output goes to a file, not a pipe: the tmux server it may start keeps descriptors it inherited, and a pipe
     /// would never reach its end.
     @discardableResult
     private static func tmux(_ socket: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
         let outputPath = NSTemporaryDirectory() + "/tmux-\(UUID().uuidString).out"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
-        let pid = try spawn(["tmux", "-L", socket, "-f", "/dev/null", "-u"] + arguments, output: outputPath)
+        let pid = try spawn(["tmux", "-S", socket, "-f", "/dev/null", "-u"] + arguments, output: outputPath)
         let deadline = ContinuousClock.now + .seconds(10)
         var status: Int32 = 0
         while waitpid(pid, &status, WNOHANG) == 0 {
