@@ -437,7 +437,8 @@ struct JSONFields {
 extension RunTimeline {
     /// The opening rows of a report: what ran, where, by whom, how it ended, and whether the journal verifies.
     /// `emphasis` dresses the status for the format (bold in Markdown).
-    func identityRows(verdict: String, emphasis: (String) -> String = { $0 }) -> [(String, String)] {
+    /// Times are shown in `time`'s zone, with their offset.
+    func identityRows(verdict: String, time: LocalTime, emphasis: (String) -> String = { $0 }) -> [(String, String)] {
         [
             ("Runbook", "\(runbook ?? "?")" + (title.map { " — \($0)" } ?? "")),
             ("Version", version.map(String.init) ?? "none"),
@@ -446,8 +447,8 @@ extension RunTimeline {
             ("Mode", mode ?? "?"),
             ("Operator", operatorName ?? "?"),
             ("Host", host ?? "?"),
-            ("Started", startedAt ?? "?"),
-            ("Finished", finishedAt ?? "never (not closed)"),
+            ("Started", startedAt.map(time.dateTime(journal:)) ?? "?"),
+            ("Finished", finishedAt.map(time.dateTime(journal:)) ?? "never (not closed)"),
             ("Duration", Self.durationText(duration)),
             ("Status", emphasis(status) + (countsText.isEmpty ? "" : " (\(countsText))")),
             ("Integrity", verdict),
