@@ -286,6 +286,28 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
         #expect(readiness.checks.first { $0.step == "down" }?.status == .failed)
     }
 
+    /// `defaults.retries` reaches neither a confirmation nor a wait: one attempt of one, in the journal too.
+    @Test func confirmAndWaitAreNeverRetried() async throws {
+        var engine = try EngineRun(
+            engineHeader + """
+                defaults: { retries: 2, backoff: 10ms }
+                steps:
+                  - { id: pause, wait: 0s }
+                  - { id: go, confirm: Basculer ?, on_failure: continue }
+                  - { id: flaky, run: 'exit 1', needs: [], on_failure: continue }
+                """)
+        engine.grants = false
+        let (outcome, journal) = try await engine.run()
+        #expect(outcome.step("go")?.status == .failed && outcome.step("go")?.attempts == 1)
+        #expect(outcome.step("pause")?.attempts == 1)
+        #expect(outcome.step("flaky")?.attempts == 3, "the other steps keep the default")
+        for step in ["pause", "go"] {
+            #expect(journal.records("step.started", step: step).first?.field("max_attempts") == .integer(1), "\(step)")
+            #expect(journal.records("step.attempt", step: step).count == 1, "\(step)")
+        }
+        #expect(journal.records("step.started", step: "flaky").first?.field("max_attempts") == .integer(3))
+    }
+
     @Test func rollbackUndoesCompletedStepsNewestFirst() async throws {
         var engine = try EngineRun(
             engineHeader + """
