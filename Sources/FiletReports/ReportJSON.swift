@@ -124,31 +124,11 @@ public enum ReportJSON: Sendable {
         ])
     }
 
-    static func readiness(_ readiness: RunTimeline.Readiness) -> JSONValue {
+    static func readiness(_ readiness: DrillReadiness) -> JSONValue {
         .object([
             ("percent", .integer(readiness.percentage)), ("steps_considered", .integer(readiness.considered)),
-            ("steps_would_succeed", .integer(readiness.wouldSucceed)),
-            ("simulated", .array(readiness.simulated.map { .object([("step", .string($0.step)), ("would", .optional($0.would))]) })),
-            (
-                "checks",
-                .array(
-                    readiness.checks.map { check in
-                        .object([
-                            ("step", .string(check.step)), ("kind", .string(check.kind)), ("status", .string(check.status)),
-                            ("latency_ms", check.latency.map { .integer($0) } ?? .null), ("reason", .optional(check.reason)),
-                        ])
-                    })
-            ),
-            (
-                "channels",
-                .array(
-                    readiness.channels.map { channel in
-                        .object([
-                            ("channel", .string(channel.channel)), ("reached", channel.reached.map { .bool($0) } ?? .null),
-                            ("steps", .array(channel.steps.map { .string($0) })),
-                        ])
-                    })
-            ),
+            ("steps_would_succeed", .integer(readiness.wouldSucceed)), ("simulated", readiness.simulatedJSON),
+            ("checks", readiness.checksJSON), ("channels", readiness.channelsJSON),
         ])
     }
 }

@@ -247,7 +247,7 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
             journal.records("step.finished", step: "simulated").first?.field("would")
                 == .string("run: touch \(engine.directory)/ran-simulated"))
         #expect(journal.records("run.started").first?.field("mode") == .string("drill"))
-        let readiness = DrillReadiness(outcome: outcome, plan: engine.plan)
+        let readiness = try #require(try RunTimeline(contents: journal, verification: JournalVerifier.verify(path: journal.path)).readiness)
         #expect(readiness.considered == 5, "the step skipped on purpose does not count")
         #expect(readiness.percentage == 100)
         #expect(readiness.checks.map(\.step) == ["lookup"])
@@ -277,13 +277,13 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
                   - { id: off, needs: [], run: 'true', when: "mode == 'run'" }
                 """)
         engine.configuration.mode = .drill
-        let (outcome, _) = try await engine.run()
-        let readiness = DrillReadiness(outcome: outcome, plan: engine.plan)
+        let (_, journal) = try await engine.run()
+        let readiness = try #require(try RunTimeline(contents: journal, verification: JournalVerifier.verify(path: journal.path)).readiness)
         #expect(readiness.considered == 2)
         #expect(readiness.wouldSucceed == 1)
         #expect(readiness.percentage == 50)
         #expect(readiness.meets(minimum: 50) && !readiness.meets(minimum: 51))
-        #expect(readiness.checks.first { $0.step == "down" }?.status == .failed)
+        #expect(readiness.checks.first { $0.step == "down" }?.status == "failed")
     }
 
     /// `defaults.retries` reaches neither a confirmation nor a wait: one attempt of one, in the journal too.
