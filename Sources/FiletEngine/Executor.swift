@@ -320,7 +320,7 @@ public struct Executor: Sendable {
         let step = planned.step
         let clock = ContinuousClock()
         let start = clock.now
-        let policy = RetryPolicy(retries: step.retries, backoff: step.backoff.duration)
+        let policy = step.retryPolicy
         guard
             await journal(
                 StepStarted(

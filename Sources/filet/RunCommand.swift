@@ -27,7 +27,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() async throws {
-        let (outcome, _) = try await options.execute(file: file, mode: .run)
+        let (outcome, _, _) = try await options.execute(file: file, mode: .run)
         throw ExitStatus(outcome).exitCode
     }
 }
@@ -79,8 +79,8 @@ struct RunOptions: ParsableArguments {
     }
 
     /// Runs the runbook through the library's one run session, showing it on the terminal. Throws the exit
-    /// code when nothing ran.
-    func execute(file: String, mode: RunMode, drillPrefix: String? = nil) async throws -> (RunOutcome, Plan) {
+    /// code when nothing ran. Returns the outcome, the plan and the path of the journal the run wrote.
+    func execute(file: String, mode: RunMode, drillPrefix: String? = nil) async throws -> (RunOutcome, Plan, journal: String) {
         let environment = ProcessInfo.processInfo.environment
         let request = RunRequest(
             runbookFile: file, mode: mode, drillPrefix: drillPrefix, variables: try variableAssignments(variables),
@@ -93,7 +93,7 @@ struct RunOptions: ParsableArguments {
         let prepared: PreparedRun
         do throws(SessionRefusal) { prepared = try RunSession.prepare(request) } catch { throw error.exit("nothing ran") }
         let outcome = await TerminalSession.run(prepared, operatorName: request.operatorName, preApproved: yes, format: format)
-        return (outcome, prepared.plan)
+        return (outcome, prepared.plan, prepared.journalPath)
     }
 }
 
