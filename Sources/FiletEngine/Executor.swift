@@ -257,7 +257,7 @@ public struct Executor: Sendable {
                         settle(position, result, context: &context, ready: &ready)
                         continue
                     }
-                    let prepared = prepare(planned.step.action, context: context)
+                    let prepared = prepare(planned.step.action, context: context, timeout: planned.step.timeout?.duration)
                     if configuration.mode == .drill && planned.step.drill != .run {
                         let result = await notDoneInDrill(planned, prepared, control: control)
                         settle(position, result, context: &context, ready: &ready)
