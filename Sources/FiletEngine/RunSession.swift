@@ -33,6 +33,8 @@ public struct RunRequest: Sendable {
     public var environment: [String: String]
     /// Where checkpoints are signed, if they are.
     public var signing: SigningRequest?
+    /// After SIGTERM, how long the run may take to stop, `finally` included (`--shutdown-grace`); nil: no bound.
+    public var shutdownGrace: Duration? = .seconds(20)
 
     public init(
         runbookFile: String, mode: RunMode, drillPrefix: String? = nil, variables: [String: String] = [:], concurrency: Int = 8,
@@ -146,6 +148,7 @@ public enum RunSession: Sendable {
         if let prefix = request.drillPrefix { configuration.drillPrefix = prefix }
         configuration.concurrency = request.concurrency
         configuration.timeout = request.timeout
+        configuration.shutdownGrace = request.shutdownGrace
         configuration.rollback = request.rollback ? true : nil
         configuration.variables = request.variables
         configuration.runbookPath = absolute(request.runbookFile)

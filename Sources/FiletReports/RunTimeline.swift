@@ -250,6 +250,7 @@ public struct RunTimeline: Sendable {
                 event.details =
                     ["\(finished.attempts) attempt\(finished.attempts == 1 ? "" : "s")", "\(finished.durationMilliseconds) ms"]
                     + reason(finished.reason) + (finished.would.map { ["would: \($0)"] } ?? [])
+                    + (finished.interrupted ? ["interrupted: stopped before it ended, whether it took effect is unknown"] : [])
             case .success(.undoStarted(let undo)):
                 event.step = undo.step
                 event.details = ["command: \(undo.command)", undo.because]
@@ -271,6 +272,16 @@ public struct RunTimeline: Sendable {
             case .success(.outboxSkipped(let skipped)):
                 event.step = skipped.entry.step
                 event.details = Self.fieldsAsWritten(record)
+            case .success(.stepProcess(let process)):
+                event.step = process.step
+                event.attempt = process.attempt
+                event.details = ["process group \(process.pgid)"]
+            case .success(.processKilled(let killed)):
+                event.step = killed.step
+                event.details = [
+                    "process group \(killed.pgid), left running by the earlier run", "last signal \(killed.signal)",
+                    killed.ended ? "ended" : "still running",
+                ]
             case .success(.checkpoint), .success(.journalRecovered), .success(.runResumed), .success(.outboxStarted),
                 .success(.outboxUnreadable), .success(.outboxFinished):
                 event.details = Self.fieldsAsWritten(record)
