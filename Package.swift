@@ -65,8 +65,9 @@ let package = Package(
         ),
         .testTarget(name: "FiletSupportTests", dependencies: ["FiletSupport"]),
         .testTarget(name: "FiletSyntaxTests", dependencies: ["FiletSyntax", "FiletSupport", "FiletTestSupport", yams]),
-        .testTarget(name: "FiletRunbookTests", dependencies: ["FiletRunbook", "FiletSyntax", "FiletSupport"]),
+        .testTarget(name: "FiletRunbookTests", dependencies: ["FiletRunbook", "FiletSyntax", "FiletSupport", "FiletTestSupport"]),
         .testTarget(name: "FiletJournalTests", dependencies: ["FiletJournal", "FiletRunbook", "FiletSupport", crypto, "FiletTestSupport"]),
+        .testTarget(name: "FiletTransportTests", dependencies: ["FiletTransport", "FiletSupport", "FiletTestSupport"]),
         .testTarget(
             name: "FiletActionsTests",
             dependencies: ["FiletActions", "FiletTransport", "FiletRunbook", "FiletSupport", "FiletTestSupport"]

@@ -5,8 +5,9 @@ public import FiletSupport
 public enum PreparedAction: Sendable {
     case command(PreparedCommand)
     case http(PreparedHTTPCheck)
-    case tcp(host: String, port: Int)
-    case dns(name: String)
+    /// `timeout`: the step's, which the probe keeps to (nil: the probe's own default, 30 s).
+    case tcp(host: String, port: Int, timeout: Duration?)
+    case dns(name: String, timeout: Duration?)
     case notify(
         channel: String, text: String, severity: FiletRunbook.Notification.Severity, undelivered: FiletRunbook.Notification.Undelivered)
     case confirm(prompt: String, approvers: [String])
@@ -18,8 +19,8 @@ public enum PreparedAction: Sendable {
         return switch self {
         case .command(let command): "\(word): \(command.script)"
         case .http(let check): "\(word) \(check.method) \(check.url)"
-        case .tcp(let host, let port): "\(word) \(host):\(port)"
-        case .dns(let name): "\(word) \(name)"
+        case .tcp(let host, let port, _): "\(word) \(host):\(port)"
+        case .dns(let name, _): "\(word) \(name)"
         case .notify(let channel, let text, let severity, _): "\(word) \(channel) [\(severity.rawValue)]: \(text)"
         case .confirm(let prompt, _): "\(word): \(prompt)"
         case .wait(let duration): "\(word) \(RunbookDuration(milliseconds: duration.milliseconds))"
@@ -64,10 +65,12 @@ public struct PreparedHTTPCheck: Sendable {
     public var statuses: [Int]
     public var contains: String?
     public var maxLatency: Duration?
+    /// The step's timeout, which the whole exchange keeps to; nil: the probe's own default (30 s).
+    public var timeout: Duration?
 
     public init(
         url: String, method: String, headers: [(name: String, value: String)], statuses: [Int], contains: String?,
-        maxLatency: Duration?
+        maxLatency: Duration?, timeout: Duration? = nil
     ) {
         self.url = url
         self.method = method
@@ -75,6 +78,7 @@ public struct PreparedHTTPCheck: Sendable {
         self.statuses = statuses
         self.contains = contains
         self.maxLatency = maxLatency
+        self.timeout = timeout
     }
 }
 

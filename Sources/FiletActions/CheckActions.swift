@@ -1,10 +1,12 @@
 import FiletSupport
 import FiletTransport
 
-/// `check.http`: one request; the step's expectations decide whether it passed.
+/// `check.http`: one request, within the step's timeout; the step's expectations decide whether it passed.
 package enum HTTPCheckAction {
     package static func perform(_ check: PreparedHTTPCheck) async -> ActionResult {
-        let observation = await HTTPProbe(url: check.url, method: check.method, headers: check.headers).run()
+        var probe = HTTPProbe(url: check.url, method: check.method, headers: check.headers)
+        if let timeout = check.timeout { probe.timeout = timeout }
+        let observation = await probe.run()
         if observation.failure?.code == .cancelled { return ActionResult(.cancelled, reason: "cancelled") }
         let verdict = HTTPExpectation(statuses: check.statuses, contains: check.contains, maxLatency: check.maxLatency).evaluate(
             observation)
@@ -24,9 +26,11 @@ package enum HTTPCheckAction {
 
 /// `check.tcp`: a connection to host:port.
 package enum TCPCheckAction {
-    package static func perform(host: String, port: Int) async -> ActionResult {
+    package static func perform(host: String, port: Int, timeout: Duration? = nil) async -> ActionResult {
         guard let port = UInt16(exactly: port), port > 0 else { return .failed("'\(host):\(port)' has no valid port") }
-        let observation = await TCPProbe(host: host, port: port).run()
+        var probe = TCPProbe(host: host, port: port)
+        if let timeout { probe.timeout = timeout }
+        let observation = await probe.run()
         if observation.failure?.code == .cancelled { return ActionResult(.cancelled, reason: "cancelled") }
         let observations: [(String, JSONValue)] = [
             ("address", .optional(observation.connectedAddress)),
@@ -40,8 +44,10 @@ package enum TCPCheckAction {
 
 /// `check.dns`: the name resolves.
 package enum DNSCheckAction {
-    package static func perform(name: String) async -> ActionResult {
-        let observation = await DNSProbe(name: name).run()
+    package static func perform(name: String, timeout: Duration? = nil) async -> ActionResult {
+        var probe = DNSProbe(name: name)
+        if let timeout { probe.timeout = timeout }
+        let observation = await probe.run()
         if observation.failure?.code == .cancelled { return ActionResult(.cancelled, reason: "cancelled") }
         let observations: [(String, JSONValue)] = [
             ("addresses", .array(observation.addresses.map { .string($0) })),

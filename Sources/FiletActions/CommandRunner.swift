@@ -11,12 +11,16 @@ import Synchronization
 /// that tells the task's cancellation. Cancelling the calling task (a timeout, Ctrl-C) sends SIGTERM to the
 /// whole group, then SIGKILL after ``CommandSpec/terminationGrace``.
 public enum CommandRunner: Sendable {
+    /// Called on the command's own thread with the process group of each command this task starts, as soon as it is
+    /// started (before its end is awaited): what the engine records in the journal (`step.process`).
+    @TaskLocal package static var onStart: (@Sendable (ProcessGroupIdentity) -> Void)?
+
     /// Runs `spec` to its end and returns what happened, whatever the exit status.
     ///
     /// When the shell exits, output is read until every pipe is closed or for at most
     /// ``CommandSpec/drainLimit`` (a `cmd &` that keeps stdout open), then the rest of the
-    /// process group is killed with SIGKILL: a step's processes never outlive the step
-    /// (except one that left the group on purpose, with `setsid` for instance).
+    /// process group is killed with SIGKILL: a step's processes never outlive the step (one that
+    /// left the group on purpose, with `setsid` for instance, is swept when ``Subreaper`` is on).
     ///
     /// - Throws: ``CommandError`` only when the command could not be started: an invalid spec,
     ///   a missing shell or working directory, no resources left, or a task already cancelled.
@@ -25,10 +29,11 @@ public enum CommandRunner: Sendable {
         guard !Task.isCancelled else { throw CommandError.cancelledBeforeStart }
         let cancellation = try CancellationSignal()
         defer { cancellation.close() }
+        let onStart = Self.onStart
         let outcome: Result<CommandResult, CommandError>
         do throws(DedicatedThread.Failure) {
             outcome = try await DedicatedThread.run("filet-command", onCancel: .wake({ cancellation.signal() })) {
-                Supervision.run(spec, cancellation: cancellation)
+                Supervision.run(spec, cancellation: cancellation, onStart: onStart)
             }
         } catch {
             let code: Int32 = if case .unavailable(let code) = error { code } else { EAGAIN }
@@ -101,14 +106,21 @@ private struct Supervision {
 
     private static let bufferSize = 64 * 1024
 
-    static func run(_ spec: CommandSpec, cancellation: CancellationSignal) -> Result<CommandResult, CommandError> {
+    static func run(
+        _ spec: CommandSpec, cancellation: CancellationSignal, onStart: (@Sendable (ProcessGroupIdentity) -> Void)?
+    ) -> Result<CommandResult, CommandError> {
         guard !cancellation.isSignalled else { return .failure(.cancelledBeforeStart) }
         let start = ContinuousClock.now
         let process: ShellProcess
-        switch ShellProcess.spawn(spec) {
-        case .success(let spawned): process = spawned
+        let tag: String?
+        switch CommandRegistry.shared.spawn(spec) {
+        case .success(let spawned):
+            process = spawned.0
+            tag = spawned.tag
         case .failure(let error): return .failure(error)
         }
+        // Whatever happens next, what the command left is swept once its shell is reaped.
+        defer { if let tag { CommandRegistry.shared.sweep(tag: tag, group: process.pid) } }
         let exitFD: Int32
         switch ExitWatch.start(process.pid) {
         case .success(let fd): exitFD = fd
@@ -116,15 +128,18 @@ private struct Supervision {
             kill(-process.pid, SIGKILL)
             var status: Int32 = 0
             while waitpid(process.pid, &status, 0) < 0, errno == EINTR {}
+            CommandRegistry.shared.reaped(process.pid)
             close(process.stdout)
             close(process.stderr)
             return .failure(error)
         }
+        onStart?(ProcessGroupIdentity.of(leader: process.pid))
         var supervision = Supervision(spec: spec, process: process, exitFD: exitFD, cancelFD: cancellation.readEnd)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer { buffer.deallocate() }
         supervision.superviseUntilDone(buffer: buffer)
         let status = supervision.terminateAndReap(buffer: buffer)
+        CommandRegistry.shared.reaped(process.pid)
         let duration = ContinuousClock.now - start
         return .success(supervision.result(status: status, duration: duration))
     }

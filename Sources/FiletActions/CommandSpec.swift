@@ -6,7 +6,8 @@ public struct CommandSpec: Sendable, Hashable {
     public var shell: String
     /// The text given to the shell after `-c`.
     public var script: String
-    /// The whole environment of the command: nothing of filet's own is added.
+    /// The whole environment of the command: nothing of filet's own is added, but ``Subreaper/tagVariable`` when
+    /// the sweep is on (the `filet` binary).
     /// ``CommandRunner/minimalEnvironment(from:adding:)`` builds the usual allow-list.
     public var environment: [String: String]
     /// The directory the command starts in; filet's own when nil.

@@ -55,10 +55,14 @@ struct ShellProcess {
         defer { posix_spawnattr_destroy(&attributes) }
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawnattr_setpgroup(&attributes, 0)
+        // The command starts with no signal blocked and every signal at its default: not what filet ignores (SIGXFSZ,
+        // SIGINT and SIGTERM while its signal watcher runs) nor what it catches. Every bit is set by hand, because
+        // sigfillset leaves out glibc's own two real-time signals (32 and 33), which posix_spawn would then leave
+        // ignored in the command (and in all it starts).
         var noSignals = sigset_t()
         var allSignals = sigset_t()
         sigemptyset(&noSignals)
-        sigfillset(&allSignals)
+        withUnsafeMutableBytes(of: &allSignals) { bytes in for index in bytes.indices { bytes[index] = 0xFF } }
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
 

@@ -44,6 +44,9 @@ public struct RunConfiguration: Sendable {
     public var concurrency: Int = 8
     /// The whole run's time limit.
     public var timeout: Duration?
+    /// After SIGTERM, how long the run may take to stop (its steps, then `finally`) before what still runs is
+    /// cancelled as by a second signal and the journal sealed: `--shutdown-grace`. nil: no bound.
+    public var shutdownGrace: Duration? = .seconds(20)
     /// Run the `undo` of completed steps when the run aborts (else the runbook's `defaults.rollback`).
     public var rollback: Bool?
     public var operatorName: String
@@ -126,6 +129,7 @@ public struct Executor: Sendable {
         do {
             if let resuming {
                 try await recorder.record(resuming.record, durable: true)
+                await endLeftovers(resuming.leftovers, control: control)
             } else {
                 try await recorder.record(runStarted(context: context), durable: true)
             }
@@ -139,6 +143,7 @@ public struct Executor: Sendable {
         let settled = resuming?.settled ?? [:]
         let mainPhase = Task { await runPhase(plan.steps, context: mainContext, control: control, settled: settled) }
         control.setPhase(mainPhase, isFinally: false)
+        let (terminations, terminated) = AsyncStream.makeStream(of: Void.self)
         let watcher = Task {
             for await number in interruption.signals {
                 let second = control.interrupt(signal: number)
@@ -149,7 +154,11 @@ public struct Executor: Sendable {
                 } catch {
                     control.failJournal("\(error)")
                 }
+                if number == SIGTERM && !second { terminated.yield() }
             }
+        }
+        let shutdownTimer = configuration.shutdownGrace.map { grace in
+            Task { await boundShutdown(after: terminations, grace: grace, control: control) }
         }
         let timer = configuration.timeout.map { limit in
             Task {
@@ -179,6 +188,8 @@ public struct Executor: Sendable {
             finallyResults = await finallyPhase.value.0
         }
         timer?.cancel()
+        shutdownTimer?.cancel()
+        terminated.finish()
         let duration = clock.now - start
         var outcome = RunOutcome(
             runID: configuration.runID, status: Self.status(of: mainResults + finallyResults, control: control),
@@ -198,6 +209,7 @@ public struct Executor: Sendable {
     private static func status(of results: [StepResult], control: RunControl) -> RunStatus {
         if control.timedOut { return .timedOut }
         if control.signal != nil { return .interrupted }
+        if control.blocked != nil { return .failed }
         return results.contains { $0.status == .failed || $0.status == .cancelled } ? .failed : .succeeded
     }
 
@@ -255,7 +267,7 @@ public struct Executor: Sendable {
                         settle(position, result, context: &context, ready: &ready)
                         continue
                     }
-                    let prepared = prepare(planned.step.action, context: context)
+                    let prepared = prepare(planned.step.action, context: context, timeout: planned.step.timeout?.duration)
                     if configuration.mode == .drill && planned.step.drill != .run {
                         let result = await notDoneInDrill(planned, prepared, control: control)
                         settle(position, result, context: &context, ready: &ready)
@@ -318,7 +330,7 @@ public struct Executor: Sendable {
         let step = planned.step
         let clock = ContinuousClock()
         let start = clock.now
-        let policy = RetryPolicy(retries: step.retries, backoff: step.backoff.duration)
+        let policy = step.retryPolicy
         guard
             await journal(
                 StepStarted(
@@ -333,18 +345,22 @@ public struct Executor: Sendable {
         await observer?.handle(.stepStarted(stepID: step.id, isFinally: step.isFinally))
         var attempt = 0
         var last = ActionResult(.failed, reason: "not attempted")
+        var lastStarted = false
         while attempt < policy.maximumAttempts {
             attempt += 1
             if attempt > 1 {
                 let pause = policy.delay(beforeAttempt: attempt, random: Double.random(in: 0..<1))
                 if (try? await Task.sleep(for: pause)) == nil {
                     last = ActionResult(.cancelled, reason: "cancelled while waiting to retry")
+                    lastStarted = false
                     break
                 }
             }
             await observer?.handle(.attemptStarted(stepID: step.id, attempt: attempt, of: policy.maximumAttempts))
             let attemptStart = clock.now
-            last = masked(await perform(action, stepID: step.id, timeout: step.timeout?.duration))
+            let performed = await performRecordingProcesses(action, step: step, attempt: attempt, control: control)
+            last = masked(performed.result)
+            lastStarted = performed.started
             await journal(
                 StepAttempt(
                     step: step.id, attempt: attempt, outcome: last.outcome.rawValue, reason: last.reason,
@@ -367,7 +383,8 @@ public struct Executor: Sendable {
         await journal(
             StepFinished(
                 step: step.id, status: status, reason: last.reason, attempts: attempt,
-                durationMilliseconds: Int(result.duration.milliseconds), output: last.output), control: control)
+                durationMilliseconds: Int(result.duration.milliseconds), output: last.output,
+                interrupted: Self.stoppedMidway(action, last.outcome, started: lastStarted)), control: control)
         await observer?.handle(.stepFinished(result, isFinally: step.isFinally))
         return result
     }
@@ -383,7 +400,7 @@ public struct Executor: Sendable {
     }
 
     /// One attempt, cut short by the step's timeout (the action is cancelled and, for a command, its process tree killed).
-    private func perform(_ action: PreparedAction, stepID: String, timeout: Duration?) async -> ActionResult {
+    func perform(_ action: PreparedAction, stepID: String, timeout: Duration?) async -> ActionResult {
         guard let timeout else { return await performer.perform(action, stepID: stepID) }
         let performer = self.performer
         let raced = await TimeLimit.race(within: timeout) { await performer.perform(action, stepID: stepID) }
@@ -427,7 +444,7 @@ public struct Executor: Sendable {
 
     /// Records one journal entry; a failure is fatal: it stops the run.
     @discardableResult
-    private func journal(_ payload: some JournalPayload, durable: Bool = false, control: RunControl) async -> Bool {
+    func journal(_ payload: some JournalPayload, durable: Bool = false, control: RunControl) async -> Bool {
         guard control.journalFailure == nil else { return false }
         do {
             try await recorder.record(payload, durable: durable)

@@ -2,8 +2,8 @@ import FiletActions
 import FiletRunbook
 
 extension Executor {
-    /// Resolves every interpolation of an action with what the run knows now.
-    func prepare(_ action: Action, context: RunContext) -> PreparedAction {
+    /// Resolves every interpolation of an action with what the run knows now. A check keeps to `timeout`, the step's.
+    func prepare(_ action: Action, context: RunContext, timeout: Duration? = nil) -> PreparedAction {
         switch action {
         case .run(let command):
             return .command(
@@ -19,13 +19,14 @@ extension Executor {
                 PreparedHTTPCheck(
                     url: context.render(check.url), method: check.method,
                     headers: check.headers.map { ($0.name, context.render($0.value)) },
-                    statuses: check.statuses, contains: check.contains.map(context.render), maxLatency: check.maxLatency?.duration))
+                    statuses: check.statuses, contains: check.contains.map(context.render), maxLatency: check.maxLatency?.duration,
+                    timeout: timeout))
         case .check(.tcp(let target)):
             let text = context.render(target)
             let (host, port) = Self.hostAndPort(text)
-            return .tcp(host: host, port: port)
+            return .tcp(host: host, port: port, timeout: timeout)
         case .check(.dns(let name)):
-            return .dns(name: context.render(name))
+            return .dns(name: context.render(name), timeout: timeout)
         case .notify(let notification):
             let text = context.render(notification.text)
             return .notify(

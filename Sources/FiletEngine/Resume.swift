@@ -1,3 +1,4 @@
+public import FiletActions
 public import FiletJournal
 public import FiletRunbook
 import FiletSupport
@@ -27,10 +28,13 @@ public struct ResumeState: Sendable {
     public var settled: [String: SettledStep]
     /// The `run.resumed` record, written (durably) in place of `run.started`.
     public var record: RunResumed
+    /// The process groups of the stopped run to end before any step (`--kill-leftover`), as `record` lists them.
+    public var leftovers: [LeftoverGroup]
 
-    public init(settled: [String: SettledStep], record: RunResumed) {
+    public init(settled: [String: SettledStep], record: RunResumed, leftovers: [LeftoverGroup] = []) {
         self.settled = settled
         self.record = record
+        self.leftovers = leftovers
     }
 }
 
@@ -40,8 +44,10 @@ public struct JournalProgress: Sendable {
     public enum StepState: Sendable, Equatable {
         /// It has `step.finished` after its last `step.started` (or without one: skipped, simulated).
         case finished(StepStatus, output: String)
-        /// It has `step.started` and no `step.finished` after it: the crash hit while it ran (or just after).
-        case interrupted
+        /// It was stopped mid-way, and whether it took effect is unknown: `step.started` and no `step.finished` after
+        /// it (the crash hit while it ran, or just after), or a `step.finished` that says `interrupted: true` (Ctrl-C,
+        /// SIGTERM, its timeout or the run's stopped its action before it ended). `output` is what it wrote so far.
+        case interrupted(output: String)
     }
 
     /// `run.started`, the first record.
@@ -50,6 +56,9 @@ public struct JournalProgress: Sendable {
     public var last: JournalRecord
     /// By step id, from the last records about the step (a journal resumed before holds several rounds).
     public var steps: [String: StepState]
+    /// By step id, the process group of the last command the step started (`step.process`) since its last
+    /// `step.started`, for the steps that have one.
+    public var processGroups: [String: ProcessGroupIdentity]
     /// How many times the run was resumed before.
     public var resumes: Int
     /// The last `run.finished`, when the journal ends with one.
@@ -77,14 +86,23 @@ public struct JournalProgress: Sendable {
         self.last = last
         finished = last.kind == .runFinished ? try last.decode(RunFinished.self) : nil
         var steps: [String: StepState] = [:]
+        var groups: [String: ProcessGroupIdentity] = [:]
         var resumes = 0
         for record in records {
             switch record.kind {
             case .stepStarted:
-                steps[try record.decode(StepStarted.self).step] = .interrupted
+                let step = try record.decode(StepStarted.self).step
+                steps[step] = .interrupted(output: "")
+                groups[step] = nil
+            case .stepProcess:
+                let process = try record.decode(StepProcess.self)
+                groups[process.step] = ProcessGroupIdentity(
+                    pgid: Int32(clamping: process.pgid), bootID: process.bootID, leaderStart: process.leaderStart)
             case .stepFinished:
                 let finished = try record.decode(StepFinished.self)
-                steps[finished.step] = .finished(finished.status, output: finished.output ?? "")
+                steps[finished.step] =
+                    finished.interrupted
+                    ? .interrupted(output: finished.output ?? "") : .finished(finished.status, output: finished.output ?? "")
             case .runResumed:
                 resumes += 1
             default:
@@ -92,7 +110,18 @@ public struct JournalProgress: Sendable {
             }
         }
         self.steps = steps
+        self.processGroups = groups
         self.resumes = resumes
+    }
+
+    /// The process groups of the steps stopped mid-way that still run now (filet was killed with SIGKILL while
+    /// they ran), in `order` (step ids).
+    public func leftoverGroups(order: [String]) -> [LeftoverGroup] {
+        order.compactMap { id in
+            guard case .interrupted? = steps[id], let group = processGroups[id] else { return nil }
+            let members = ProcessGroups.survivors(of: group)
+            return members.isEmpty ? nil : LeftoverGroup(stepID: id, group: group, members: members)
+        }
     }
 }
 

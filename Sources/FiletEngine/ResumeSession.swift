@@ -1,3 +1,4 @@
+import FiletActions
 import FiletJournal
 import FiletRunbook
 import FiletSupport
@@ -15,6 +16,11 @@ public struct ResumeRequest: Sendable {
     public var markDone: [String]
     /// Resume even though the runbook changed (recorded in the journal).
     public var force: Bool
+    /// End the process groups that the stopped run left running (SIGTERM, then SIGKILL; recorded), instead of
+    /// refusing to resume while they run.
+    public var killLeftover: Bool
+    /// As ``RunRequest/shutdownGrace``.
+    public var shutdownGrace: Duration?
     public var operatorName: String
     /// nil: as the run started.
     public var concurrency: Int?
@@ -30,14 +36,17 @@ public struct ResumeRequest: Sendable {
 
     public init(
         journalPath: String, runbookFile: String? = nil, rerun: [String] = [], markDone: [String] = [], force: Bool = false,
-        operatorName: String, concurrency: Int? = nil, environment: [String: String], signing: SigningRequest? = nil,
-        preApproved: Bool = false, canAsk: Bool = true, variables: [String: String] = [:]
+        killLeftover: Bool = false, shutdownGrace: Duration? = .seconds(20), operatorName: String, concurrency: Int? = nil,
+        environment: [String: String], signing: SigningRequest? = nil, preApproved: Bool = false, canAsk: Bool = true,
+        variables: [String: String] = [:]
     ) {
         self.journalPath = journalPath
         self.runbookFile = runbookFile
         self.rerun = rerun
         self.markDone = markDone
         self.force = force
+        self.killLeftover = killLeftover
+        self.shutdownGrace = shutdownGrace
         self.operatorName = operatorName
         self.concurrency = concurrency
         self.environment = environment
@@ -67,8 +76,10 @@ extension RunSession {
     /// missing decision refuses the resume.
     ///
     /// The rules: everything verifies but, at most, a torn last line and a missing `run.finished`; the
-    /// runbook still has the recorded SHA-256 unless `force`; succeeded (or simulated) steps are settled;
-    /// a step that was running runs again if it is idempotent, else it needs a decision.
+    /// runbook still has the recorded SHA-256 unless `force`; no process group of a step stopped mid-way still runs
+    /// (unless `killLeftover`: then they are ended first); succeeded (or simulated) steps are settled; a step
+    /// stopped mid-way (running at a crash, or `interrupted: true`) runs again if it is idempotent, else it needs a
+    /// decision.
     public static func prepareResume(_ request: ResumeRequest, decider: (any InterruptedStepDecider)?) async throws(SessionRefusal)
         -> PreparedRun
     {
@@ -125,6 +136,9 @@ extension RunSession {
         let overrides = recorded.overrides
 
         // 3. What runs again.
+        // Nothing runs again while a step of the stopped run still runs, unless the operator has it ended.
+        let leftovers = progress.leftoverGroups(order: plan.steps.map(\.step.id) + plan.finallySteps.map(\.step.id))
+        if !leftovers.isEmpty && !request.killLeftover { throw .refused(stillRunning(leftovers)) }
         var decisions = try await decide(request, plan: plan, progress: progress, runbookFile: runbookFile, decider: decider)
         let settled = settledSteps(plan: plan, progress: progress, decisions: decisions)
         let preflight = RunPreflight(
@@ -147,6 +161,11 @@ extension RunSession {
             throw .journal("cannot continue the journal \(journal): \(error.message)")
         }
         var warnings = shortSecretWarnings(preflight)
+        for leftover in leftovers {
+            warnings.append(
+                "ending process group \(leftover.group.pgid) of step '\(leftover.stepID)', left running by the run that stopped "
+                    + "(--kill-leftover): SIGTERM, then SIGKILL after 5s")
+        }
         if let repair {
             warnings.append("the last line of \(journal) was torn (\(repair.droppedBytes) bytes): saved to \(repair.savedTo) and cut off")
         }
@@ -159,12 +178,15 @@ extension RunSession {
         configuration.concurrency = request.concurrency ?? progress.runStarted.concurrency
         configuration.variables = overrides
         configuration.systemUser = SystemUser.current()
+        configuration.shutdownGrace = request.shutdownGrace
         decisions.settled = Array(settled.keys)
+        decisions.killLeftover = leftovers.map { RunResumed.LeftoverGroup(step: $0.stepID, pgid: Int($0.group.pgid)) }
         let resuming = ResumeState(
             settled: settled,
             record: decisions.record(
                 plan: plan, progress: progress, configuration: configuration, changed: changed, forced: changed && request.force,
-                recordedSHA256: recordedSHA256))
+                recordedSHA256: recordedSHA256),
+            leftovers: leftovers)
         return prepared(
             plan: plan, configuration: configuration, writer: writer,
             outboxDirectory: URL(fileURLWithPath: journal).deletingLastPathComponent().path, warnings: warnings,
@@ -182,7 +204,8 @@ extension RunSession {
         }
         var decisions = ResumeDecisions(rerun: request.rerun, markDone: request.markDone)
         var undecided: [String] = []
-        for planned in plan.steps where progress.steps[planned.step.id] == .interrupted {
+        for planned in plan.steps {
+            guard case .interrupted? = progress.steps[planned.step.id] else { continue }
             let id = planned.step.id
             decisions.interrupted.append(id)
             if !planned.step.idempotent && !decisions.rerun.contains(id) && !decisions.markDone.contains(id) { undecided.append(id) }
@@ -209,6 +232,23 @@ extension RunSession {
         return decisions
     }
 
+    /// Why a resume waits for process groups the stopped run left running.
+    private static func stillRunning(_ leftovers: [LeftoverGroup]) -> String {
+        let lines = leftovers.map { leftover in
+            let members = leftover.members.prefix(3).map { "\($0.pid) \($0.commandLine)" }.joined(separator: "; ")
+            let more = leftover.members.count > 3 ? "; …" : ""
+            return "  step '\(leftover.stepID)': process group \(leftover.group.pgid) still runs (\(members)\(more))"
+        }
+        let one = leftovers.count == 1
+        return """
+            \(one ? "a step" : "steps") of the run that stopped \(one ? "is" : "are") still running: running \
+            \(one ? "it" : "them") again now would run \(one ? "it" : "them") twice at once.
+            \(lines.joined(separator: "\n"))
+              wait until \(one ? "it ends" : "they end"), or pass --kill-leftover to end \(one ? "it" : "them") \
+            (SIGTERM, then SIGKILL after 5s; recorded in the journal)
+            """
+    }
+
     /// The main steps not run again: marked done, or succeeded (or simulated) and not to be rerun.
     private static func settledSteps(plan: Plan, progress: JournalProgress, decisions: ResumeDecisions) -> [String: SettledStep] {
         var settled: [String: SettledStep] = [:]
@@ -216,7 +256,10 @@ extension RunSession {
             let id = planned.step.id
             if decisions.markDone.contains(id) {
                 var output = ""
-                if case .finished(_, let recorded)? = progress.steps[id] { output = recorded }
+                switch progress.steps[id] {
+                case .finished(_, let recorded)?, .interrupted(let recorded)?: output = recorded
+                case nil: break
+                }
                 settled[id] = SettledStep(status: .succeeded, output: output, reason: "marked done by the operator (--mark-done)")
             } else if !decisions.rerun.contains(id), case .finished(let status, let output)? = progress.steps[id],
                 status == .succeeded || status == .simulated
@@ -235,6 +278,7 @@ struct ResumeDecisions {
     var interrupted: [String] = []
     var decidedAtTerminal: [String] = []
     var settled: [String] = []
+    var killLeftover: [RunResumed.LeftoverGroup] = []
 
     func record(
         plan: Plan, progress: JournalProgress, configuration: RunConfiguration, changed: Bool, forced: Bool,
@@ -250,6 +294,6 @@ struct ResumeDecisions {
             recordedRunbookSHA256: changed ? recordedSHA256 : nil, settled: list(settled), interrupted: list(interrupted),
             rerun: list(rerun), markDone: list(markDone), decidedAtTerminal: list(decidedAtTerminal),
             concurrency: configuration.concurrency,
-            systemUser: configuration.systemUser)
+            killLeftover: killLeftover, systemUser: configuration.systemUser)
     }
 }

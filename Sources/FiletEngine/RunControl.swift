@@ -9,6 +9,10 @@ final class RunControl: Sendable {
         var timedOut = false
         var abortedBy: String?
         var journalFailure: String?
+        /// Why no step may start at all (a process group left by the resumed run would not end).
+        var blocked: String?
+        /// The `--shutdown-grace` that expired after SIGTERM, as written (`20s`).
+        var expiredGrace: String?
         var completionOrder: [(step: Step, undo: String, rawUndo: String)] = []
         var cancelMain: (@Sendable () -> Void)?
         var cancelFinally: (@Sendable () -> Void)?
@@ -20,6 +24,7 @@ final class RunControl: Sendable {
     var timedOut: Bool { state.withLock { $0.timedOut } }
     var abortedBy: String? { state.withLock { $0.abortedBy } }
     var journalFailure: String? { state.withLock { $0.journalFailure } }
+    var blocked: String? { state.withLock { $0.blocked } }
     /// A second signal stops the finally steps too.
     var stopsFinally: Bool { state.withLock { $0.signals >= 2 || $0.journalFailure != nil } }
     /// Succeeded steps that have an undo, in the order they completed.
@@ -30,6 +35,8 @@ final class RunControl: Sendable {
     func stopReason(inFinally: Bool) -> String? {
         state.withLock { state in
             if state.journalFailure != nil { return "the journal could not be written" }
+            if let blocked = state.blocked { return blocked }
+            if inFinally, let grace = state.expiredGrace { return "the shutdown grace (\(grace)) after SIGTERM expired" }
             if inFinally { return state.signals >= 2 ? "a second signal stopped the finally steps" : nil }
             if state.signal != nil { return "the run was interrupted" }
             if state.timedOut { return "the run's time limit expired" }
@@ -73,6 +80,25 @@ final class RunControl: Sendable {
         guard let cancel else { return false }
         cancel?()
         return true
+    }
+
+    /// The `--shutdown-grace` after SIGTERM expired: stops what still runs as a second signal does. Returns false when
+    /// a second signal (or a journal failure) stopped it all already.
+    func expireShutdownGrace(_ grace: String) -> Bool {
+        let cancel = state.withLock { state -> (@Sendable () -> Void)?? in
+            guard state.signals < 2, state.journalFailure == nil else { return .none }
+            state.signals = 2
+            state.expiredGrace = grace
+            return .some(state.cancelFinally ?? state.cancelMain)
+        }
+        guard let cancel else { return false }
+        cancel?()
+        return true
+    }
+
+    /// No step starts, in either phase, for `reason`.
+    func block(_ reason: String) {
+        state.withLock { if $0.blocked == nil { $0.blocked = reason } }
     }
 
     func abort(by stepID: String) {

@@ -12,7 +12,7 @@ public struct StepResult: Sendable {
     /// The last line of its output (`${steps.ID.output}`), masked.
     public var output: String
     public var duration: Duration
-    /// What the last attempt observed (masked), for reports and the drill's readiness summary.
+    /// What the last attempt observed (masked), as its `step.attempt` recorded it.
     public var observed: [(String, JSONValue)] = []
     /// The action's kind: `run`, `check.http`, `notify`…
     public var action: String = ""
@@ -27,30 +27,6 @@ public struct StepResult: Sendable {
     /// Whether a step, as its journal records it, was skipped on purpose: what readiness leaves out.
     public static func isDeliberateSkip(status: String, reason: String?) -> Bool {
         status == StepStatus.skipped.rawValue && (reason == drillSkipReason || reason?.hasPrefix("when is false: ") == true)
-    }
-}
-
-/// The readiness rules of a drill, shared by `filet drill` and the reports rebuilt from its journal.
-public enum Readiness: Sendable {
-    /// Whether a counted step would have succeeded.
-    public static func wouldSucceed(status: String) -> Bool {
-        status == StepStatus.succeeded.rawValue || status == StepStatus.simulated.rawValue
-    }
-
-    /// Whole percent, rounded down; 100 with no step.
-    public static func percentage(considered: Int, wouldSucceed: Int) -> Int {
-        considered == 0 ? 100 : wouldSucceed * 100 / considered
-    }
-
-    /// A check's latency, from what its last attempt observed.
-    public static func latencyMilliseconds(_ observed: [(String, JSONValue)]) -> Int? {
-        if case .integer(let value)? = observed.first(where: { $0.0 == "latency_ms" })?.1 { value } else { nil }
-    }
-
-    /// A channel is reached when every notification tried on it was delivered; nil while none was tried.
-    public static func reached(_ existing: Bool?, adding attempt: Bool?) -> Bool? {
-        guard let attempt else { return existing }
-        return (existing ?? true) && attempt
     }
 }
 

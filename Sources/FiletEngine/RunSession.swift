@@ -41,6 +41,8 @@ public struct RunRequest: Sendable {
     /// Whether a confirmation can be asked: for the command line, whether stdin is a terminal. Without it and
     /// without `preApproved`, a run with a confirmation to ask does not start.
     public var canAsk: Bool
+    /// After SIGTERM, how long the run may take to stop, `finally` included (`--shutdown-grace`); nil: no bound.
+    public var shutdownGrace: Duration? = .seconds(20)
 
     public init(
         runbookFile: String, mode: RunMode, drillPrefix: String? = nil, variables: [String: String] = [:], concurrency: Int = 8,
@@ -160,6 +162,7 @@ public enum RunSession: Sendable {
         if let prefix = request.drillPrefix { configuration.drillPrefix = prefix }
         configuration.concurrency = request.concurrency
         configuration.timeout = request.timeout
+        configuration.shutdownGrace = request.shutdownGrace
         configuration.rollback = request.rollback ? true : nil
         configuration.variables = request.variables
         configuration.runbookPath = absolute(request.runbookFile)

@@ -37,10 +37,10 @@ public struct StandardPerformer: ActionPerformer {
             return await run(command)
         case .http(let check):
             return await HTTPCheckAction.perform(check)
-        case .tcp(let host, let port):
-            return await TCPCheckAction.perform(host: host, port: port)
-        case .dns(let name):
-            return await DNSCheckAction.perform(name: name)
+        case .tcp(let host, let port, let timeout):
+            return await TCPCheckAction.perform(host: host, port: port, timeout: timeout)
+        case .dns(let name, let timeout):
+            return await DNSCheckAction.perform(name: name, timeout: timeout)
         }
     }
 

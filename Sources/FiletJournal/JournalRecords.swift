@@ -239,10 +239,14 @@ public struct StepFinished: JournalPayload {
     public var output: String?
     /// What a simulated step would have done; left out otherwise.
     public var would: String?
+    /// Its action had started and was stopped before it ended (Ctrl-C, SIGTERM, its timeout, the run's `--timeout`):
+    /// whether it took effect is unknown, as after a crash. Written only when true (`interrupted: true`); absent in
+    /// journals of earlier filets.
+    public var interrupted: Bool
 
     package init(
         step: String, status: StepStatus, reason: String?, attempts: Int, durationMilliseconds: Int, output: String? = nil,
-        would: String? = nil
+        would: String? = nil, interrupted: Bool = false
     ) {
         self.step = step
         self.status = status
@@ -251,6 +255,7 @@ public struct StepFinished: JournalPayload {
         self.durationMilliseconds = durationMilliseconds
         self.output = output
         self.would = would
+        self.interrupted = interrupted
     }
 
     public var kind: JournalRecordKind { .stepFinished }
@@ -262,6 +267,7 @@ public struct StepFinished: JournalPayload {
         ]
         if let output { fields.append(("output", .string(output))) }
         if let would { fields.append(("would", .string(would))) }
+        if interrupted { fields.append(("interrupted", .bool(true))) }
         return fields
     }
 
@@ -269,7 +275,8 @@ public struct StepFinished: JournalPayload {
         try self.init(
             step: fields.string("step"), status: fields.choice("status"), reason: fields.optionalString("reason"),
             attempts: fields.integer("attempts"), durationMilliseconds: fields.integer("duration_ms"),
-            output: fields.optionalString("output"), would: fields.optionalString("would"))
+            output: fields.optionalString("output"), would: fields.optionalString("would"),
+            interrupted: fields.optionalBool("interrupted") ?? false)
     }
 }
 
@@ -327,20 +334,27 @@ public struct UndoFinished: JournalPayload {
 public struct RunInterrupted: JournalPayload {
     /// `SIGINT`, `SIGTERM`, or `signal N`.
     public var signal: String
-    /// `steps` for the first signal, `finally` for the second.
+    /// `steps` for the first signal, `finally` for the second (or when the shutdown grace expired).
     public var stops: String
+    /// When the `--shutdown-grace` after SIGTERM expired (`20s`): not a second signal, the end of the grace.
+    /// Written only then; absent in journals of earlier filets.
+    public var shutdownGrace: String?
 
-    package init(signal: String, stops: String) {
+    package init(signal: String, stops: String, shutdownGrace: String? = nil) {
         self.signal = signal
         self.stops = stops
+        self.shutdownGrace = shutdownGrace
     }
 
     public var kind: JournalRecordKind { .runInterrupted }
 
-    public var fields: [(String, JSONValue)] { [("signal", .string(signal)), ("stops", .string(stops))] }
+    public var fields: [(String, JSONValue)] {
+        [("signal", .string(signal)), ("stops", .string(stops))] + (shutdownGrace.map { [("shutdown_grace", .string($0))] } ?? [])
+    }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
-        try self.init(signal: fields.string("signal"), stops: fields.string("stops"))
+        try self.init(
+            signal: fields.string("signal"), stops: fields.string("stops"), shutdownGrace: fields.optionalString("shutdown_grace"))
     }
 }
 
@@ -485,13 +499,34 @@ public struct RunResumed: JournalPayload {
     public var recordedRunbookSHA256: String?
     /// Main steps not run again.
     public var settled: [String]
-    /// Steps with `step.started` and no `step.finished`.
+    /// Steps stopped mid-way: `step.started` and no `step.finished`, or a `step.finished` with `interrupted: true`.
     public var interrupted: [String]
     public var rerun: [String]
     public var markDone: [String]
     /// The decisions answered at the prompt.
     public var decidedAtTerminal: [String]
     public var concurrency: Int
+    /// Process groups left by the run that stopped, still running, that the operator asked to end
+    /// (`--kill-leftover`): ended right after this record, each then recorded in `process.killed`. Written only
+    /// when there are some (`kill_leftover`); absent in journals of earlier filets.
+    public var killLeftover: [LeftoverGroup]
+
+    /// A step's process group that outlived the run that started it.
+    public struct LeftoverGroup: Sendable, Hashable {
+        public var step: String
+        public var pgid: Int
+
+        package init(step: String, pgid: Int) {
+            self.step = step
+            self.pgid = pgid
+        }
+
+        var json: JSONValue { .object([("step", .string(step)), ("pgid", .integer(pgid))]) }
+
+        init(_ fields: RecordFields) throws(JournalRecordError) {
+            try self.init(step: fields.string("step"), pgid: fields.integer("pgid"))
+        }
+    }
     /// The operating-system account that resumed the run (`os_uid`, `os_user`); nil in journals written before filet
     /// recorded it.
     public var systemUser: SystemUser?
@@ -500,7 +535,7 @@ public struct RunResumed: JournalPayload {
         operatorName: String, host: String, filetVersion: String, resume: Int, previousStatus: String, runbookPath: String,
         runbookSHA256: String, runbookChanged: Bool, forced: Bool, recordedRunbookSHA256: String?, settled: [String],
         interrupted: [String], rerun: [String], markDone: [String], decidedAtTerminal: [String], concurrency: Int,
-        systemUser: SystemUser? = nil
+        killLeftover: [LeftoverGroup] = [], systemUser: SystemUser? = nil
     ) {
         self.operatorName = operatorName
         self.host = host
@@ -518,6 +553,7 @@ public struct RunResumed: JournalPayload {
         self.markDone = markDone
         self.decidedAtTerminal = decidedAtTerminal
         self.concurrency = concurrency
+        self.killLeftover = killLeftover
         self.systemUser = systemUser
     }
 
@@ -533,7 +569,7 @@ public struct RunResumed: JournalPayload {
             ("recorded_runbook_sha256", .optional(recordedRunbookSHA256)),
             ("settled", .texts(settled)), ("interrupted", .texts(interrupted)), ("rerun", .texts(rerun)), ("mark_done", .texts(markDone)),
             ("decided_at_terminal", .texts(decidedAtTerminal)), ("concurrency", .integer(concurrency)),
-        ] + systemUser.fields
+        ] + (killLeftover.isEmpty ? [] : [("kill_leftover", .array(killLeftover.map(\.json)))]) + systemUser.fields
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
@@ -544,7 +580,81 @@ public struct RunResumed: JournalPayload {
             recordedRunbookSHA256: fields.optionalString("recorded_runbook_sha256"), settled: fields.strings("settled"),
             interrupted: fields.strings("interrupted"), rerun: fields.strings("rerun"), markDone: fields.strings("mark_done"),
             decidedAtTerminal: fields.strings("decided_at_terminal"), concurrency: fields.integer("concurrency"),
+            killLeftover: fields.value("kill_leftover") == nil ? [] : fields.objects("kill_leftover", LeftoverGroup.init),
             systemUser: fields.systemUser())
+    }
+}
+
+/// `step.process`: the process group a step's command runs in. Durable, written as soon as the command started
+/// (its ID is known only then) and before its end is awaited: after a crash, `filet resume` checks whether the
+/// group still runs before it runs the step again.
+public struct StepProcess: JournalPayload {
+    public var step: String
+    /// The attempt whose command it is: 1, 2, …
+    public var attempt: Int
+    /// The process group's ID, which is the pid of the step's shell.
+    public var pgid: Int
+    /// `/proc/sys/kernel/random/boot_id` when it started; nil when unknown.
+    public var bootID: String?
+    /// The shell's start time in clock ticks after boot (`/proc/PID/stat`, field 22), which tells the group from a
+    /// later one that reuses its number; nil when unknown.
+    public var leaderStart: Int?
+
+    package init(step: String, attempt: Int, pgid: Int, bootID: String?, leaderStart: Int?) {
+        self.step = step
+        self.attempt = attempt
+        self.pgid = pgid
+        self.bootID = bootID
+        self.leaderStart = leaderStart
+    }
+
+    public var kind: JournalRecordKind { .stepProcess }
+
+    public var fields: [(String, JSONValue)] {
+        [
+            ("step", .string(step)), ("attempt", .integer(attempt)), ("pgid", .integer(pgid)), ("boot_id", .optional(bootID)),
+            ("leader_start", .optionalInteger(leaderStart)),
+        ]
+    }
+
+    init(_ fields: RecordFields) throws(JournalRecordError) {
+        try self.init(
+            step: fields.string("step"), attempt: fields.integer("attempt"), pgid: fields.integer("pgid"),
+            bootID: fields.optionalString("boot_id"), leaderStart: fields.optionalInteger("leader_start"))
+    }
+}
+
+/// `process.killed`: `filet resume --kill-leftover` ended a process group that the run it continues left running.
+public struct ProcessKilled: JournalPayload {
+    public var step: String
+    public var pgid: Int
+    /// The last signal sent to the group: `SIGTERM`, or `SIGKILL` when it outlived the grace.
+    public var signal: String
+    /// Nothing of the group ran any more afterwards.
+    public var ended: Bool
+    public var waitedMilliseconds: Int
+
+    package init(step: String, pgid: Int, signal: String, ended: Bool, waitedMilliseconds: Int) {
+        self.step = step
+        self.pgid = pgid
+        self.signal = signal
+        self.ended = ended
+        self.waitedMilliseconds = waitedMilliseconds
+    }
+
+    public var kind: JournalRecordKind { .processKilled }
+
+    public var fields: [(String, JSONValue)] {
+        [
+            ("step", .string(step)), ("pgid", .integer(pgid)), ("signal", .string(signal)), ("ended", .bool(ended)),
+            ("waited_ms", .integer(waitedMilliseconds)),
+        ]
+    }
+
+    init(_ fields: RecordFields) throws(JournalRecordError) {
+        try self.init(
+            step: fields.string("step"), pgid: fields.integer("pgid"), signal: fields.string("signal"), ended: fields.bool("ended"),
+            waitedMilliseconds: fields.integer("waited_ms"))
     }
 }
 

@@ -26,6 +26,10 @@ public enum JournalRecordKind: String, Sendable, CaseIterable, CustomStringConve
     case outboxAttempt = "outbox.attempt"
     case outboxSkipped = "outbox.skipped"
     case outboxFinished = "outbox.finished"
+    /// The process group of a step's command, once it started (added after the legacy fixtures).
+    case stepProcess = "step.process"
+    /// Written by `filet resume --kill-leftover`: a process group left by the run it continues was ended.
+    case processKilled = "process.killed"
 
     public var description: String { rawValue }
 }
@@ -59,6 +63,8 @@ public enum JournalEntry: Sendable {
     case outboxAttempt(OutboxAttempt)
     case outboxSkipped(OutboxSkipped)
     case outboxFinished(OutboxFinished)
+    case stepProcess(StepProcess)
+    case processKilled(ProcessKilled)
 
     /// Decodes `record`'s fields as its type says.
     /// - Throws: when the type is not one of ``JournalRecordKind`` or a field it needs is missing or of another type.
@@ -88,6 +94,8 @@ public enum JournalEntry: Sendable {
             case .outboxAttempt: .outboxAttempt(try OutboxAttempt(fields))
             case .outboxSkipped: .outboxSkipped(try OutboxSkipped(fields))
             case .outboxFinished: .outboxFinished(try OutboxFinished(fields))
+            case .stepProcess: .stepProcess(try StepProcess(fields))
+            case .processKilled: .processKilled(try ProcessKilled(fields))
             }
     }
 
@@ -111,6 +119,8 @@ public enum JournalEntry: Sendable {
         case .outboxAttempt(let payload): payload
         case .outboxSkipped(let payload): payload
         case .outboxFinished(let payload): payload
+        case .stepProcess(let payload): payload
+        case .processKilled(let payload): payload
         }
     }
 }

@@ -1,82 +1,102 @@
-public import FiletEngine
-public import FiletRunbook
+import FiletEngine
+import FiletRunbook
 public import FiletSupport
-import Foundation
 
-/// The readiness summary printed at the end of a drill: what each check saw, which channels were
-/// reached, and the share of steps that would have succeeded.
+/// The readiness of a drill: what each check saw, which channels were reached, and the share of steps
+/// that would have succeeded.
+///
+/// There is one computation, ``init(steps:notifications:runID:duration:)``, over what ``RunTimeline``
+/// rebuilt from the journal's records; the summary `filet drill` prints at its end reads back the journal
+/// the drill just wrote, so the terminal and `filet audit report` of the same journal cannot disagree.
 public struct DrillReadiness: Sendable {
-    public struct CheckLine: Sendable {
+    public struct Check: Sendable {
         public var step: String
         public var kind: String
-        public var status: StepStatus
-        public var latencyMilliseconds: Int?
+        /// `succeeded`, `failed`, `skipped`, `cancelled`, `simulated`, or `running` when no `step.finished` was found.
+        public var status: String
+        /// Milliseconds, as the last attempt recorded it.
+        public var latency: Int?
         public var reason: String?
     }
 
-    public struct ChannelLine: Sendable {
+    public struct Channel: Sendable {
         public var channel: String
-        /// True when a notification reached it; nil when none was tried (simulated or skipped).
+        /// True when every delivery tried on it succeeded; nil when none was tried (a simulated notification).
         public var reached: Bool?
+        /// The notification steps that tried it, or would have.
         public var steps: [String]
     }
 
     public var runID: String
-    public var checks: [CheckLine]
-    public var channels: [ChannelLine]
-    /// Steps that count: all but those skipped on purpose (`when` false, `drill: skip`).
+    /// Steps that count: all that finished but those skipped on purpose (`when` false, `drill: skip`).
     public var considered: Int
     /// Of those, the ones that succeeded or were simulated.
     public var wouldSucceed: Int
-    public var duration: Duration
+    /// The simulated steps, with what each would have done.
+    public var simulated: [(step: String, would: String?)]
+    public var checks: [Check]
+    public var channels: [Channel]
+    /// The run's duration, in milliseconds.
+    public var duration: Int
 
     /// The share of steps that would have succeeded, in whole percent (rounded down; 100 with no step).
-    public var percentage: Int { Readiness.percentage(considered: considered, wouldSucceed: wouldSucceed) }
-
-    public init(outcome: RunOutcome, plan: Plan) {
-        let results = outcome.steps + outcome.finallySteps
-        runID = outcome.runID
-        duration = outcome.duration
-        checks = results.filter { ActionKind(rawValue: $0.action)?.isCheck == true }.map { result in
-            CheckLine(
-                step: result.stepID, kind: result.action, status: result.status,
-                latencyMilliseconds: Readiness.latencyMilliseconds(result.observed), reason: result.reason)
-        }
-        var channels: [ChannelLine] = []
-        for planned in plan.steps + plan.finallySteps {
-            guard case .notify(let notification) = planned.step.action,
-                let result = results.first(where: { $0.stepID == planned.step.id })
-            else { continue }
-            let reached: Bool? =
-                switch result.status {
-                case .succeeded: true
-                case .failed, .cancelled: false
-                case .skipped, .simulated: nil
-                }
-            if let index = channels.firstIndex(where: { $0.channel == notification.channel }) {
-                channels[index].steps.append(result.stepID)
-                channels[index].reached = Readiness.reached(channels[index].reached, adding: reached)
-            } else {
-                channels.append(ChannelLine(channel: notification.channel, reached: reached, steps: [result.stepID]))
-            }
-        }
-        self.channels = channels
-        let counted = results.filter { !$0.isDeliberateSkip }
-        considered = counted.count
-        wouldSucceed = counted.filter { Readiness.wouldSucceed(status: $0.status.rawValue) }.count
-    }
+    public var percentage: Int { considered == 0 ? 100 : wouldSucceed * 100 / considered }
 
     public func meets(minimum percent: Int) -> Bool { percentage >= percent }
 
+    /// The readiness of a drill from its steps' final records and its notifications, as ``RunTimeline`` rebuilt them.
+    init(steps: [RunTimeline.Step], notifications: [RunTimeline.Notification], runID: String, duration: Int) {
+        self.runID = runID
+        self.duration = duration
+        let finished = steps.filter { $0.status != "running" }
+        let counted = finished.filter { !StepResult.isDeliberateSkip(status: $0.status, reason: $0.reason) }
+        considered = counted.count
+        wouldSucceed = counted.filter { $0.status == StepStatus.succeeded.rawValue || $0.status == StepStatus.simulated.rawValue }.count
+        simulated = steps.filter { $0.status == StepStatus.simulated.rawValue }.map { ($0.id, $0.would) }
+        checks = steps.filter { ActionKind(rawValue: $0.action)?.isCheck == true }.map { step in
+            let latency: Int? =
+                if case .integer(let value)? = step.observations.first(where: { $0.0 == "latency_ms" })?.1 { value } else { nil }
+            return Check(step: step.id, kind: step.action, status: step.status, latency: latency, reason: step.reason)
+        }
+        // Each channel a notification tried, reached when every delivery tried on it succeeded: a notification
+        // delivered by its fallback leaves its own channel NOT reached. A notification that tried nothing
+        // (simulated) names the channel it would have used, not tried.
+        var channels: [Channel] = []
+        func add(_ name: String, reached: Bool?, step: String) {
+            guard let index = channels.firstIndex(where: { $0.channel == name }) else {
+                channels.append(Channel(channel: name, reached: reached, steps: [step]))
+                return
+            }
+            if !channels[index].steps.contains(step) { channels[index].steps.append(step) }
+            if let reached { channels[index].reached = (channels[index].reached ?? true) && reached }
+        }
+        for notification in notifications {
+            if notification.deliveries.isEmpty {
+                let tried = !notification.outcome.hasPrefix("not sent")
+                add(notification.channel ?? "(not sent)", reached: tried ? notification.isDelivered : nil, step: notification.step)
+            } else {
+                for delivery in notification.deliveries {
+                    add(
+                        delivery.channel, reached: delivery.outcome == "delivered" || delivery.outcome == "accepted",
+                        step: notification.step)
+                }
+            }
+        }
+        self.channels = channels
+    }
+
+    // MARK: Rendering for `filet drill`
+
+    /// The summary printed at the end of `filet drill`.
     public func text() -> String {
         var out =
-            "Readiness of drill \(runID): \(percentage)% (\(wouldSucceed) of \(considered) steps would have succeeded) in \(RunSummary.elapsed(duration))\n"
+            "Readiness of drill \(runID): \(percentage)% (\(wouldSucceed) of \(considered) steps would have succeeded) in \(RunTimeline.durationText(duration))\n"
         if !checks.isEmpty {
             out += "Checks:\n"
             for check in checks {
-                out += "  \(RunSummary.symbol(check.status)) \(check.step) (\(check.kind))"
-                out += check.latencyMilliseconds.map { " \($0) ms" } ?? ""
-                out += check.status == .succeeded ? "" : ": \(check.reason ?? check.status.rawValue)"
+                out += "  \(StepStatus(rawValue: check.status).map(RunSummary.symbol) ?? "?") \(check.step) (\(check.kind))"
+                out += check.latency.map { " \($0) ms" } ?? ""
+                out += check.status == StepStatus.succeeded.rawValue ? "" : ": \(check.reason ?? check.status)"
                 out += "\n"
             }
         }
@@ -90,7 +110,7 @@ public struct DrillReadiness: Sendable {
         return out
     }
 
-    /// The summary's members, for `--format json`.
+    /// The members of `filet drill --format json`'s `drill.readiness` event.
     public func jsonMembers(minimum: Int) -> [(String, JSONValue)] {
         [
             ("run", .string(runID)),
@@ -99,27 +119,36 @@ public struct DrillReadiness: Sendable {
             ("ready", .bool(meets(minimum: minimum))),
             ("steps_considered", .integer(considered)),
             ("steps_would_succeed", .integer(wouldSucceed)),
-            ("duration_ms", .integer(Int(duration.milliseconds))),
-            (
-                "checks",
-                .array(
-                    checks.map { check in
-                        .object([
-                            ("step", .string(check.step)), ("kind", .string(check.kind)), ("status", .string(check.status.rawValue)),
-                            ("latency_ms", check.latencyMilliseconds.map { .integer($0) } ?? .null), ("reason", .optional(check.reason)),
-                        ])
-                    })
-            ),
-            (
-                "channels",
-                .array(
-                    channels.map { channel in
-                        .object([
-                            ("channel", .string(channel.channel)), ("reached", channel.reached.map { .bool($0) } ?? .null),
-                            ("steps", .array(channel.steps.map { .string($0) })),
-                        ])
-                    })
-            ),
+            ("duration_ms", .integer(duration)),
+            ("checks", checksJSON),
+            ("channels", channelsJSON),
+            ("simulated", simulatedJSON),
         ]
+    }
+
+    // MARK: JSON parts, shared with the report
+
+    var checksJSON: JSONValue {
+        .array(
+            checks.map { check in
+                .object([
+                    ("step", .string(check.step)), ("kind", .string(check.kind)), ("status", .string(check.status)),
+                    ("latency_ms", check.latency.map { .integer($0) } ?? .null), ("reason", .optional(check.reason)),
+                ])
+            })
+    }
+
+    var channelsJSON: JSONValue {
+        .array(
+            channels.map { channel in
+                .object([
+                    ("channel", .string(channel.channel)), ("reached", channel.reached.map { .bool($0) } ?? .null),
+                    ("steps", .array(channel.steps.map { .string($0) })),
+                ])
+            })
+    }
+
+    var simulatedJSON: JSONValue {
+        .array(simulated.map { .object([("step", .string($0.step)), ("would", .optional($0.would))]) })
     }
 }

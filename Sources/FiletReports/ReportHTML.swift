@@ -2,12 +2,14 @@ import FiletEngine
 import FiletJournal
 import FiletNotify
 import FiletRunbook
+public import FiletSupport
 
 /// `filet audit report --format html`: one self-contained page (inline CSS and SVG, no script, no
 /// external resource), printable and readable on a phone. Every text from the journal goes through
 /// ``escape(_:)``.
 public enum ReportHTML: Sendable {
-    public static func render(_ timeline: RunTimeline) -> String {
+    /// Times are shown in `time`'s zone (the host's by default), with their offset.
+    public static func render(_ timeline: RunTimeline, time: LocalTime = .host) -> String {
         let verification = timeline.verification
         var body = ""
         if !verification.isIntact {
@@ -21,7 +23,7 @@ public enum ReportHTML: Sendable {
         if let torn = timeline.tornTail {
             body += "<p class=\"warn\">Torn tail: line \(torn.line) is not a whole record (\(escape(torn.reason))); it is left out.</p>\n"
         }
-        let rows = timeline.identityRows(verdict: verification.verdict)
+        let rows = timeline.identityRows(verdict: verification.verdict, time: time)
         body += "<table class=\"facts\">"
         for (name, value) in rows {
             let css =
@@ -59,7 +61,7 @@ public enum ReportHTML: Sendable {
                 body += "<tr><td>\(escape(notification.step))</td><td>\(escape(notification.channel ?? "—"))</td>"
                 body += "<td class=\"\(notification.isDelivered ? "ok" : "bad")\">\(escape(notification.outcome))</td>"
                 body +=
-                    "<td>\(escape(notification.deliveredAt ?? "—"))</td><td>\(escape(notification.outbox.map { "waiting: \($0)" } ?? "—"))</td></tr>"
+                    "<td>\(escape(notification.deliveredAt.map(time.dateTime(journal:)) ?? "—"))</td><td>\(escape(notification.outbox.map { "waiting: \($0)" } ?? "—"))</td></tr>"
             }
             body += "</tbody></table></div>\n"
         }
@@ -73,7 +75,7 @@ public enum ReportHTML: Sendable {
             for confirmation in timeline.confirmations {
                 body += "<tr><td>\(escape(confirmation.step))</td><td class=\"\(confirmation.granted ? "ok" : "bad")\">"
                 body += "\(confirmation.granted ? "granted" : "refused")</td><td>\(escape(confirmation.by ?? "nobody"))</td>"
-                body += "<td>\(escape(confirmation.timestamp))</td><td>\(escape(confirmation.how ?? "—"))</td></tr>"
+                body += "<td>\(escape(time.dateTime(journal: confirmation.timestamp)))</td><td>\(escape(confirmation.how ?? "—"))</td></tr>"
             }
             body += "</tbody></table></div>\n"
         }
@@ -84,7 +86,8 @@ public enum ReportHTML: Sendable {
         } else {
             body += "<ul>"
             for failure in timeline.failures {
-                body += "<li><span class=\"muted\">\(escape(failure.timestamp))</span> <strong>\(escape(failure.step))</strong>"
+                body +=
+                    "<li><span class=\"muted\">\(escape(time.dateTime(journal: failure.timestamp)))</span> <strong>\(escape(failure.step))</strong>"
                 body += failure.attempt.map { " attempt \($0)" } ?? " (final)"
                 body += ": \(escape(failure.reason))</li>"
             }
@@ -126,12 +129,13 @@ public enum ReportHTML: Sendable {
     }
 
     /// The folder summary: one row per run, and readiness over time as a line chart.
-    public static func render(_ summary: RunsSummary) -> String {
+    public static func render(_ summary: RunsSummary, time: LocalTime = .host) -> String {
         var body = "<p>\(summary.rows.count) run\(summary.rows.count == 1 ? "" : "s"), oldest first.</p>"
         body += "<div class=\"scroll\"><table><thead><tr><th>Date</th><th>Runbook</th><th>Mode</th><th>Status</th><th>Duration</th>"
         body += "<th>Readiness</th><th>Integrity</th><th>Run</th></tr></thead><tbody>"
         for row in summary.rows {
-            body += "<tr><td>\(escape(row.startedAt ?? "?"))</td><td>\(escape(row.runbook ?? "?"))</td><td>\(escape(row.mode ?? "?"))</td>"
+            body +=
+                "<tr><td>\(escape(row.startedAt.map(time.dateTime(journal:)) ?? "?"))</td><td>\(escape(row.runbook ?? "?"))</td><td>\(escape(row.mode ?? "?"))</td>"
             body += "<td class=\"\(statusClass(row.status))\">\(escape(row.status))</td><td>\(RunTimeline.durationText(row.duration))</td>"
             body += "<td>\(row.readiness.map { "\($0)%" } ?? "—")</td>"
             body +=
@@ -139,7 +143,7 @@ public enum ReportHTML: Sendable {
             body += "<td><code>\(escape(row.runID))</code></td></tr>"
         }
         body += "</tbody></table></div>\n"
-        let points = summary.readinessOverTime
+        let points = summary.readinessOverTime.map { (time.dateTime(journal: $0.0), $0.1) }
         if !points.isEmpty {
             body += "<h2>Readiness over time</h2>\n" + lineChart(points) + "\n"
         }

@@ -7,9 +7,12 @@ public import FiletSupport
 public enum ReportJSON: Sendable {
     public static let schemaVersion = 1
 
-    public static func value(_ timeline: RunTimeline) -> JSONValue {
+    /// Times as the journal wrote them (UTC, `…Z`), each beside its `…_local` twin in `time`'s zone
+    /// (the host's by default), RFC 3339 with the offset.
+    public static func value(_ timeline: RunTimeline, time: LocalTime = .host) -> JSONValue {
         let verification = timeline.verification
         func optionalInt(_ value: Int?) -> JSONValue { value.map { .integer($0) } ?? .null }
+        func local(_ timestamp: String?) -> JSONValue { .optional(timestamp.flatMap(time.rfc3339(journal:))) }
         return .object([
             ("schema_version", .integer(schemaVersion)),
             ("kind", "run-report"),
@@ -28,6 +31,8 @@ public enum ReportJSON: Sendable {
                     ("filet_version", .optional(timeline.filetVersion)),
                     ("started_at", .optional(timeline.startedAt)),
                     ("finished_at", .optional(timeline.finishedAt)),
+                    ("started_at_local", local(timeline.startedAt)),
+                    ("finished_at_local", local(timeline.finishedAt)),
                     ("duration_ms", .integer(timeline.duration)),
                     ("status", .string(timeline.status)),
                     ("counts", .object(timeline.counts.map { ($0.0, .integer($0.1)) })),
@@ -54,7 +59,8 @@ public enum ReportJSON: Sendable {
                         .object([
                             ("step", .string(notification.step)), ("channel", .optional(notification.channel)),
                             ("outcome", .string(notification.outcome)), ("delivered", .bool(notification.isDelivered)),
-                            ("delivered_at", .optional(notification.deliveredAt)), ("outbox", .optional(notification.outbox)),
+                            ("delivered_at", .optional(notification.deliveredAt)),
+                            ("delivered_at_local", local(notification.deliveredAt)), ("outbox", .optional(notification.outbox)),
                             (
                                 "deliveries",
                                 .array(
@@ -76,6 +82,7 @@ public enum ReportJSON: Sendable {
                             ("step", .string(confirmation.step)), ("granted", .bool(confirmation.granted)),
                             ("by", .optional(confirmation.by)),
                             ("how", .optional(confirmation.how)), ("at", .string(confirmation.timestamp)),
+                            ("at_local", local(confirmation.timestamp)),
                             ("reason", .optional(confirmation.reason)),
                         ])
                     })
@@ -86,7 +93,7 @@ public enum ReportJSON: Sendable {
                     timeline.failures.map { failure in
                         .object([
                             ("step", .string(failure.step)), ("attempt", optionalInt(failure.attempt)), ("at", .string(failure.timestamp)),
-                            ("reason", .string(failure.reason)),
+                            ("at_local", local(failure.timestamp)), ("reason", .string(failure.reason)),
                         ])
                     })
             ),
@@ -94,7 +101,9 @@ public enum ReportJSON: Sendable {
         ])
     }
 
-    public static func render(_ timeline: RunTimeline) -> String { value(timeline).rendered() + "\n" }
+    public static func render(_ timeline: RunTimeline, time: LocalTime = .host) -> String {
+        value(timeline, time: time).rendered() + "\n"
+    }
 
     static func integrity(_ verification: JournalVerification, tornTail: TornLine?) -> JSONValue {
         .object([
@@ -115,31 +124,11 @@ public enum ReportJSON: Sendable {
         ])
     }
 
-    static func readiness(_ readiness: RunTimeline.Readiness) -> JSONValue {
+    static func readiness(_ readiness: DrillReadiness) -> JSONValue {
         .object([
             ("percent", .integer(readiness.percentage)), ("steps_considered", .integer(readiness.considered)),
-            ("steps_would_succeed", .integer(readiness.wouldSucceed)),
-            ("simulated", .array(readiness.simulated.map { .object([("step", .string($0.step)), ("would", .optional($0.would))]) })),
-            (
-                "checks",
-                .array(
-                    readiness.checks.map { check in
-                        .object([
-                            ("step", .string(check.step)), ("kind", .string(check.kind)), ("status", .string(check.status)),
-                            ("latency_ms", check.latency.map { .integer($0) } ?? .null), ("reason", .optional(check.reason)),
-                        ])
-                    })
-            ),
-            (
-                "channels",
-                .array(
-                    readiness.channels.map { channel in
-                        .object([
-                            ("channel", .string(channel.channel)), ("reached", channel.reached.map { .bool($0) } ?? .null),
-                            ("steps", .array(channel.steps.map { .string($0) })),
-                        ])
-                    })
-            ),
+            ("steps_would_succeed", .integer(readiness.wouldSucceed)), ("simulated", readiness.simulatedJSON),
+            ("checks", readiness.checksJSON), ("channels", readiness.channelsJSON),
         ])
     }
 }

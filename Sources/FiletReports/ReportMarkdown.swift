@@ -2,10 +2,12 @@ import FiletEngine
 import FiletJournal
 import FiletNotify
 import FiletRunbook
+public import FiletSupport
 
 /// `filet audit report --format md`: one run as a Markdown document.
 public enum ReportMarkdown: Sendable {
-    public static func render(_ timeline: RunTimeline) -> String {
+    /// Times are shown in `time`'s zone (the host's by default), with their offset.
+    public static func render(_ timeline: RunTimeline, time: LocalTime = .host) -> String {
         let verification = timeline.verification
         var out = "# Run report: \(cell(timeline.title ?? timeline.runbook ?? timeline.runID))\n\n"
         if !verification.isIntact {
@@ -17,7 +19,7 @@ public enum ReportMarkdown: Sendable {
             out += "> Torn tail: line \(torn.line) is not a whole record (\(cell(torn.reason))); it is left out.\n\n"
         }
         out += "| | |\n|---|---|\n"
-        let header = timeline.identityRows(verdict: verification.verdict) { "**\($0)**" }
+        let header = timeline.identityRows(verdict: verification.verdict, time: time) { "**\($0)**" }
         for (name, value) in header { out += "| \(name) | \(cell(value)) |\n" }
 
         out += "\n## Steps\n\n| Step | Action | Status | Attempts | Duration | Observed |\n|---|---|---|---|---|---|\n"
@@ -37,7 +39,8 @@ public enum ReportMarkdown: Sendable {
             out += "| Step | Channel | Outcome | Delivered | Outbox |\n|---|---|---|---|---|\n"
             for notification in timeline.notifications {
                 out += "| \(cell(notification.step)) | \(cell(notification.channel ?? "—")) | \(cell(notification.outcome)) | "
-                out += "\(notification.deliveredAt ?? "—") | \(cell(notification.outbox.map { "waiting: \($0)" } ?? "—")) |\n"
+                out +=
+                    "\(notification.deliveredAt.map(time.dateTime(journal:)) ?? "—") | \(cell(notification.outbox.map { "waiting: \($0)" } ?? "—")) |\n"
             }
         }
 
@@ -49,7 +52,7 @@ public enum ReportMarkdown: Sendable {
             for confirmation in timeline.confirmations {
                 out +=
                     "| \(cell(confirmation.step)) | \(confirmation.granted ? "granted" : "refused") | \(cell(confirmation.by ?? "nobody")) | "
-                out += "\(confirmation.timestamp) | \(cell(confirmation.how ?? "—")) |\n"
+                out += "\(time.dateTime(journal: confirmation.timestamp)) | \(cell(confirmation.how ?? "—")) |\n"
             }
         }
 
@@ -59,7 +62,7 @@ public enum ReportMarkdown: Sendable {
         } else {
             for failure in timeline.failures {
                 out +=
-                    "- \(failure.timestamp) \(cell(failure.step))\(failure.attempt.map { " attempt \($0)" } ?? " (final)"): \(cell(failure.reason))\n"
+                    "- \(time.dateTime(journal: failure.timestamp)) \(cell(failure.step))\(failure.attempt.map { " attempt \($0)" } ?? " (final)"): \(cell(failure.reason))\n"
             }
         }
 

@@ -1,4 +1,3 @@
-import FiletEngine
 public import FiletJournal
 import FiletRunbook
 public import FiletSupport
@@ -84,31 +83,6 @@ public struct RunTimeline: Sendable {
         public var reason: String
     }
 
-    public struct Readiness: Sendable {
-        public struct Check: Sendable {
-            public var step: String
-            public var kind: String
-            public var status: String
-            public var latency: Int?
-            public var reason: String?
-        }
-
-        public struct Channel: Sendable {
-            public var channel: String
-            /// nil when no notification was tried.
-            public var reached: Bool?
-            public var steps: [String]
-        }
-
-        public var considered: Int
-        public var wouldSucceed: Int
-        public var simulated: [(step: String, would: String?)]
-        public var checks: [Check]
-        public var channels: [Channel]
-        /// Whole percent, rounded down, as `filet drill` computes it (100 with no step).
-        public var percentage: Int { FiletEngine.Readiness.percentage(considered: considered, wouldSucceed: wouldSucceed) }
-    }
-
     public var path: String
     public var runID: String
     public var runbook: String?
@@ -132,7 +106,8 @@ public struct RunTimeline: Sendable {
     public var notifications: [Notification]
     public var confirmations: [Confirmation]
     public var failures: [Failure]
-    public var readiness: Readiness?
+    /// A drill's readiness, as `filet drill` prints it at its end; nil for a real run.
+    public var readiness: DrillReadiness?
     public var verification: JournalVerification
     public var tornTail: TornLine?
 
@@ -265,8 +240,8 @@ public struct RunTimeline: Sendable {
                 if finished.status == .simulated, steps[position].action == ActionKind.notify.rawValue {
                     notifications.append(
                         Notification(
-                            step: finished.step, channel: nil, outcome: "not sent (simulated)", deliveredAt: nil,
-                            outbox: nil, deliveries: []))
+                            step: finished.step, channel: Self.channel(would: finished.would), outcome: "not sent (simulated)",
+                            deliveredAt: nil, outbox: nil, deliveries: []))
                 }
                 if finished.status == .failed {
                     failures.append(
@@ -275,6 +250,7 @@ public struct RunTimeline: Sendable {
                 event.details =
                     ["\(finished.attempts) attempt\(finished.attempts == 1 ? "" : "s")", "\(finished.durationMilliseconds) ms"]
                     + reason(finished.reason) + (finished.would.map { ["would: \($0)"] } ?? [])
+                    + (finished.interrupted ? ["interrupted: stopped before it ended, whether it took effect is unknown"] : [])
             case .success(.undoStarted(let undo)):
                 event.step = undo.step
                 event.details = ["command: \(undo.command)", undo.because]
@@ -296,6 +272,16 @@ public struct RunTimeline: Sendable {
             case .success(.outboxSkipped(let skipped)):
                 event.step = skipped.entry.step
                 event.details = Self.fieldsAsWritten(record)
+            case .success(.stepProcess(let process)):
+                event.step = process.step
+                event.attempt = process.attempt
+                event.details = ["process group \(process.pgid)"]
+            case .success(.processKilled(let killed)):
+                event.step = killed.step
+                event.details = [
+                    "process group \(killed.pgid), left running by the earlier run", "last signal \(killed.signal)",
+                    killed.ended ? "ended" : "still running",
+                ]
             case .success(.checkpoint), .success(.journalRecovered), .success(.runResumed), .success(.outboxStarted),
                 .success(.outboxUnreadable), .success(.outboxFinished):
                 event.details = Self.fieldsAsWritten(record)
@@ -310,34 +296,17 @@ public struct RunTimeline: Sendable {
         self.notifications = notifications
         self.confirmations = confirmations
         self.failures = failures
-        readiness = started?.mode == .drill ? Self.readiness(steps: steps, notifications: notifications) : nil
+        readiness =
+            started?.mode == .drill
+            ? DrillReadiness(steps: steps, notifications: notifications, runID: runID, duration: duration) : nil
     }
 
-    /// The readiness of a drill, as `filet drill` computes it, from the steps' final records.
-    static func readiness(steps: [Step], notifications: [Notification]) -> Readiness {
-        let finished = steps.filter { $0.status != "running" }
-        let counted = finished.filter { !StepResult.isDeliberateSkip(status: $0.status, reason: $0.reason) }
-        let checks = steps.filter { ActionKind(rawValue: $0.action)?.isCheck == true }.map { step in
-            Readiness.Check(
-                step: step.id, kind: step.action, status: step.status,
-                latency: FiletEngine.Readiness.latencyMilliseconds(step.observations), reason: step.reason)
-        }
-        var channels: [Readiness.Channel] = []
-        for notification in notifications {
-            let name = notification.channel ?? "(not sent)"
-            let reached: Bool? = notification.outcome.hasPrefix("not sent") ? nil : notification.isDelivered
-            if let index = channels.firstIndex(where: { $0.channel == name }) {
-                channels[index].steps.append(notification.step)
-                channels[index].reached = FiletEngine.Readiness.reached(channels[index].reached, adding: reached)
-            } else {
-                channels.append(Readiness.Channel(channel: name, reached: reached, steps: [notification.step]))
-            }
-        }
-        return Readiness(
-            considered: counted.count,
-            wouldSucceed: counted.filter { FiletEngine.Readiness.wouldSucceed(status: $0.status) }.count,
-            simulated: steps.filter { $0.status == "simulated" }.map { ($0.id, $0.would) },
-            checks: checks, channels: channels)
+    /// The channel a simulated notification would have used, from its `would` (`notify crise [info]: …`):
+    /// channel names are `a-z`, `0-9`, `_` and `-`, so the name is the word after `notify `.
+    static func channel(would: String?) -> String? {
+        guard let would, would.hasPrefix("notify ") else { return nil }
+        let name = would.dropFirst("notify ".count).prefix { $0 != " " }
+        return name.isEmpty ? nil : String(name)
     }
 
     /// Every field of a record but the step (it has its column), as written.
@@ -437,7 +406,8 @@ struct JSONFields {
 extension RunTimeline {
     /// The opening rows of a report: what ran, where, by whom, how it ended, and whether the journal verifies.
     /// `emphasis` dresses the status for the format (bold in Markdown).
-    func identityRows(verdict: String, emphasis: (String) -> String = { $0 }) -> [(String, String)] {
+    /// Times are shown in `time`'s zone, with their offset.
+    func identityRows(verdict: String, time: LocalTime, emphasis: (String) -> String = { $0 }) -> [(String, String)] {
         [
             ("Runbook", "\(runbook ?? "?")" + (title.map { " — \($0)" } ?? "")),
             ("Version", version.map(String.init) ?? "none"),
@@ -446,8 +416,8 @@ extension RunTimeline {
             ("Mode", mode ?? "?"),
             ("Operator", operatorName ?? "?"),
             ("Host", host ?? "?"),
-            ("Started", startedAt ?? "?"),
-            ("Finished", finishedAt ?? "never (not closed)"),
+            ("Started", startedAt.map(time.dateTime(journal:)) ?? "?"),
+            ("Finished", finishedAt.map(time.dateTime(journal:)) ?? "never (not closed)"),
             ("Duration", Self.durationText(duration)),
             ("Status", emphasis(status) + (countsText.isEmpty ? "" : " (\(countsText))")),
             ("Integrity", verdict),

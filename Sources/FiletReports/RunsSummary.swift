@@ -62,23 +62,26 @@ public struct RunsSummary: Sendable {
         rows.compactMap { row in row.readiness.map { (row.startedAt ?? row.runID, $0) } }
     }
 
-    public func markdown() -> String {
+    /// Dates are shown in `time`'s zone (the host's by default), with their offset.
+    public func markdown(time: LocalTime = .host) -> String {
         var out = "# Runs in \(ReportMarkdown.cell(directory))\n\n\(rows.count) run\(rows.count == 1 ? "" : "s"), oldest first.\n\n"
         out += "| Date | Runbook | Mode | Status | Duration | Readiness | Integrity | Run |\n|---|---|---|---|---|---|---|---|\n"
         for row in rows {
-            out += "| \(row.startedAt ?? "?") | \(ReportMarkdown.cell(row.runbook ?? "?")) | \(row.mode ?? "?") | "
+            out +=
+                "| \(row.startedAt.map(time.dateTime(journal:)) ?? "?") | \(ReportMarkdown.cell(row.runbook ?? "?")) | \(row.mode ?? "?") | "
             out += "\(ReportMarkdown.cell(row.status)) | \(RunTimeline.durationText(row.duration)) | "
             out += "\(row.readiness.map { "\($0)%" } ?? "—") | \(row.intact ? "intact" : "NOT INTACT") | \(row.runID) |\n"
         }
         let points = readinessOverTime
         if !points.isEmpty {
             out += "\n## Readiness over time\n\n| Date | Readiness |\n|---|---|\n"
-            for (date, percent) in points { out += "| \(date) | \(percent)% |\n" }
+            for (date, percent) in points { out += "| \(time.dateTime(journal: date)) | \(percent)% |\n" }
         }
         return out
     }
 
-    public func json() -> JSONValue {
+    /// `started_at` as the journal wrote it (UTC), and `started_at_local` in `time`'s zone.
+    public func json(time: LocalTime = .host) -> JSONValue {
         .object([
             ("schema_version", .integer(ReportJSON.schemaVersion)),
             ("kind", "runs-summary"),
@@ -89,6 +92,7 @@ public struct RunsSummary: Sendable {
                     rows.map { row in
                         .object([
                             ("journal", .string(row.journal)), ("run", .string(row.runID)), ("started_at", .optional(row.startedAt)),
+                            ("started_at_local", .optional(row.startedAt.flatMap(time.rfc3339(journal:)))),
                             ("runbook", .optional(row.runbook)), ("title", .optional(row.title)), ("mode", .optional(row.mode)),
                             ("status", .string(row.status)), ("duration_ms", .integer(row.duration)),
                             ("readiness_percent", row.readiness.map { .integer($0) } ?? .null),

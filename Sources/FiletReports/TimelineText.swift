@@ -1,5 +1,6 @@
 import FiletJournal
 import FiletRunbook
+public import FiletSupport
 
 /// `filet audit show`: the timeline of a run as text, for a terminal.
 public enum TimelineText: Sendable {
@@ -27,7 +28,9 @@ public enum TimelineText: Sendable {
         }
     }
 
-    public static func render(_ timeline: RunTimeline, filter: Filter = Filter()) -> String {
+    /// The timeline with its times in `time`'s zone (the host's by default), each with its offset in the header;
+    /// the journal's own times stay UTC.
+    public static func render(_ timeline: RunTimeline, filter: Filter = Filter(), time: LocalTime = .host) -> String {
         let verification = timeline.verification
         var out = ""
         if !verification.isIntact {
@@ -44,8 +47,8 @@ public enum TimelineText: Sendable {
         out += " (\(timeline.mode ?? "?"))\n"
         out +=
             "  operator \(timeline.operatorName ?? "?") on host \(timeline.host ?? "?"), runbook SHA-256 \(timeline.runbookSHA256 ?? "?")\n"
-        out += "  started \(timeline.startedAt ?? "?")"
-        out += timeline.finishedAt.map { ", finished \($0)" } ?? ", never finished"
+        out += "  started \(timeline.startedAt.map(time.dateTime(journal:)) ?? "?")"
+        out += timeline.finishedAt.map { ", finished \(time.dateTime(journal: $0))" } ?? ", never finished"
         out += "\n"
         if !filter.isEmpty {
             var parts: [String] = []
@@ -60,6 +63,12 @@ public enum TimelineText: Sendable {
         let events = timeline.events.filter { filter.keeps($0, failedSteps: failed) }
         let typeWidth = events.map(\.type.count).max() ?? 0
         let stepWidth = events.map { label($0).count }.max() ?? 0
+        // The header gives the offset; each clock says its own only when the offset changes during the run.
+        let offsets = Set(events.compactMap { time.offsetSeconds(journal: $0.timestamp) })
+        func clock(_ timestamp: String) -> String {
+            guard offsets.count > 1, let offset = time.offsetSeconds(journal: timestamp) else { return time.clock(journal: timestamp) }
+            return time.clock(journal: timestamp) + " " + LocalTime.offsetText(offset)
+        }
         for event in events {
             var line = "\(pad(RunTimeline.offsetText(event.offset), 9)) \(clock(event.timestamp))  \(pad(event.type, typeWidth))"
             if stepWidth > 0 { line += "  \(pad(label(event), stepWidth))" }
@@ -75,11 +84,11 @@ public enum TimelineText: Sendable {
         out +=
             "  records: \(timeline.events.count)\(timeline.tornTail == nil ? "" : " and a torn last line"), steps: \(timeline.steps.count)\n"
         for notification in timeline.notifications {
-            out += "  notification \(notification.step): \(notificationText(notification))\n"
+            out += "  notification \(notification.step): \(notificationText(notification, time: time))\n"
         }
         for confirmation in timeline.confirmations {
             out += "  confirmation \(confirmation.step): \(confirmation.granted ? "granted" : "refused") by \(confirmation.by ?? "nobody")"
-            out += " at \(confirmation.timestamp)\(confirmation.how.map { " (\($0))" } ?? "")\n"
+            out += " at \(time.dateTime(journal: confirmation.timestamp))\(confirmation.how.map { " (\($0))" } ?? "")\n"
         }
         if let readiness = timeline.readiness {
             out +=
@@ -89,14 +98,14 @@ public enum TimelineText: Sendable {
         return out
     }
 
-    static func notificationText(_ notification: RunTimeline.Notification) -> String {
+    static func notificationText(_ notification: RunTimeline.Notification, time: LocalTime) -> String {
         var text = notification.outcome
         if notification.isDelivered {
             text += notification.channel.map { " to \($0)" } ?? ""
         } else if !notification.deliveries.isEmpty {
             text += " (tried " + notification.deliveries.map { "\($0.channel): \($0.reason ?? $0.outcome)" }.joined(separator: ", ") + ")"
         }
-        if let at = notification.deliveredAt { text += " at \(at)" }
+        if let at = notification.deliveredAt { text += " at \(time.dateTime(journal: at))" }
         if let outbox = notification.outbox { text += ", waiting in the outbox (\(outbox))" }
         return text
     }
@@ -104,12 +113,6 @@ public enum TimelineText: Sendable {
     private static func label(_ event: RunTimeline.Event) -> String {
         guard let step = event.step else { return "" }
         return event.attempt.map { "\(step) #\($0)" } ?? step
-    }
-
-    /// `09:30:00.512` from `2026-11-29T09:30:00.512Z`.
-    private static func clock(_ timestamp: String) -> String {
-        guard timestamp.count == 24 else { return timestamp }
-        return String(timestamp.dropFirst(11).dropLast())
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

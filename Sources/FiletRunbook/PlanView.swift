@@ -106,7 +106,14 @@ public struct PlanView: Sendable {
         out += "      \(actionText(step.action).replacing("\n", with: "\n        "))\n"
         var policy = [planned.needs.isEmpty ? "starts at once" : "after " + planned.needs.joined(separator: ", ")]
         policy.append(step.timeout.map { "timeout \($0)" } ?? "no timeout")
-        if step.retries > 0 { policy.append("\(step.retries) \(step.retries == 1 ? "retry" : "retries") (backoff \(step.backoff))") }
+        if !step.action.kind.isRetried {
+            // Said where a reader of the runbook could expect the default: it does not apply here.
+            if plan.runbook.defaults.retries > 0 {
+                policy.append("never retried (defaults.retries does not apply to \(step.action.keyword) steps)")
+            }
+        } else if step.retries > 0 {
+            policy.append("\(step.retries) \(step.retries == 1 ? "retry" : "retries") (backoff \(step.backoff))")
+        }
         policy.append("on failure \(step.onFailure.rawValue)")
         policy.append(step.idempotent ? "idempotent" : "not idempotent")
         policy.append("drill: \(step.drill.rawValue)")
@@ -200,20 +207,25 @@ public struct PlanView: Sendable {
 
     private func stepJSON(_ planned: PlannedStep) -> JSONValue {
         let step = planned.step
-        return .object([
+        var members: [(String, JSONValue)] = [
             ("id", .string(step.id)),
             ("title", .optional(step.title)),
             ("needs", .array(planned.needs.map { .string($0) })),
             ("action", actionJSON(step.action)),
             ("when", .optional(step.when?.description)),
             ("timeout", .optional(step.timeout?.description)),
-            ("retries", .integer(step.retries)),
+            ("retries", .integer(step.retryPolicy.retries)),
+        ]
+        // A confirm or wait step says that it is never retried, whatever defaults.retries says.
+        if !step.action.kind.isRetried { members.append(("retried", .bool(false))) }
+        members += [
             ("backoff", .string(step.backoff.description)),
             ("on_failure", .string(step.onFailure.rawValue)),
             ("idempotent", .bool(step.idempotent)),
             ("drill", .string(step.drill.rawValue)),
             ("undo", .optional(step.undo.map(show))),
-        ])
+        ]
+        return .object(members)
     }
 
     private func actionJSON(_ action: Action) -> JSONValue {

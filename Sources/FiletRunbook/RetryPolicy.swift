@@ -25,6 +25,14 @@ public struct RetryPolicy: Sendable {
     }
 }
 
+extension Step {
+    /// How the step is tried again after a failure: its `retries` and `backoff`; never for a `confirm` or a
+    /// `wait` (``ActionKind/isRetried``), whatever is set.
+    public var retryPolicy: RetryPolicy {
+        RetryPolicy(retries: action.kind.isRetried ? retries : 0, backoff: backoff.duration)
+    }
+}
+
 extension RunbookDuration {
     public var duration: Duration { .milliseconds(milliseconds) }
 }

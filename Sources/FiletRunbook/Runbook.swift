@@ -117,6 +117,10 @@ public enum ActionKind: String, Sendable, CaseIterable {
 
     /// `check.http`, `check.tcp`, `check.dns`.
     public var isCheck: Bool { keyword != rawValue }
+
+    /// Whether a failure is tried again (`retries`, `defaults.retries`). A confirmation is a person's answer,
+    /// and a wait does not fail: neither is ever retried.
+    public var isRetried: Bool { self != .confirm && self != .wait }
 }
 
 public enum Check: Sendable {

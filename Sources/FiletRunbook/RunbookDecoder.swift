@@ -300,9 +300,7 @@ struct RunbookDecoder {
         if let when, let whenNode = fields["when"]?.value { checkCondition(when, at: whenNode, of: what, isFinally: isFinally) }
 
         let explicitTimeout = fields["timeout"].flatMap { reader.duration($0.value, "the timeout of \(what)") }
-        let retries =
-            fields["retries"].flatMap { reader.integer($0.value, "the retries of \(what)", in: 0...Self.maximumRetries) }
-            ?? defaults.retries
+        let explicitRetries = fields["retries"].flatMap { reader.integer($0.value, "the retries of \(what)", in: 0...Self.maximumRetries) }
         let backoff = fields["backoff"].flatMap { reader.duration($0.value, "the backoff of \(what)") } ?? defaults.backoff
         let onFailure =
             fields["on_failure"].flatMap { reader.choice($0.value, "the on_failure of \(what)", as: FailurePolicy.self) }
@@ -313,6 +311,20 @@ struct RunbookDecoder {
         let title = fields["title"].flatMap { reader.text($0.value, "the title of \(what)") }
         guard let action = decodedAction else { return nil }
         let timeout = fields["timeout"] == nil ? Self.defaultTimeout(for: action, defaults: defaults) : explicitTimeout
+        // A confirmation and a wait are never retried: `defaults.retries` does not apply to them, and their own
+        // `retries` is an error unless it says so (0).
+        if !action.kind.isRetried, let explicitRetries, explicitRetries > 0, let node = fields["retries"] {
+            let (why, hint) =
+                if case .confirm = action {
+                    ("a confirmation is a person's answer", "remove it: a refused confirmation is a decision, asked once")
+                } else {
+                    ("a wait does not fail", "remove it: to wait longer, lengthen the wait")
+                }
+            reader.report(
+                "retries-not-applicable", "'retries' does not apply to \(what): a \(action.keyword) step is never retried (\(why))",
+                at: node.keyLocation, hint: hint)
+        }
+        let retries = action.kind.isRetried ? explicitRetries ?? defaults.retries : 0
         if case .wait(let duration) = action, let timeout, timeout < duration, let node = fields["timeout"] ?? fields["wait"] {
             reader.report(
                 "wait-exceeds-timeout", "\(what) waits \(duration) but its timeout is \(timeout): it could never finish",

@@ -1,6 +1,7 @@
-/// Lowercase hexadecimal, as the journal writes digests and MACs.
+/// Lowercase hexadecimal, as the journal writes digests and MACs. The per-byte functions are
+/// `@inlinable`: the journal's writer and verifier call them for every record, from another module.
 package enum Hex {
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    @usableFromInline static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// `bytes` as lowercase hex text.
     package static func string(_ bytes: some Sequence<UInt8>) -> String {
@@ -10,6 +11,7 @@ package enum Hex {
     }
 
     /// Appends `bytes` to `out` as lowercase hex digits.
+    @inlinable
     package static func append(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
@@ -18,7 +20,7 @@ package enum Hex {
     }
 
     /// The value of one lowercase hex digit, or nil (uppercase is not the journal's form).
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func value(_ digit: UInt8) -> UInt8? {
         switch digit {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): digit &- UInt8(ascii: "0")
@@ -41,6 +43,7 @@ package enum Hex {
     }
 
     /// Whether `text` is 64 lowercase hex digits: the form of a SHA-256 digest or an HMAC-SHA256.
+    @inlinable
     package static func isDigest(_ text: some Collection<UInt8>) -> Bool {
         text.count == 64 && text.allSatisfy { value($0) != nil }
     }

@@ -37,11 +37,11 @@ package enum UTCTime {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    private struct Fields {
+    struct Fields {
         var year, month, day, hour, minute, second, millisecond: Int64
     }
 
-    private static func fields(_ milliseconds: Int64) -> Fields {
+    static func fields(_ milliseconds: Int64) -> Fields {
         let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
@@ -51,7 +51,7 @@ package enum UTCTime {
             second: secondOfDay % 60, millisecond: milliseconds - seconds * 1000)
     }
 
-    private static func appendDigits(_ value: Int64, _ width: Int, to out: inout [UInt8]) {
+    static func appendDigits(_ value: Int64, _ width: Int, to out: inout [UInt8]) {
         var divisor: Int64 = 1
         for _ in 1..<width { divisor *= 10 }
         var value = value

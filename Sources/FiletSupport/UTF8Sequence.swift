@@ -1,8 +1,10 @@
 /// Decoding of one multi-byte UTF-8 sequence, shared by the runbook's encoding check and the
-/// journal's JSON reader.
+/// journal's JSON reader. `@inlinable`, so that the encoding check in FiletSyntax gets it
+/// specialized for its byte buffer instead of a generic call per non-ASCII character.
 package enum UTF8Sequence {
     /// The scalar encoded by the 2-to-4-byte sequence that starts at `index`, and its length; nil for
     /// a bad lead byte, a truncated or overlong sequence, a surrogate, or a value above U+10FFFF.
+    @inlinable
     package static func decode<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, at index: Bytes.Index) -> (Unicode.Scalar, Int)? {
         let lead = bytes[index]
         let length: Int

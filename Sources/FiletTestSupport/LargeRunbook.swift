@@ -84,7 +84,8 @@ extension RunbookGenerator {
                 step += "    needs: [\(needs.joined(separator: ", "))]\n"
             }
             step += "    timeout: \(["30s", "10m", "1m", "45s", "30s", "15m", "1h30m", "5m"][kind])\n"
-            if number % 3 == 0 {
+            // Confirmations and waits are never retried: `retries` on them does not validate.
+            if number % 3 == 0 && kind < 6 {
                 step += "    retries: \(number % 4)\n    backoff: \(["1s", "2s", "5s"][number % 3])\n"
             }
             if number % 5 == 0 { step += "    on_failure: \(number % 10 == 0 ? "abort" : "continue")\n" }

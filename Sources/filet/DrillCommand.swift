@@ -1,5 +1,6 @@
 import ArgumentParser
 import FiletEngine
+import FiletJournal
 import FiletReports
 import FiletRunbook
 import FiletSupport
@@ -36,8 +37,23 @@ struct DrillCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (outcome, plan) = try await options.execute(file: file, mode: .drill, drillPrefix: prefix)
-        let readiness = DrillReadiness(outcome: outcome, plan: plan)
+        let (outcome, _, journal) = try await options.execute(file: file, mode: .drill, drillPrefix: prefix)
+        let status = ExitStatus(outcome)
+        guard outcome.journalFailure == nil else {
+            Terminal.error("filet: no readiness for drill \(outcome.runID): its journal could not be written")
+            throw status.exitCode
+        }
+        // Rebuilt from the journal the drill just wrote, as `filet audit report` rebuilds it: the two cannot disagree.
+        let readiness: DrillReadiness
+        do throws(JournalError) {
+            guard let rebuilt = try RunTimeline.load(path: journal).readiness else {
+                throw JournalError(.corrupt, path: journal, message: "its run.started does not say it is a drill")
+            }
+            readiness = rebuilt
+        } catch {
+            Terminal.error("filet: no readiness for drill \(outcome.runID): \(error.message)")
+            throw ExitStatus.journal.exitCode
+        }
         if options.format == .json {
             Terminal.output(
                 JSONValue.object([("event", "drill.readiness")] + readiness.jsonMembers(minimum: minReadiness)).rendered(pretty: false)
@@ -45,7 +61,6 @@ struct DrillCommand: AsyncParsableCommand {
         } else {
             Terminal.output("\n" + readiness.text())
         }
-        let status = ExitStatus(outcome)
         // A drill that ran to its end is judged by its readiness; an interrupted one, or a broken journal, by the run.
         guard status == .success || status == .failure else { throw status.exitCode }
         throw (readiness.meets(minimum: minReadiness) ? ExitStatus.success : .failure).exitCode

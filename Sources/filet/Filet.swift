@@ -1,4 +1,5 @@
 import ArgumentParser
+import FiletActions
 import FiletRunbook
 import FiletSupport
 import FiletSyntax
@@ -25,6 +26,9 @@ struct Filet: AsyncParsableCommand {
         // A journal that reaches the file size limit (RLIMIT_FSIZE) must fail its write (EFBIG) and end
         // the run with exit 3, not kill filet half-way through a record. Commands get the default back.
         signal(SIGXFSZ, SIG_IGN)
+        // Processes that leave a step's process group (setsid, setpgid) are re-parented to filet when their parent
+        // ends, so that the end of their step kills them too (FiletActions' Subreaper).
+        Subreaper.enable()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -16,9 +16,11 @@ struct ResumeCommand: AsyncParsableCommand {
             (journal.recovered); any other problem is refused: nothing is built on a journal that does not verify. \
             The runbook (the path recorded in run.started, or --runbook) must still have the recorded SHA-256, \
             unless --force. Steps that succeeded are not run again; failed, cancelled and skipped ones are; a step \
-            that was running when the run stopped runs again if it is idempotent, else the operator decides: \
-            --rerun ID or --mark-done ID, or, on a terminal, the answer to "run it again?" (yes/y/oui/o runs it \
-            again, no/n/non marks it done, anything else asks again, Ctrl-C stops). Finally steps run again.
+            stopped mid-way (running at a crash, or cut short by Ctrl-C, SIGTERM or a timeout) runs again if it is \
+            idempotent, else the operator decides: --rerun ID or --mark-done ID, or, on a terminal, the answer to "run \
+            it again?" (yes/y/oui/o runs it again, no/n/non marks it done, anything else asks again, Ctrl-C stops). \
+            Finally steps run again. While a process group of the stopped run still runs, nothing is resumed unless \
+            --kill-leftover.
 
             Exit codes: as filet run (0 succeeded, 1 failed, 3 journal, 124, 130, 143); 2 nothing was resumed \
             (the journal does not verify, the runbook changed, a decision is missing, the run already succeeded).
@@ -49,6 +51,16 @@ struct ResumeCommand: AsyncParsableCommand {
     @Flag(help: "Resume even though the runbook file changed since the run started (recorded in the journal).")
     var force = false
 
+    @Flag(
+        help: """
+            End the processes of steps that the stopped run left running (SIGTERM, then SIGKILL after 5s; recorded in \
+            the journal) instead of refusing to resume while they run.
+            """)
+    var killLeftover = false
+
+    @Option(help: "After SIGTERM, how long the run may take to stop, finally steps included, before they are cancelled.")
+    var shutdownGrace: String = "20s"
+
     @Option(
         name: .customLong("operator"),
         help:
@@ -67,6 +79,7 @@ struct ResumeCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let concurrency, !(1...1024).contains(concurrency) { throw ValidationError("--concurrency must be between 1 and 1024") }
+        _ = try parsedShutdownGrace(shutdownGrace)
         if let both = rerun.first(where: markDone.contains) {
             throw ValidationError("step '\(both)' is given both --rerun and --mark-done: choose one")
         }
@@ -75,7 +88,8 @@ struct ResumeCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let request = ResumeRequest(
-            journalPath: journal, runbookFile: runbook, rerun: rerun, markDone: markDone, force: force,
+            journalPath: journal, runbookFile: runbook, rerun: rerun, markDone: markDone, force: force, killLeftover: killLeftover,
+            shutdownGrace: try parsedShutdownGrace(shutdownGrace),
             operatorName: operatorName ?? Operator.loginName(environment), concurrency: concurrency, environment: environment,
             signing: SigningRequest.keyPath(flag: signingKey, environment: environment).map { SigningRequest(keyPath: $0) },
             preApproved: yes, canAsk: isatty(STDIN_FILENO) == 1, variables: try variableAssignments(variables))

@@ -28,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: RunOptions
 
     func run() async throws {
-        let (outcome, _) = try await options.execute(file: file, mode: .run)
+        let (outcome, _, _) = try await options.execute(file: file, mode: .run)
         throw ExitStatus(outcome).exitCode
     }
 }
@@ -55,6 +55,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: "The whole run's time limit, such as 30m or 1h30m.")
     var timeout: String?
 
+    @Option(help: "After SIGTERM, how long the run may take to stop, finally steps included, before they are cancelled.")
+    var shutdownGrace: String = "20s"
+
     @Flag(help: "Run the undo commands of completed steps, newest first, when the run aborts.")
     var rollback = false
 
@@ -79,13 +82,14 @@ struct RunOptions: ParsableArguments {
         if let timeout, RunbookDuration(parsing: timeout) == nil {
             throw ValidationError("--timeout \(timeout) is not a duration; accepted forms: \(RunbookDuration.acceptedForms)")
         }
+        _ = try parsedShutdownGrace(shutdownGrace)
     }
 
     /// Runs the runbook through the library's one run session, showing it on the terminal. Throws the exit
-    /// code when nothing ran.
-    func execute(file: String, mode: RunMode, drillPrefix: String? = nil) async throws -> (RunOutcome, Plan) {
+    /// code when nothing ran. Returns the outcome, the plan and the path of the journal the run wrote.
+    func execute(file: String, mode: RunMode, drillPrefix: String? = nil) async throws -> (RunOutcome, Plan, journal: String) {
         let environment = ProcessInfo.processInfo.environment
-        let request = RunRequest(
+        var request = RunRequest(
             runbookFile: file, mode: mode, drillPrefix: drillPrefix, variables: try variableAssignments(variables),
             concurrency: concurrency,
             timeout: timeout.flatMap(RunbookDuration.init(parsing:)).map(\.duration), rollback: rollback,
@@ -93,10 +97,11 @@ struct RunOptions: ParsableArguments {
             signing: SigningRequest.keyPath(flag: signingKey, environment: environment).map {
                 SigningRequest(keyPath: $0, everyRecords: checkpointEvery, interval: .seconds(checkpointSeconds))
             }, preApproved: yes, canAsk: isatty(STDIN_FILENO) == 1)
+        request.shutdownGrace = try parsedShutdownGrace(shutdownGrace)
         let prepared: PreparedRun
         do throws(SessionRefusal) { prepared = try RunSession.prepare(request) } catch { throw error.exit(.nothingRan) }
         let outcome = await TerminalSession.run(prepared, operatorName: request.operatorName, preApproved: yes, format: format)
-        return (outcome, prepared.plan)
+        return (outcome, prepared.plan, prepared.journalPath)
     }
 }
 
@@ -115,6 +120,14 @@ enum TerminalSession {
         await view.end(outcome, journalPath: prepared.journalPath)
         return outcome
     }
+}
+
+/// `--shutdown-grace`, of run, drill and resume.
+func parsedShutdownGrace(_ text: String) throws -> Duration {
+    guard let grace = RunbookDuration(parsing: text) else {
+        throw ValidationError("--shutdown-grace \(text) is not a duration; accepted forms: \(RunbookDuration.acceptedForms)")
+    }
+    return grace.duration
 }
 
 enum Operator {

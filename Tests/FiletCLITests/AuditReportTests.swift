@@ -1,3 +1,4 @@
+import FiletTestSupport
 import Foundation
 import Testing
 
@@ -11,7 +12,8 @@ private enum Fixture {
 /// `filet audit show` run as a binary on the fixed journal.
 @Suite struct AuditShowTests {
     @Test func showsTheWholeTimeline() async throws {
-        let result = try await FiletProcess.run(["audit", "show", Fixture.run])
+        // The golden file is in UTC: the zone is fixed for the subprocess, whatever the host's.
+        let result = try await FiletProcess.run(["audit", "show", Fixture.run], environment: ["TZ": "UTC"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == Self.golden)
     }
@@ -21,7 +23,8 @@ private enum Fixture {
         #expect(step.status == 0)
         #expect(step.stdout.contains("  showing only: step check-portail\n"))
         #expect(step.stdout.split(separator: "\n").filter { $0.hasPrefix("+") }.count == 4)
-        let failed = try await FiletProcess.run(["audit", "show", Fixture.run, "--failed", "--type", "step.attempt"])
+        let failed = try await FiletProcess.run(
+            ["audit", "show", Fixture.run, "--failed", "--type", "step.attempt"], environment: ["TZ": "UTC"])
         let lines = failed.stdout.split(separator: "\n").filter { $0.hasPrefix("+") }
         #expect(
             lines == [
@@ -114,6 +117,48 @@ private enum Fixture {
         let folder = try await FiletProcess.run(["audit", "report", directory.journal, "--format", "json"])
         let object = try #require(try JSONSerialization.jsonObject(with: folder.stdoutData) as? [String: Any])
         #expect((object["runs"] as? [[String: Any]])?.count == 1)
+    }
+}
+
+/// The binary shows times in the zone `TZ` names, with the offset; the journal and the JSON report's UTC members stay UTC.
+@Suite struct AuditLocalTimeTests {
+    @Test func parisInWinterAndKolkata() async throws {
+        let paris = try await FiletProcess.run(["audit", "show", Fixture.run], environment: ["TZ": "Europe/Paris"])
+        #expect(paris.status == 0, "\(paris.stderr)")
+        #expect(paris.stdout.contains("\n  started 2026-11-29 10:30:00 +01:00, finished 2026-11-29 10:30:06 +01:00\n"))
+        #expect(paris.stdout.contains("\n+0.010s   10:30:00.010  step.started     check-portail "))
+        #expect(paris.stdout.contains("  confirmation confirmer: granted by alice at 2026-11-29 10:30:04 +01:00 (typed"))
+        let markdown = try await FiletProcess.run(["audit", "report", Fixture.run], environment: ["TZ": "Europe/Paris"])
+        #expect(markdown.stdout.contains("| Started | 2026-11-29 10:30:00 +01:00 |"))
+
+        let kolkata = try await FiletProcess.run(["audit", "show", Fixture.run], environment: ["TZ": "Asia/Kolkata"])
+        #expect(kolkata.stdout.contains("\n  started 2026-11-29 15:00:00 +05:30, finished 2026-11-29 15:00:06 +05:30\n"))
+        #expect(kolkata.stdout.contains("\n+6.400s   15:00:06.400  step.attempt     prevenir #1 "))
+        let json = try await FiletProcess.run(["audit", "report", Fixture.run, "--format", "json"], environment: ["TZ": "Asia/Kolkata"])
+        let run = try #require((try JSONSerialization.jsonObject(with: json.stdoutData) as? [String: Any])?["run"] as? [String: Any])
+        #expect(run["started_at"] as? String == "2026-11-29T09:30:00.000Z")
+        #expect(run["started_at_local"] as? String == "2026-11-29T15:00:00.000+05:30")
+    }
+
+    @Test func parisInSummer() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let moved = try rechained(
+            lines(of: FiletProcess.packageRoot.path + "/" + Fixture.run).map {
+                Array(text($0).replacing("\"ts\":\"2026-11-29T", with: "\"ts\":\"2026-07-14T").utf8)
+            })
+        let path = directory.path("20261129T093000Z-ab12.jsonl")
+        try write(lines: moved, to: path)
+        let show = try await FiletProcess.run(["audit", "show", path], environment: ["TZ": "Europe/Paris"])
+        #expect(show.status == 0, "\(show.stderr)")
+        #expect(show.stdout.contains("\n  started 2026-07-14 11:30:00 +02:00, finished 2026-07-14 11:30:06 +02:00\n"))
+        #expect(show.stdout.contains("\n+4.200s   11:30:04.200  confirm.granted  confirmer "))
+        #expect(show.stdout.hasSuffix("  integrity: intact: verified 1..16 of 16 records (hash chain), run closed\n"))
+        let html = try await FiletProcess.run(["audit", "report", path, "--format", "html"], environment: ["TZ": "Europe/Paris"])
+        #expect(html.stdout.contains("<tr><th>Started</th><td>2026-07-14 11:30:00 +02:00</td></tr>"))
+        // The same journal in UTC.
+        let utc = try await FiletProcess.run(["audit", "show", path], environment: ["TZ": "UTC"])
+        #expect(utc.stdout.contains("\n  started 2026-07-14 09:30:00 +00:00, finished 2026-07-14 09:30:06 +00:00\n"))
     }
 }
 

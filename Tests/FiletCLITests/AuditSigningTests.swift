@@ -4,7 +4,7 @@ import Testing
 /// `filet audit keygen`, `filet run --signing-key`, `filet audit verify --public-key / --anchor` and
 /// `filet audit anchor`, through the real binary on real journals.
 @Suite struct AuditSigningTests {
-    /// 11 records (run.started, 3 × step.started/attempt/finished, run.finished), then the final checkpoint.
+    /// 14 records (run.started, 3 × step.started/process/attempt/finished, run.finished), then the final checkpoint.
     static let runbookText = AuditVerifyTests.runbookText
 
     static func keygen(_ directory: TestDirectory, _ name: String = "keys") async throws -> String {
@@ -87,17 +87,17 @@ import Testing
         let keys = try await Self.keygen(directory)
         let journal = try await Self.signedRun(directory, keys: keys, viaEnvironment: true)
         #expect(journal.types.suffix(2) == ["run.finished", "checkpoint"])
-        #expect(journal.lines.count == 12)
+        #expect(journal.lines.count == 15)
         let result = try await Self.verify(journal.path, ["--public-key", keys + "/filet-signing.pub"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(
             result.stdout.contains(
-                "intact: verified 1..12 of 12 records, signed up to 11, unsigned tail 0 records (hash chain, checkpoint signatures), run closed"
+                "intact: verified 1..15 of 15 records, signed up to 14, unsigned tail 0 records (hash chain, checkpoint signatures), run closed"
             ))
         // Without the public key, the checkpoint is still checked against the chain.
         let chainOnly = try await Self.verify(journal.path)
         #expect(chainOnly.status == 0)
-        #expect(chainOnly.stdout.contains("signed up to 11"))
+        #expect(chainOnly.stdout.contains("signed up to 14"))
         #expect(chainOnly.stdout.contains("give --public-key to check their signatures"))
     }
 
@@ -106,11 +106,11 @@ import Testing
         let directory = try TestDirectory()
         defer { directory.remove() }
         let keys = try await Self.keygen(directory)
-        // A checkpoint every 6 records: line 7 covers 1..6, the final one (line 14) covers 1..13.
-        let journal = try await Self.signedRun(directory, keys: keys, every: 6)
+        // A checkpoint every 8 records: line 9 covers 1..8, the final one (line 16) covers 1..15.
+        let journal = try await Self.signedRun(directory, keys: keys, every: 8)
         try #require(
-            journal.lines.count == 13 && journal.types[6] == "checkpoint" && journal.types[11] == "run.finished"
-                && journal.types[12] == "checkpoint", "\(journal.types)")
+            journal.lines.count == 16 && journal.types[8] == "checkpoint" && journal.types[14] == "run.finished"
+                && journal.types[15] == "checkpoint", "\(journal.types)")
         let kept = Array(journal.lines.dropLast(cut))
         try Tampering.joined(kept).write(to: URL(fileURLWithPath: journal.path))
         let chainOnly = try await Self.verify(journal.path)
@@ -119,7 +119,7 @@ import Testing
         let result = try await Self.verify(journal.path, ["--public-key", keys + "/filet-signing.pub"])
         #expect(result.status == 1)
         #expect(result.stdout.contains(": unsigned-tail: "), "\(result.stdout)")
-        #expect(result.stdout.contains("signed up to 6"), "\(result.stdout)")
+        #expect(result.stdout.contains("signed up to 8"), "\(result.stdout)")
     }
 
     @Test func anotherKeysPublicKeyFindsAForeignKey() async throws {
@@ -130,7 +130,7 @@ import Testing
         let journal = try await Self.signedRun(directory, keys: keys)
         let result = try await Self.verify(journal.path, ["--public-key", others + "/filet-signing.pub"])
         #expect(result.status == 1)
-        #expect(result.stdout.contains("\(journal.path):12: foreign-key: the checkpoint is signed by another key"), "\(result.stdout)")
+        #expect(result.stdout.contains("\(journal.path):15: foreign-key: the checkpoint is signed by another key"), "\(result.stdout)")
         // The private key is not a public key.
         let wrongFile = try await Self.verify(journal.path, ["--public-key", keys + "/filet-signing.key"])
         #expect(wrongFile.status == 2)
@@ -143,16 +143,16 @@ import Testing
         let keys = try await Self.keygen(directory)
         let journal = try await Self.signedRun(directory, keys: keys)
         var lines = journal.lines
-        let last = String(decoding: lines[11], as: UTF8.self)
+        let last = String(decoding: lines[14], as: UTF8.self)
         let head = try #require(last.firstRange(of: #""head":""#))
         let forged = last[..<head.upperBound] + String(repeating: "0", count: 64) + last[last.index(head.upperBound, offsetBy: 64)...]
-        lines[11] = Data(forged.utf8)
+        lines[14] = Data(forged.utf8)
         try Tampering.joined(lines).write(to: URL(fileURLWithPath: journal.path))
         for extra in [[], ["--public-key", keys + "/filet-signing.pub"]] {
             let result = try await Self.verify(journal.path, extra)
             #expect(result.status == 1)
             #expect(
-                result.stdout.contains("\(journal.path):12: bad-checkpoint: the checkpoint does not match the chain"), "\(result.stdout)")
+                result.stdout.contains("\(journal.path):15: bad-checkpoint: the checkpoint does not match the chain"), "\(result.stdout)")
         }
     }
 
@@ -170,14 +170,14 @@ import Testing
         #expect(anchor.status == 0)
         let line = anchor.stdout.trimmingCharacters(in: .newlines)
         let runID = URL(fileURLWithPath: journal.path).deletingPathExtension().lastPathComponent
-        #expect(line.hasPrefix("filet-anchor v1 run=\(runID) records=11 head="))
-        #expect(!line.contains("\n") && line.count == "filet-anchor v1 run=\(runID) records=11 head=".count + 64)
-        #expect(line.hasSuffix(try sha256(journal.lines[10])))
+        #expect(line.hasPrefix("filet-anchor v1 run=\(runID) records=14 head="))
+        #expect(!line.contains("\n") && line.count == "filet-anchor v1 run=\(runID) records=14 head=".count + 64)
+        #expect(line.hasSuffix(try sha256(journal.lines[13])))
         try Tampering.joined(Array(journal.lines.prefix(9))).write(to: URL(fileURLWithPath: journal.path))
         let truncated = try await Self.verify(journal.path, ["--anchor", line])
         #expect(truncated.status == 1)
         #expect(
-            truncated.stdout.contains("anchor-truncated: the anchor covers 11 records but the journal holds only 9"), "\(truncated.stdout)")
+            truncated.stdout.contains("anchor-truncated: the anchor covers 14 records but the journal holds only 9"), "\(truncated.stdout)")
 
         // An anchor taken while the run was at record 6, checked once the run has gone on: ok, 5 records after.
         try Tampering.joined(Array(journal.lines.prefix(6))).write(to: URL(fileURLWithPath: journal.path))
@@ -186,7 +186,7 @@ import Testing
         try whole.write(to: URL(fileURLWithPath: journal.path))
         let later = try await Self.verify(journal.path, ["--anchor", earlyLine])
         #expect(later.status == 0, "\(later.stdout)")
-        #expect(later.stdout.contains("anchor: records 1..6 match the anchor; 5 records after the anchor"), "\(later.stdout)")
+        #expect(later.stdout.contains("anchor: records 1..6 match the anchor; 8 records after the anchor"), "\(later.stdout)")
 
         // A record before the anchor changed: its head no longer matches.
         var modified = journal.lines

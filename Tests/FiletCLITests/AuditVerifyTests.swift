@@ -5,7 +5,7 @@ import Testing
 /// `filet audit verify` on real journals written by `filet run`, then tampered with as an attacker
 /// (or a crash) would: each tampering is reported with its own kind, on its own line, exit 1.
 @Suite struct AuditVerifyTests {
-    /// Three `run` steps: 11 records (run.started, 3 × step.started/attempt/finished, run.finished).
+    /// Three `run` steps: 14 records (run.started, 3 × step.started/process/attempt/finished, run.finished).
     static let runbookText = """
         runbook: audit
         title: Audit
@@ -27,7 +27,7 @@ import Testing
         try #require(result.status == 0, "\(result.stdout)\(result.stderr)")
         let journal = try JournalFile.only(in: directory.journal)
         try #require(
-            journal.lines.count == 11 && journal.types[4] == "step.started" && journal.types.last == "run.finished",
+            journal.lines.count == 14 && journal.types[5] == "step.started" && journal.types.last == "run.finished",
             "unexpected journal shape: \(journal.types)")
         return journal
     }
@@ -46,19 +46,19 @@ import Testing
 
     /// Lines are 0-based in the code, 1-based in the reports.
     static let tamperings: [Tampering] = [
-        Tampering(name: "a field of a middle record modified", kind: "modified", line: { _ in 5 }) { lines in
+        Tampering(name: "a field of a middle record modified", kind: "modified", line: { _ in 6 }) { lines in
             var lines = lines
-            lines[4] = Data(String(decoding: lines[4], as: UTF8.self).replacing(#""step":"b""#, with: #""step":"x""#).utf8)
+            lines[5] = Data(String(decoding: lines[5], as: UTF8.self).replacing(#""step":"b""#, with: #""step":"x""#).utf8)
             return Tampering.joined(lines)
         },
-        Tampering(name: "a middle record deleted", kind: "deleted", line: { _ in 5 }) { lines in
+        Tampering(name: "a middle record deleted", kind: "deleted", line: { _ in 6 }) { lines in
             var lines = lines
-            lines.remove(at: 4)
+            lines.remove(at: 5)
             return Tampering.joined(lines)
         },
-        Tampering(name: "two records swapped", kind: "reordered", line: { _ in 6 }) { lines in
+        Tampering(name: "two records swapped", kind: "reordered", line: { _ in 7 }) { lines in
             var lines = lines
-            lines.swapAt(4, 5)
+            lines.swapAt(5, 6)
             return Tampering.joined(lines)
         },
         Tampering(name: "a copy of a record inserted", kind: "inserted", line: { _ in 7 }) { lines in
@@ -114,7 +114,7 @@ import Testing
 
         let withKey = try await FiletProcess.run(["audit", "verify", journal.path], environment: ["FILET_JOURNAL_KEY": Self.key])
         #expect(withKey.status == 0, "\(withKey.stdout)")
-        #expect(withKey.stdout == "\(journal.path): intact: verified 1..11 of 11 records (hash chain and MACs), run closed\n")
+        #expect(withKey.stdout == "\(journal.path): intact: verified 1..14 of 14 records (hash chain and MACs), run closed\n")
 
         let wrong = try await FiletProcess.run(
             ["audit", "verify", "--key-env", "OTHER", journal.path],
@@ -146,8 +146,8 @@ import Testing
         defer { directory.remove() }
         let journal = try await Self.realJournal(in: directory, environment: ["FILET_JOURNAL_KEY": Self.key])
         var lines = journal.lines.map { String(decoding: $0, as: UTF8.self) }
-        lines[4] = lines[4].replacing(#""step":"b""#, with: #""step":"x""#)
-        for index in 5..<lines.count {
+        lines[5] = lines[5].replacing(#""step":"b""#, with: #""step":"x""#)
+        for index in 6..<lines.count {
             let previous = try await sha256sum(Data(lines[index - 1].utf8))
             let prev = try #require(lines[index].firstRange(of: #""prev":""#))
             let digits = prev.upperBound..<lines[index].index(prev.upperBound, offsetBy: 64)
@@ -162,8 +162,8 @@ import Testing
 
         let withKey = try await FiletProcess.run(["audit", "verify", forged], environment: ["FILET_JOURNAL_KEY": Self.key])
         #expect(withKey.status == 1)
-        #expect(withKey.stdout.contains("verified 1..4 of 11 records (hash chain and MACs)"), "\(withKey.stdout)")
-        #expect(withKey.stdout.contains("\(forged):5: bad-mac: "), "\(withKey.stdout)")
+        #expect(withKey.stdout.contains("verified 1..5 of 14 records (hash chain and MACs)"), "\(withKey.stdout)")
+        #expect(withKey.stdout.contains("\(forged):6: bad-mac: "), "\(withKey.stdout)")
     }
 
     /// The shell script of docs/journal.md, section 3 (sha256sum and openssl, no filet), agrees with filet.
@@ -185,11 +185,11 @@ import Testing
             executable: "/bin/sh", arguments: [script, journal.path, runbook],
             environment: FiletProcess.environment(["FILET_JOURNAL_KEY": Self.key]))
         let intact = await audit.finish(within: .seconds(60))
-        #expect(intact.stdout == "checked 11 lines\n", "\(intact.stdout)\(intact.stderr)")
+        #expect(intact.stdout == "checked 14 lines\n", "\(intact.stdout)\(intact.stderr)")
 
         var lines = journal.lines
-        // Line 8 is the step.started of c.
-        lines[7] = Data(String(decoding: lines[7], as: UTF8.self).replacing(#""step":"c""#, with: #""step":"z""#).utf8)
+        // Line 10 is the step.started of c.
+        lines[9] = Data(String(decoding: lines[9], as: UTF8.self).replacing(#""step":"c""#, with: #""step":"z""#).utf8)
         #expect(lines != journal.lines)
         try Tampering.joined(lines).write(to: URL(fileURLWithPath: journal.path))
         let tampered = try RunningProcess(
@@ -197,7 +197,7 @@ import Testing
             environment: FiletProcess.environment(["FILET_JOURNAL_KEY": Self.key]))
         let report = await tampered.finish(within: .seconds(60))
         #expect(
-            report.stdout == "line 8: mac does not match\nline 9: prev does not match the previous line\nchecked 11 lines\n",
+            report.stdout == "line 10: mac does not match\nline 11: prev does not match the previous line\nchecked 14 lines\n",
             "\(report.stdout)")
     }
 }

@@ -50,8 +50,13 @@ import Testing
         let reached = await filet.wait(upTo: .seconds(30), until: condition)
         filet.send(SIGKILL)
         let result = await filet.finish(within: .seconds(30))
-        // Releases the killed run's orphaned step shells too.
+        // Releases the killed run's orphaned step shells too, and waits until they have ended: `filet resume` refuses to
+        // run again a step whose process group still runs (ResumeSafetyTests).
         try directory.write("RESUMING", "")
+        let groups = Processes.recordedGroups(in: directory.journal)
+        #expect(
+            await Processes.eventually { groups.allSatisfy { Processes.members(ofGroup: $0).isEmpty } },
+            "the killed run's steps did not end", sourceLocation: sourceLocation)
         try #require(
             reached, "the run never reached the point to crash at: \(result.stdout)\(result.stderr)", sourceLocation: sourceLocation)
         try #require(result.status != 0, sourceLocation: sourceLocation)

@@ -247,7 +247,7 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
             journal.records("step.finished", step: "simulated").first?.field("would")
                 == .string("run: touch \(engine.directory)/ran-simulated"))
         #expect(journal.records("run.started").first?.field("mode") == .string("drill"))
-        let readiness = DrillReadiness(outcome: outcome, plan: engine.plan)
+        let readiness = try #require(try RunTimeline(contents: journal, verification: JournalVerifier.verify(path: journal.path)).readiness)
         #expect(readiness.considered == 5, "the step skipped on purpose does not count")
         #expect(readiness.percentage == 100)
         #expect(readiness.checks.map(\.step) == ["lookup"])
@@ -277,13 +277,35 @@ private let engineHeader = "runbook: essai\ntitle: Essai\n"
                   - { id: off, needs: [], run: 'true', when: "mode == 'run'" }
                 """)
         engine.configuration.mode = .drill
-        let (outcome, _) = try await engine.run()
-        let readiness = DrillReadiness(outcome: outcome, plan: engine.plan)
+        let (_, journal) = try await engine.run()
+        let readiness = try #require(try RunTimeline(contents: journal, verification: JournalVerifier.verify(path: journal.path)).readiness)
         #expect(readiness.considered == 2)
         #expect(readiness.wouldSucceed == 1)
         #expect(readiness.percentage == 50)
         #expect(readiness.meets(minimum: 50) && !readiness.meets(minimum: 51))
-        #expect(readiness.checks.first { $0.step == "down" }?.status == .failed)
+        #expect(readiness.checks.first { $0.step == "down" }?.status == "failed")
+    }
+
+    /// `defaults.retries` reaches neither a confirmation nor a wait: one attempt of one, in the journal too.
+    @Test func confirmAndWaitAreNeverRetried() async throws {
+        var engine = try EngineRun(
+            engineHeader + """
+                defaults: { retries: 2, backoff: 10ms }
+                steps:
+                  - { id: pause, wait: 0s }
+                  - { id: go, confirm: Basculer ?, on_failure: continue }
+                  - { id: flaky, run: 'exit 1', needs: [], on_failure: continue }
+                """)
+        engine.grants = false
+        let (outcome, journal) = try await engine.run()
+        #expect(outcome.step("go")?.status == .failed && outcome.step("go")?.attempts == 1)
+        #expect(outcome.step("pause")?.attempts == 1)
+        #expect(outcome.step("flaky")?.attempts == 3, "the other steps keep the default")
+        for step in ["pause", "go"] {
+            #expect(journal.records("step.started", step: step).first?.field("max_attempts") == .integer(1), "\(step)")
+            #expect(journal.records("step.attempt", step: step).count == 1, "\(step)")
+        }
+        #expect(journal.records("step.started", step: "flaky").first?.field("max_attempts") == .integer(3))
     }
 
     @Test func rollbackUndoesCompletedStepsNewestFirst() async throws {

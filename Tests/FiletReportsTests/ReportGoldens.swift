@@ -2,7 +2,8 @@ import FiletNotify
 import FiletRunbook
 import Foundation
 
-/// The whole rendered texts of the fixed run journal (`Tests/Fixtures/reports/20261129T093000Z-ab12.jsonl`).
+/// The whole rendered texts of the fixed run journal (`Tests/Fixtures/reports/20261129T093000Z-ab12.jsonl`),
+/// with the times in UTC (the tests pass the zone: the host's does not matter).
 extension ReportTests {
     /// `filet audit show` of the fixed run journal; the CLI test compares the real binary's output with the same file.
     static let showGolden =
@@ -20,8 +21,8 @@ extension ReportTests {
         | Mode | run |
         | Operator | alice |
         | Host | mairie-01 |
-        | Started | 2026-11-29T09:30:00.000Z |
-        | Finished | 2026-11-29T09:30:06.420Z |
+        | Started | 2026-11-29 09:30:00 +00:00 |
+        | Finished | 2026-11-29 09:30:06 +00:00 |
         | Duration | 6.4s |
         | Status | **failed** (3 succeeded, 1 failed) |
         | Integrity | intact: verified 1..16 of 16 records (hash chain), run closed |
@@ -45,13 +46,13 @@ extension ReportTests {
 
         | Step | Decision | By | When | How |
         |---|---|---|---|---|
-        | confirmer | granted | alice | 2026-11-29T09:30:04.200Z | typed 'yes' at the terminal |
+        | confirmer | granted | alice | 2026-11-29 09:30:04 +00:00 | typed 'yes' at the terminal |
 
         ## Failures
 
-        - 2026-11-29T09:30:00.105Z check-portail attempt 1: HTTP 503, expected 200
-        - 2026-11-29T09:30:06.400Z prevenir attempt 1: crise: HTTP 503; secours: connection refused
-        - 2026-11-29T09:30:06.401Z prevenir (final): crise: HTTP 503; secours: connection refused
+        - 2026-11-29 09:30:00 +00:00 check-portail attempt 1: HTTP 503, expected 200
+        - 2026-11-29 09:30:06 +00:00 prevenir attempt 1: crise: HTTP 503; secours: connection refused
+        - 2026-11-29 09:30:06 +00:00 prevenir (final): crise: HTTP 503; secours: connection refused
 
         ## Timeline
 

@@ -63,7 +63,7 @@ enum ReportFixture {
     }
 
     @Test func showGolden() throws {
-        let text = TimelineText.render(try ReportFixture.timeline(ReportFixture.run))
+        let text = TimelineText.render(try ReportFixture.timeline(ReportFixture.run), time: .utc)
         #expect(text == Self.showGolden)
     }
 
@@ -83,7 +83,7 @@ enum ReportFixture {
     }
 
     @Test func markdownGolden() throws {
-        let text = ReportMarkdown.render(try ReportFixture.timeline(ReportFixture.run))
+        let text = ReportMarkdown.render(try ReportFixture.timeline(ReportFixture.run), time: .utc)
         #expect(text == Self.markdownGolden)
     }
 
@@ -165,20 +165,21 @@ enum ReportFixture {
         ],
         "run": [
             "id", "runbook", "title", "version", "runbook_sha256", "mode", "operator", "host", "filet_version", "started_at",
-            "finished_at", "duration_ms", "status", "counts",
+            "finished_at", "started_at_local", "finished_at_local", "duration_ms", "status", "counts",
         ],
         "integrity": ["intact", "verdict", "records", "verified_through", "macs_checked", "closed", "torn_tail", "problems"],
         "step": [
             "id", "title", "action", "phase", "status", "attempts", "duration_ms", "start_offset_ms", "end_offset_ms", "reason",
             "observed", "would",
         ],
-        "notification": ["step", "channel", "outcome", "delivered", "delivered_at", "outbox", "deliveries"],
-        "confirmation": ["step", "granted", "by", "how", "at", "reason"],
-        "failure": ["step", "attempt", "at", "reason"],
+        "notification": ["step", "channel", "outcome", "delivered", "delivered_at", "delivered_at_local", "outbox", "deliveries"],
+        "confirmation": ["step", "granted", "by", "how", "at", "at_local", "reason"],
+        "failure": ["step", "attempt", "at", "at_local", "reason"],
         "readiness": ["percent", "steps_considered", "steps_would_succeed", "simulated", "checks", "channels"],
         "summary": ["schema_version", "kind", "directory", "runs"],
         "summary-run": [
-            "journal", "run", "started_at", "runbook", "title", "mode", "status", "duration_ms", "readiness_percent", "intact", "verdict",
+            "journal", "run", "started_at", "started_at_local", "runbook", "title", "mode", "status", "duration_ms", "readiness_percent",
+            "intact", "verdict",
         ],
     ]
 
@@ -238,10 +239,10 @@ enum ReportFixture {
         #expect(summary.rows.map(\.readiness) == [nil, 100, 66])
         #expect(summary.rows.map(\.intact) == [true, true, false])
         #expect(summary.readinessOverTime.map(\.1) == [100, 66])
-        let markdown = summary.markdown()
+        let markdown = summary.markdown(time: .utc)
         #expect(
-            markdown.contains("| 2026-11-29T09:30:00.000Z | bascule-mairie | run | failed | 6.4s | — | intact | 20261129T093000Z-ab12 |"))
-        #expect(markdown.contains("| 2027-01-01T08:00:00.000Z | 66% |"))
+            markdown.contains("| 2026-11-29 09:30:00 +00:00 | bascule-mairie | run | failed | 6.4s | — | intact | 20261129T093000Z-ab12 |"))
+        #expect(markdown.contains("| 2027-01-01 08:00:00 +00:00 | 66% |"))
         let html = ReportHTML.render(summary)
         Self.expectSelfContained(html)
         #expect(html.contains("<polyline points="))

@@ -64,6 +64,82 @@ let header = """
                 """)
     }
 
+    @Test func retriesOnAConfirmOrAWaitIsAnError() throws {
+        let text = """
+            runbook: essai
+            title: Essai
+            steps:
+              - id: feu-vert
+                confirm: On y va ?
+                retries: 2
+              - id: pause
+                wait: 5s
+                retries: 1
+              - { id: deja, confirm: Sûr ?, retries: 0 }
+
+            """
+        guard case .failure(let list) = load(text, path: "Runbooks/essai.yaml") else {
+            Issue.record("expected errors")
+            return
+        }
+        let rendered = DiagnosticRenderer(file: SourceFile(path: "Runbooks/essai.yaml", text: text)).render(list.diagnostics)
+        #expect(
+            rendered == """
+                Runbooks/essai.yaml:6:5: error: 'retries' does not apply to step 'feu-vert': a confirm step is never retried (a confirmation is a person's answer)
+                 6 |     retries: 2
+                   |     ^
+                   = hint: remove it: a refused confirmation is a decision, asked once
+                Runbooks/essai.yaml:9:5: error: 'retries' does not apply to step 'pause': a wait step is never retried (a wait does not fail)
+                 9 |     retries: 1
+                   |     ^
+                   = hint: remove it: to wait longer, lengthen the wait
+
+                """)
+        #expect(list.diagnostics.map(\.code) == ["retries-not-applicable", "retries-not-applicable"], "retries: 0 says what is true")
+    }
+
+    @Test func defaultRetriesDoNotApplyToConfirmAndWait() throws {
+        let runbook = """
+            runbook: essai
+            title: Essai
+            defaults: { retries: 2, backoff: 3s }
+            steps:
+              - { id: feu-vert, confirm: On y va ? }
+              - { id: pause, wait: 5s }
+              - { id: essai, run: 'true' }
+            """
+        let plan = try load(runbook).get()
+        #expect(plan.steps.map(\.step.retries) == [0, 0, 2])
+        #expect(plan.steps.map(\.step.retryPolicy.maximumAttempts) == [1, 1, 3])
+        let view = try PlanView(plan: plan, path: "x.yaml", overrides: [:], environment: [:])
+        let text = view.text()
+        #expect(
+            text.contains(
+                "      starts at once · no timeout · never retried (defaults.retries does not apply to confirm steps) · on failure abort · not idempotent · drill: simulate\n"
+            ))
+        #expect(
+            text.contains(
+                "      after feu-vert · no timeout · never retried (defaults.retries does not apply to wait steps) · on failure abort · idempotent · drill: run\n"
+            ))
+        #expect(
+            text.contains("      after pause · timeout 5m · 2 retries (backoff 3s) · on failure abort · not idempotent · drill: simulate\n")
+        )
+        let json = view.json().rendered(pretty: false)
+        #expect(
+            json.contains(
+                #""id":"feu-vert","title":null,"needs":[],"action":{"type":"confirm","prompt":"On y va ?","approvers":[]},"#
+                    + #""when":null,"timeout":null,"retries":0,"retried":false,"backoff":"3s","#))
+        #expect(json.contains(#""timeout":null,"retries":0,"retried":false,"backoff":"3s","on_failure":"abort","idempotent":true"#))
+        #expect(json.contains(#""timeout":"5m","retries":2,"backoff":"3s","#), "other steps are unchanged")
+
+        // Without a default, nothing is said: the plan of a runbook that sets no retries is as before.
+        let quiet = try PlanView(
+            plan: try load(runbook.replacing("defaults: { retries: 2, backoff: 3s }\n", with: "")).get(), path: "x.yaml", overrides: [:],
+            environment: [:])
+        #expect(!quiet.text().contains("retried") && !quiet.text().contains("retries"))
+        #expect(quiet.text().contains("      starts at once · no timeout · on failure abort · not idempotent · drill: simulate\n"))
+    }
+
     @Test func duplicateKeyNamesBothPlaces() throws {
         let text = "runbook: a\ntitle: b\nrunbook: c\n"
         guard case .failure(let list) = load(text) else {
