@@ -59,6 +59,9 @@ public struct RunConfiguration: Sendable {
     public var runbookSHA256: String
     /// The runbook file's absolute path, recorded in `run.started` so that `filet resume` finds it again.
     public var runbookPath: String?
+    /// The operating-system account filet runs as, recorded beside `operatorName` (a label) in `run.started`,
+    /// `run.resumed` and the confirmations the operator answered.
+    public var systemUser: SystemUser?
 
     public init(runID: String, operatorName: String, host: String, environment: [String: String], runbookSHA256: String) {
         self.runID = runID
@@ -66,6 +69,12 @@ public struct RunConfiguration: Sendable {
         self.host = host
         self.environment = environment
         self.runbookSHA256 = runbookSHA256
+    }
+
+    /// What `${...}` reads before the run: the runbook's vars with this run's `--var` overrides, the environment.
+    /// Steps, channels and the masker all resolve through it.
+    public func values(for runbook: Runbook) -> RunValues {
+        RunValues(runbook: runbook, overrides: variables, environment: environment)
     }
 }
 
@@ -107,17 +116,6 @@ public struct Executor: Sendable {
         masker = RunSecrets.masker(for: plan.runbook, configuration: configuration)
     }
 
-    /// The values of the runbook's vars for this run: `--var` overrides, else the template with `${env.NAME}` read.
-    static func variables(of runbook: Runbook, configuration: RunConfiguration) -> [String: String] {
-        var values: [String: String] = [:]
-        for variable in runbook.vars {
-            values[variable.name] =
-                configuration.variables[variable.name]
-                ?? variable.value.render { if case .environment(let name) = $0 { configuration.environment[name] ?? "" } else { nil } }
-        }
-        return values
-    }
-
     /// Runs the plan; with `resuming`, continues an interrupted run: `run.resumed` instead of `run.started`,
     /// and the settled steps are not run again (see ``ResumeState``).
     public func run(interruption: Interruption = Interruption(), resuming: ResumeState? = nil) async -> RunOutcome {
@@ -127,7 +125,7 @@ public struct Executor: Sendable {
         var context = RunContext(
             runbookID: plan.runbook.id, runID: configuration.runID, mode: configuration.mode,
             environment: configuration.environment,
-            vars: Self.variables(of: plan.runbook, configuration: configuration))
+            vars: configuration.values(for: plan.runbook).vars)
         do {
             if let resuming {
                 try await recorder.record(resuming.record, durable: true)
@@ -398,7 +396,7 @@ public struct Executor: Sendable {
         await journal(
             ConfirmationDecision(
                 granted: result.outcome == .succeeded, step: stepID, by: observed("by"), how: observed("how"),
-                reason: result.reason), control: control)
+                reason: result.reason, systemUser: observed("by") == nil ? nil : configuration.systemUser), control: control)
     }
 
     /// One attempt, cut short by the step's timeout (the action is cancelled and, for a command, its process tree killed).
@@ -469,7 +467,8 @@ public struct Executor: Sendable {
             runbookPath: configuration.runbookPath, mode: configuration.mode, operatorName: configuration.operatorName,
             host: configuration.host,
             filetVersion: FiletVersion.current, vars: runbook.vars.map { ($0.name, masker(context.vars[$0.name] ?? "")) },
-            concurrency: configuration.concurrency, plan: plan.steps.map(planStep), finallyPlan: plan.finallySteps.map(planStep))
+            concurrency: configuration.concurrency, plan: plan.steps.map(planStep), finallyPlan: plan.finallySteps.map(planStep),
+            overriddenVars: runbook.vars.map(\.name).filter { configuration.variables[$0] != nil }, systemUser: configuration.systemUser)
     }
 
     private func runFinished(_ outcome: RunOutcome) -> RunFinished {

@@ -2,6 +2,7 @@ import Foundation
 
 #if canImport(Glibc)
     import Glibc
+    import FiletJournal
     public import FiletNotify
     public import FiletRunbook
     import FiletSupport
@@ -25,41 +26,55 @@ public protocol NotificationSender: Sendable {
 }
 
 extension Channel {
-    /// The channel's destination for a notification of `runID` in `mode`: its `webhook` (or `drill_webhook` in a
-    /// drill) or `file` template rendered with the runbook's vars and `${env.NAME}` read from `environment`,
-    /// as a run renders it. `--var` overrides given to the original run are not known here.
-    public func destination(in runbook: Runbook, environment: [String: String], runID: String, mode: RunMode) -> NotificationDestination {
-        let configuration = RunConfiguration(runID: runID, operatorName: "", host: "", environment: environment, runbookSHA256: "")
-        let context = RunContext(
-            runbookID: runbook.id, runID: runID, mode: mode, environment: environment,
-            vars: Executor.variables(of: runbook, configuration: configuration))
+    /// The channel's destination for a notification in `mode`: its `webhook` (or `drill_webhook` in a
+    /// drill) or `file` template, its headers and signing secret, rendered with `values`, the run's one resolution
+    /// of `${vars.NAME}` (its `--var` overrides included) and `${env.NAME}`.
+    public func destination(values: RunValues, mode: RunMode) -> NotificationDestination {
         switch destination {
-        case .file(let template):
-            return .file(path: context.render(template))
-        case .webhook(let template):
-            let url = context.render(mode == .drill ? drillWebhook ?? template : template)
-            let secret = signingSecret.map(context.render).flatMap { $0.isEmpty ? nil : $0 }
+        case .file:
+            return .file(path: values.render(destinationTemplate(in: mode)))
+        case .webhook:
+            let url = values.render(destinationTemplate(in: mode))
+            let secret = signingSecret.map(values.render).flatMap { $0.isEmpty ? nil : $0 }
             var endpoint = WebhookEndpoint(
                 url: url, format: format,
-                headers: headers.map { (name: $0.name, value: context.render($0.value)) },
+                headers: headers.map { (name: $0.name, value: values.render($0.value)) },
                 signingSecrets: secret.map { [$0] } ?? [])
             if let timeout { endpoint.timeout = timeout.duration }
             if let retries { endpoint.retries = retries }
             return .webhook(endpoint)
         }
     }
+
+    /// The destination with the runbook's own vars (no `--var`) and `${env.NAME}` read from `environment`
+    /// (channel settings cannot read `${run.id}`: `runID` changes nothing).
+    public func destination(in runbook: Runbook, environment: [String: String], runID: String, mode: RunMode) -> NotificationDestination {
+        destination(values: RunValues(runbook: runbook, overrides: [:], environment: environment), mode: mode)
+    }
 }
 
 /// Delivers outbox entries: re-reads each entry's runbook, refuses it when the file changed (its
-/// SHA-256 differs), resolves the channel's destination from the runbook and the environment, hands
-/// the message to a ``NotificationSender`` and masks the reason it gives with the runbook's secrets.
+/// SHA-256 differs), resolves the channel's destination from the runbook, the values the run recorded
+/// (its `--var` overrides) and the environment, hands the message to a ``NotificationSender`` and masks
+/// the reason it gives with the runbook's secrets.
 public struct OutboxDispatcher: Sendable {
     public let sender: any NotificationSender
     public let environment: [String: String]
+    /// Where the journals of the runs that stored the entries are: their `run.started` holds the vars' values
+    /// the run used; nil (or a journal that cannot be read) for the runbook's own values.
+    public let journalDirectory: String?
+    /// `--var NAME=VALUE`: the values a run was given with `--var` that its journal masked (secrets), which only the
+    /// operator can give again; an entry whose run needs one that is not given is refused, never sent elsewhere.
+    public let variables: [String: String]
 
-    public init(sender: any NotificationSender, environment: [String: String]) {
+    public init(
+        sender: any NotificationSender, environment: [String: String], journalDirectory: String? = nil,
+        variables: [String: String] = [:]
+    ) {
         self.sender = sender
         self.environment = environment
+        self.journalDirectory = journalDirectory
+        self.variables = variables
     }
 
     public func deliver(_ entry: OutboxEntry) async -> OutboxAttemptResult {
@@ -86,12 +101,21 @@ public struct OutboxDispatcher: Sendable {
         guard let channel = plan.runbook.channel(named: entry.channel) else {
             return .refused(reason: "the runbook \(entry.runbookPath) declares no channel \(entry.channel)")
         }
-        let configuration = RunConfiguration(
+        var configuration = RunConfiguration(
             runID: entry.message.runID, operatorName: "", host: "", environment: environment,
             runbookSHA256: source.sha256)
+        configuration.variables = variables.filter { plan.runbook.variable(named: $0.key) != nil }
+        if let journalDirectory, let runID = RunID(entry.journalRunID),
+            let recorded = RecordedVariables(
+                journal: journalDirectory + "/" + runID.fileName, declaredIn: plan.runbook, given: configuration.variables)
+        {
+            guard recorded.missing.isEmpty else {
+                return .refused(reason: Message.varNotKept(recorded.missing, command: "filet outbox deliver").en)
+            }
+            configuration.variables = recorded.overrides
+        }
         let masker = RunSecrets.masker(for: plan.runbook, configuration: configuration)
-        let destination = channel.destination(
-            in: plan.runbook, environment: environment, runID: entry.message.runID, mode: entry.message.mode)
+        let destination = channel.destination(values: configuration.values(for: plan.runbook), mode: entry.message.mode)
         switch await sender.send(entry.message, via: channel, to: destination) {
         case .delivered: return .delivered
         case .accepted: return .accepted

@@ -15,11 +15,14 @@ public final class NotificationService: Sendable {
     public let outbox: Outbox
     /// The runbook file, so that `filet outbox deliver` can resolve the channel again later.
     public let runbookPath: String
+    /// What the channels' templates read: the run's vars, `--var` overrides included, and environment.
+    private let values: RunValues
     private let disabled = Mutex<[String: String]>([:])
 
     public init(plan: Plan, configuration: RunConfiguration, sender: any NotificationSender, outbox: Outbox, runbookPath: String) {
         self.plan = plan
         self.configuration = configuration
+        values = configuration.values(for: plan.runbook)
         self.sender = sender
         self.outbox = outbox
         self.runbookPath = runbookPath
@@ -50,9 +53,7 @@ public final class NotificationService: Sendable {
             }
             var attempt = message
             attempt.channel = current
-            let destination = channel.destination(
-                in: runbook, environment: configuration.environment, runID: configuration.runID,
-                mode: configuration.mode)
+            let destination = channel.destination(values: values, mode: configuration.mode)
             let result = await sender.send(attempt, via: channel, to: destination)
             deliveries.append(
                 .object([("channel", .string(current)), ("outcome", .string(result.outcome)), ("reason", .optional(result.reason))]))

@@ -33,12 +33,19 @@ public struct OutboxSession: Sendable {
     public var channel: String?
     public var operatorName: String
     public var environment: [String: String]
+    /// `--var NAME=VALUE`: the values a run was given with `--var` that its journal masked (secrets); see
+    /// ``OutboxDispatcher/variables``.
+    public var variables: [String: String]
 
-    public init(journalDirectory: String, channel: String?, operatorName: String, environment: [String: String]) {
+    public init(
+        journalDirectory: String, channel: String?, operatorName: String, environment: [String: String],
+        variables: [String: String] = [:]
+    ) {
         self.journalDirectory = journalDirectory
         self.channel = channel
         self.operatorName = operatorName
         self.environment = environment
+        self.variables = variables
     }
 
     public var outbox: Outbox { Outbox(journalDirectory: journalDirectory) }
@@ -77,7 +84,9 @@ public struct OutboxSession: Sendable {
                 OutboxStarted(
                     outbox: outbox.directory, channel: channel, entries: selected.count, unreadable: scan.problems.count,
                     operatorName: operatorName, host: ProcessInfo.processInfo.hostName, filetVersion: FiletVersion.current))
-            let dispatcher = OutboxDispatcher(sender: ChannelSender(skipsRepeatsInFiles: true), environment: environment)
+            let dispatcher = OutboxDispatcher(
+                sender: ChannelSender(skipsRepeatsInFiles: true), environment: environment, journalDirectory: journalDirectory,
+                variables: variables)
             let summary = try await OutboxDelivery(outbox: outbox, channel: channel).run(
                 deliver: { entry in
                     let result = await dispatcher.deliver(entry)

@@ -26,11 +26,19 @@ public struct ResumeRequest: Sendable {
     public var concurrency: Int?
     public var environment: [String: String]
     public var signing: SigningRequest?
+    /// `--yes`: every confirmation approved in advance.
+    public var preApproved: Bool
+    /// Whether a confirmation can be asked (stdin is a terminal); see ``RunRequest/canAsk``.
+    public var canAsk: Bool
+    /// `--var NAME=VALUE`: the values the run was given with `--var` that its journal masked (secrets) must be
+    /// given again; the others are the run's, recorded in `run.started`.
+    public var variables: [String: String]
 
     public init(
         journalPath: String, runbookFile: String? = nil, rerun: [String] = [], markDone: [String] = [], force: Bool = false,
         killLeftover: Bool = false, shutdownGrace: Duration? = .seconds(20), operatorName: String, concurrency: Int? = nil,
-        environment: [String: String], signing: SigningRequest? = nil
+        environment: [String: String], signing: SigningRequest? = nil, preApproved: Bool = false, canAsk: Bool = true,
+        variables: [String: String] = [:]
     ) {
         self.journalPath = journalPath
         self.runbookFile = runbookFile
@@ -43,6 +51,9 @@ public struct ResumeRequest: Sendable {
         self.concurrency = concurrency
         self.environment = environment
         self.signing = signing
+        self.preApproved = preApproved
+        self.canAsk = canAsk
+        self.variables = variables
     }
 }
 
@@ -119,11 +130,10 @@ extension RunSession {
                 """)
         }
         let plan = try load(source, file: runbookFile)
-        let declared = Set(plan.runbook.vars.map(\.name))
-        // The values the run started with, except masked ones (secrets), which are read again from the environment.
-        let overrides = Dictionary(progress.variables.filter { declared.contains($0.0) && !$0.1.contains("***") }) { first, _ in first }
-        let preflight = RunPreflight(plan: plan, overrides: overrides, environment: environment)
-        if let problem = preflight.problem { throw .refused(problem) }
+        // The values the run started with (its --var overrides included); masked ones (secrets) are read again from the
+        // environment, or must be given again with --var when the run had them from --var.
+        let recorded = RecordedVariables(progress.runStarted, declaredIn: plan.runbook, given: request.variables)
+        let overrides = recorded.overrides
 
         // 3. What runs again.
         // Nothing runs again while a step of the stopped run still runs, unless the operator has it ended.
@@ -131,6 +141,14 @@ extension RunSession {
         if !leftovers.isEmpty && !request.killLeftover { throw .refused(stillRunning(leftovers)) }
         var decisions = try await decide(request, plan: plan, progress: progress, runbookFile: runbookFile, decider: decider)
         let settled = settledSteps(plan: plan, progress: progress, decisions: decisions)
+        let preflight = RunPreflight(
+            plan: plan, mode: progress.mode, overrides: overrides, environment: environment, operatorName: request.operatorName,
+            answering: RunPreflight.Answering(preApproved: request.preApproved, canAsk: request.canAsk), journalDirectory: nil,
+            settled: Set(settled.keys))
+        var problems = preflight.problems
+        if !recorded.missing.isEmpty { problems.append(.varNotKept(recorded.missing, command: "filet resume \(journal)")) }
+        if !recorded.changed.isEmpty { problems.append(.varChanged(recorded.changed)) }
+        if !problems.isEmpty { throw .preflight(problems) }
 
         // 4. Repair a torn tail, reopen the journal, and go on.
         let repair: JournalRepair?
@@ -159,6 +177,7 @@ extension RunSession {
         configuration.runbookPath = absolute(runbookFile)
         configuration.concurrency = request.concurrency ?? progress.runStarted.concurrency
         configuration.variables = overrides
+        configuration.systemUser = SystemUser.current()
         configuration.shutdownGrace = request.shutdownGrace
         decisions.settled = Array(settled.keys)
         decisions.killLeftover = leftovers.map { RunResumed.LeftoverGroup(step: $0.stepID, pgid: Int($0.group.pgid)) }
@@ -275,6 +294,6 @@ struct ResumeDecisions {
             recordedRunbookSHA256: changed ? recordedSHA256 : nil, settled: list(settled), interrupted: list(interrupted),
             rerun: list(rerun), markDone: list(markDone), decidedAtTerminal: list(decidedAtTerminal),
             concurrency: configuration.concurrency,
-            killLeftover: killLeftover)
+            killLeftover: killLeftover, systemUser: configuration.systemUser)
     }
 }

@@ -4,19 +4,11 @@ import FiletRunbook
 enum RunSecrets {
     static func masker(for runbook: Runbook, configuration: RunConfiguration) -> Masker {
         var masker = Masker(runbook: runbook, environment: configuration.environment)
-        let vars = Executor.variables(of: runbook, configuration: configuration)
-        let resolve: (Reference) -> String? = { reference in
-            switch reference {
-            case .variable(let name): vars[name]
-            case .environment(let name): configuration.environment[name] ?? ""
-            case .runbookID: runbook.id
-            default: nil
-            }
-        }
-        // Webhook URLs and signing secrets are secrets by nature.
+        let values = configuration.values(for: runbook)
+        // Webhook URLs and signing secrets are secrets by nature, rendered as the run sends them (`--var` included).
         for channel in runbook.channels {
             for template in [channel.webhookTemplate, channel.signingSecret, channel.drillWebhook].compactMap({ $0 }) {
-                masker.add(template.render(resolve))
+                masker.add(values.render(template))
             }
         }
         return masker

@@ -2,6 +2,7 @@ public import FiletActions
 import FiletJournal
 import FiletNotify
 public import FiletRunbook
+public import FiletSupport
 public import FiletSyntax
 import Foundation
 
@@ -11,8 +12,10 @@ public enum SessionRefusal: Error, Sendable {
     case unreadable(SourceFile.ReadError)
     /// The runbook does not validate: every diagnostic, located in `source`.
     case invalidRunbook(file: String, source: SourceFile, diagnostics: DiagnosticList)
-    /// A bad input (a variable, the environment, a key, the journal to resume, a missing decision), in words.
+    /// A bad input (a key, the journal to resume, a missing decision), in words.
     case refused(String)
+    /// What the preflight found (``RunPreflight``): every problem at once, for the operator. Nothing was created.
+    case preflight([Message])
     /// The journal could not be created or continued, in words naming it.
     case journal(String)
 }
@@ -33,13 +36,18 @@ public struct RunRequest: Sendable {
     public var environment: [String: String]
     /// Where checkpoints are signed, if they are.
     public var signing: SigningRequest?
+    /// `--yes`: every confirmation approved in advance.
+    public var preApproved: Bool
+    /// Whether a confirmation can be asked: for the command line, whether stdin is a terminal. Without it and
+    /// without `preApproved`, a run with a confirmation to ask does not start.
+    public var canAsk: Bool
     /// After SIGTERM, how long the run may take to stop, `finally` included (`--shutdown-grace`); nil: no bound.
     public var shutdownGrace: Duration? = .seconds(20)
 
     public init(
         runbookFile: String, mode: RunMode, drillPrefix: String? = nil, variables: [String: String] = [:], concurrency: Int = 8,
         timeout: Duration? = nil, rollback: Bool = false, operatorName: String, journalDirectory: String,
-        environment: [String: String], signing: SigningRequest? = nil
+        environment: [String: String], signing: SigningRequest? = nil, preApproved: Bool = false, canAsk: Bool = true
     ) {
         self.runbookFile = runbookFile
         self.mode = mode
@@ -52,6 +60,8 @@ public struct RunRequest: Sendable {
         self.journalDirectory = journalDirectory
         self.environment = environment
         self.signing = signing
+        self.preApproved = preApproved
+        self.canAsk = canAsk
     }
 }
 
@@ -124,16 +134,20 @@ public struct PreparedRun: Sendable {
 
 /// The one way a run starts: `filet run`, `filet drill` and `filet resume` go through it.
 public enum RunSession: Sendable {
-    /// Reads and checks everything a run needs, then creates its journal. Throws what stops it, before
-    /// anything ran.
+    /// Reads and checks everything a run needs (``RunPreflight``, then the journal and signing keys: every problem at
+    /// once), then creates its journal. Throws what stops it, before anything ran.
     public static func prepare(_ request: RunRequest) throws(SessionRefusal) -> PreparedRun {
         let environment = request.environment
         let source = try read(request.runbookFile)
         let plan = try load(source, file: request.runbookFile)
-        let preflight = RunPreflight(plan: plan, overrides: request.variables, environment: environment)
-        if let problem = preflight.problem { throw .refused(problem) }
-        let key = try journalKey(environment)
-        let checkpoints = try request.signing?.policy()
+        let preflight = RunPreflight(
+            plan: plan, mode: request.mode, overrides: request.variables, environment: environment, operatorName: request.operatorName,
+            answering: RunPreflight.Answering(preApproved: request.preApproved, canAsk: request.canAsk),
+            journalDirectory: request.journalDirectory)
+        var problems = preflight.problems
+        let key = collecting(&problems) { () throws(SessionRefusal) in try journalKey(environment) } ?? nil
+        let checkpoints = collecting(&problems) { () throws(SessionRefusal) in try request.signing?.policy() } ?? nil
+        guard problems.isEmpty else { throw .preflight(problems) }
         let writer: JournalWriter
         do throws(JournalError) {
             writer = try JournalWriter.create(
@@ -152,6 +166,7 @@ public enum RunSession: Sendable {
         configuration.rollback = request.rollback ? true : nil
         configuration.variables = request.variables
         configuration.runbookPath = absolute(request.runbookFile)
+        configuration.systemUser = SystemUser.current()
         return prepared(
             plan: plan, configuration: configuration, writer: writer, outboxDirectory: request.journalDirectory,
             warnings: shortSecretWarnings(preflight), resuming: nil)
@@ -167,6 +182,21 @@ public enum RunSession: Sendable {
             return try RunbookLoader.load(source)
         } catch {
             throw .invalidRunbook(file: file, source: source, diagnostics: error)
+        }
+    }
+
+    /// The value of `work`, or nil with its refusal added to `problems`.
+    static func collecting<Value>(_ problems: inout [Message], _ work: () throws(SessionRefusal) -> Value) -> Value? {
+        do throws(SessionRefusal) {
+            return try work()
+        } catch {
+            switch error {
+            case .refused(let text), .journal(let text): problems.append(Message(en: text, fr: text))
+            case .preflight(let more): problems += more
+            case .unreadable(let failure): problems.append(Message(en: failure.description, fr: failure.description))
+            case .invalidRunbook(let file, _, _): problems.append(Message(en: "\(file) is not valid", fr: "\(file) n’est pas valide"))
+            }
+            return nil
         }
     }
 

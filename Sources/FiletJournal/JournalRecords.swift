@@ -56,11 +56,17 @@ public struct RunStarted: JournalPayload {
     public var concurrency: Int
     public var plan: [PlanStep]
     public var finallyPlan: [PlanStep]
+    /// The vars given with `--var` (names only: their values are in `vars`, masked when secret); nil in journals
+    /// written before filet recorded it.
+    public var overriddenVars: [String]?
+    /// The operating-system account that ran filet (`os_uid`, `os_user`), beside `operator`, which is only a label;
+    /// nil in journals written before filet recorded it.
+    public var systemUser: SystemUser?
 
     package init(
         runbook: String, title: String, version: Int?, runbookSHA256: String, runbookPath: String?, mode: RunMode,
         operatorName: String, host: String, filetVersion: String, vars: [(name: String, value: String)], concurrency: Int,
-        plan: [PlanStep], finallyPlan: [PlanStep]
+        plan: [PlanStep], finallyPlan: [PlanStep], overriddenVars: [String]? = nil, systemUser: SystemUser? = nil
     ) {
         self.runbook = runbook
         self.title = title
@@ -75,6 +81,8 @@ public struct RunStarted: JournalPayload {
         self.concurrency = concurrency
         self.plan = plan
         self.finallyPlan = finallyPlan
+        self.overriddenVars = overriddenVars
+        self.systemUser = systemUser
     }
 
     public var kind: JournalRecordKind { .runStarted }
@@ -86,7 +94,7 @@ public struct RunStarted: JournalPayload {
             ("operator", .string(operatorName)), ("host", .string(host)), ("filet_version", .string(filetVersion)),
             ("vars", .object(vars.map { ($0.name, .string($0.value)) })), ("concurrency", .integer(concurrency)),
             ("plan", .object([("steps", .array(plan.map(\.json))), ("finally", .array(finallyPlan.map(\.json)))])),
-        ]
+        ] + (overriddenVars.map { [("overridden_vars", .texts($0))] } ?? []) + systemUser.fields
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
@@ -97,7 +105,9 @@ public struct RunStarted: JournalPayload {
             operatorName: fields.string("operator"), host: fields.string("host"), filetVersion: fields.string("filet_version"),
             vars: fields.namedValues("vars") { if case .string(let text) = $0 { text } else { nil } }.map { (name: $0, value: $1) },
             concurrency: fields.integer("concurrency"),
-            plan: plan.objects("steps", PlanStep.init), finallyPlan: plan.objects("finally", PlanStep.init))
+            plan: plan.objects("steps", PlanStep.init), finallyPlan: plan.objects("finally", PlanStep.init),
+            overriddenVars: fields.value("overridden_vars") == nil ? nil : fields.strings("overridden_vars"),
+            systemUser: fields.systemUser())
     }
 }
 
@@ -191,25 +201,29 @@ public struct ConfirmationDecision: JournalPayload {
     /// `typed 'yes' at the terminal`, `pre-approved with --yes`, `not asked`…
     public var how: String?
     public var reason: String?
+    /// The operating-system account filet ran as when `by` answered (`os_uid`, `os_user`); nil when nobody could be
+    /// asked, and in journals written before filet recorded it.
+    public var systemUser: SystemUser?
 
-    package init(granted: Bool, step: String, by: String?, how: String?, reason: String?) {
+    package init(granted: Bool, step: String, by: String?, how: String?, reason: String?, systemUser: SystemUser? = nil) {
         self.granted = granted
         self.step = step
         self.by = by
         self.how = how
         self.reason = reason
+        self.systemUser = systemUser
     }
 
     public var kind: JournalRecordKind { granted ? .confirmGranted : .confirmRefused }
 
     public var fields: [(String, JSONValue)] {
-        [("step", .string(step)), ("by", .optional(by)), ("how", .optional(how)), ("reason", .optional(reason))]
+        [("step", .string(step)), ("by", .optional(by)), ("how", .optional(how)), ("reason", .optional(reason))] + systemUser.fields
     }
 
     init(_ fields: RecordFields, granted: Bool) throws(JournalRecordError) {
         try self.init(
             granted: granted, step: fields.string("step"), by: fields.optionalString("by"), how: fields.optionalString("how"),
-            reason: fields.optionalString("reason"))
+            reason: fields.optionalString("reason"), systemUser: fields.systemUser())
     }
 }
 
@@ -513,12 +527,15 @@ public struct RunResumed: JournalPayload {
             try self.init(step: fields.string("step"), pgid: fields.integer("pgid"))
         }
     }
+    /// The operating-system account that resumed the run (`os_uid`, `os_user`); nil in journals written before filet
+    /// recorded it.
+    public var systemUser: SystemUser?
 
     package init(
         operatorName: String, host: String, filetVersion: String, resume: Int, previousStatus: String, runbookPath: String,
         runbookSHA256: String, runbookChanged: Bool, forced: Bool, recordedRunbookSHA256: String?, settled: [String],
         interrupted: [String], rerun: [String], markDone: [String], decidedAtTerminal: [String], concurrency: Int,
-        killLeftover: [LeftoverGroup] = []
+        killLeftover: [LeftoverGroup] = [], systemUser: SystemUser? = nil
     ) {
         self.operatorName = operatorName
         self.host = host
@@ -537,6 +554,7 @@ public struct RunResumed: JournalPayload {
         self.decidedAtTerminal = decidedAtTerminal
         self.concurrency = concurrency
         self.killLeftover = killLeftover
+        self.systemUser = systemUser
     }
 
     public var kind: JournalRecordKind { .runResumed }
@@ -551,7 +569,7 @@ public struct RunResumed: JournalPayload {
             ("recorded_runbook_sha256", .optional(recordedRunbookSHA256)),
             ("settled", .texts(settled)), ("interrupted", .texts(interrupted)), ("rerun", .texts(rerun)), ("mark_done", .texts(markDone)),
             ("decided_at_terminal", .texts(decidedAtTerminal)), ("concurrency", .integer(concurrency)),
-        ] + (killLeftover.isEmpty ? [] : [("kill_leftover", .array(killLeftover.map(\.json)))])
+        ] + (killLeftover.isEmpty ? [] : [("kill_leftover", .array(killLeftover.map(\.json)))]) + systemUser.fields
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
@@ -562,7 +580,8 @@ public struct RunResumed: JournalPayload {
             recordedRunbookSHA256: fields.optionalString("recorded_runbook_sha256"), settled: fields.strings("settled"),
             interrupted: fields.strings("interrupted"), rerun: fields.strings("rerun"), markDone: fields.strings("mark_done"),
             decidedAtTerminal: fields.strings("decided_at_terminal"), concurrency: fields.integer("concurrency"),
-            killLeftover: fields.value("kill_leftover") == nil ? [] : fields.objects("kill_leftover", LeftoverGroup.init))
+            killLeftover: fields.value("kill_leftover") == nil ? [] : fields.objects("kill_leftover", LeftoverGroup.init),
+            systemUser: fields.systemUser())
     }
 }
 
@@ -818,4 +837,21 @@ public struct OutboxFinished: JournalPayload {
 extension JSONValue {
     fileprivate static func texts(_ items: [String]) -> JSONValue { .array(items.map { .string($0) }) }
     fileprivate static func optionalInteger(_ number: Int?) -> JSONValue { number.map { .integer($0) } ?? .null }
+}
+
+extension SystemUser? {
+    /// `os_uid` and `os_user` (null when the uid has no login name), the last fields of the records that carry them;
+    /// left out when the account is not known, as older filets, which did not record it, wrote these records.
+    fileprivate var fields: [(String, JSONValue)] {
+        guard let user = self else { return [] }
+        return [("os_uid", .integer(user.uid)), ("os_user", .optional(user.name))]
+    }
+}
+
+extension RecordFields {
+    /// `os_uid` and `os_user`, absent from journals written before filet recorded them.
+    fileprivate func systemUser() throws(JournalRecordError) -> SystemUser? {
+        guard let uid = try optionalInteger("os_uid") else { return nil }
+        return SystemUser(uid: uid, name: try optionalString("os_user"))
+    }
 }

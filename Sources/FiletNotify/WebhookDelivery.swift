@@ -1,5 +1,5 @@
 public import FiletRunbook
-import FiletSupport
+public import FiletSupport
 public import FiletTransport
 public import Foundation
 
@@ -143,6 +143,35 @@ public struct WebhookDelivery: Sendable {
         self.now = now
     }
 
+    /// The URL, its scheme (lowercased) and host when `text` is what a delivery accepts: an absolute http:// or
+    /// https:// URL with a host; nil otherwise.
+    static func target(_ text: String) -> (URL, scheme: String, host: String)? {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty
+        else { return nil }
+        return (url, scheme, host)
+    }
+
+    /// Why a webhook URL cannot be delivered to, in words that never repeat it (it is a secret); nil when a
+    /// delivery accepts it (``deliver(_:to:deadline:)`` fails at once otherwise).
+    public static func problem(withURL text: String) -> Message? {
+        guard target(text) == nil else { return nil }
+        if text.isEmpty { return Message(en: "it is empty", fr: "elle est vide") }
+        guard let schemeEnd = text.firstRange(of: "://") else {
+            return Message(en: "it is not an absolute URL (no scheme://)", fr: "ce n’est pas une URL absolue (pas de schéma://)")
+        }
+        let scheme = text[..<schemeEnd.lowerBound].lowercased()
+        if scheme != "http" && scheme != "https" {
+            guard scheme.count <= 10, !scheme.isEmpty, scheme.allSatisfy(\.isLetter) else {
+                return Message(en: "it has no valid scheme (http or https)", fr: "elle n’a pas de schéma valide (http ou https)")
+            }
+            return Message(en: "its scheme is '\(scheme)', not http or https", fr: "son schéma est « \(scheme) », ni http ni https")
+        }
+        return URL(string: text) == nil
+            ? Message(en: "it does not parse as a URL", fr: "elle ne se lit pas comme une URL")
+            : Message(en: "it has no host", fr: "elle n’a pas d’hôte")
+    }
+
     /// Delivers `message` to `endpoint`, retrying within `endpoint.retries` and before `deadline`.
     public func deliver(_ message: NotificationMessage, to endpoint: WebhookEndpoint, deadline: ContinuousClock.Instant?) async
         -> DeliveryReport
@@ -151,9 +180,7 @@ public struct WebhookDelivery: Sendable {
         var report = DeliveryReport(
             messageID: message.id, format: endpoint.format, target: target, attempts: [],
             outcome: .failed(reason: "not attempted", retryable: true))
-        guard let url = URL(string: endpoint.url), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = url.host, !host.isEmpty
-        else {
+        guard let (url, scheme, host) = Self.target(endpoint.url) else {
             report.outcome = .failed(reason: "the webhook URL is not an absolute http:// or https:// URL", retryable: false)
             return report
         }

@@ -5,8 +5,10 @@ public import FiletSupport
 public struct PlanView: Sendable {
     public let plan: Plan
     public let path: String
-    private let values: [String: String]
-    private let environment: [String: String]
+    /// The values known before the run, `--var` overrides included: the run's own resolution.
+    public let values: RunValues
+    /// `--var` names, which read no environment variable.
+    private let overridden: Set<String>
     private let masker: Masker
 
     /// A problem with a `--var` given on the command line.
@@ -21,51 +23,35 @@ public struct PlanView: Sendable {
         let runbook = plan.runbook
         if let unknown = runbook.unknownVariable(in: overrides) { throw VariableError(description: unknown) }
         var masker = Masker(runbook: runbook, environment: environment)
-        var values: [String: String] = [:]
-        for variable in runbook.vars {
-            if let override = overrides[variable.name] {
-                values[variable.name] = override
-                continue
-            }
-            let references = variable.value.references
-            guard references.allSatisfy({ if case .environment(let name) = $0 { environment[name] != nil } else { false } }) else {
-                continue
-            }
-            values[variable.name] = variable.value.render { if case .environment(let name) = $0 { environment[name] } else { nil } }
-        }
+        let values = RunValues(runbook: runbook, overrides: overrides, environment: environment)
         self.plan = plan
         self.path = path
         self.values = values
-        self.environment = environment
+        overridden = Set(overrides.keys)
         // Channel destinations and signing secrets are secrets by nature.
         for channel in runbook.channels {
             for template in [channel.signingSecret, channel.drillWebhook, channel.webhookTemplate].compactMap({ $0 }) {
-                let text = template.render(Self.resolver(values: values, environment: environment, runbookID: runbook.id))
+                let text = template.render(values.knownValue(of:))
                 if !text.contains("${") { masker.add(text) }
             }
         }
         self.masker = masker
     }
 
-    private static func resolver(values: [String: String], environment: [String: String], runbookID: String) -> (Reference) -> String? {
-        { reference in
-            switch reference {
-            case .variable(let name): values[name]
-            case .environment(let name): environment[name]
-            case .runbookID: runbookID
-            default: nil
-            }
-        }
+    /// The environment variables a run in `mode` needs (``Runbook/environmentNeeded(in:overridden:)``), each with
+    /// whether it is set.
+    public func environmentNeeded(in mode: RunMode) -> [(name: String, isSet: Bool)] {
+        plan.runbook.environmentNeeded(in: mode, overridden: overridden).map { ($0, values.environment[$0] != nil) }
     }
 
     /// A template with what is known resolved and secrets masked.
     public func show(_ template: Template) -> String {
-        masker(template.render(Self.resolver(values: values, environment: environment, runbookID: plan.runbook.id)))
+        masker(template.render(values.knownValue(of:)))
     }
 
     /// A webhook shown as its scheme and host only (or the reference it comes from, when unresolved).
     public func showWebhook(_ template: Template) -> String {
-        let text = template.render(Self.resolver(values: values, environment: environment, runbookID: plan.runbook.id))
+        let text = template.render(values.knownValue(of:))
         return text.contains("${") ? template.description : Masker.redactedURL(text)
     }
 
@@ -95,6 +81,19 @@ public struct PlanView: Sendable {
                 out += channel.fallback.map { ", falls back to \($0)" } ?? ""
                 out += "\n"
             }
+        }
+        out += environmentText()
+        return out
+    }
+
+    /// Which environment variables each mode needs, and which of them are not set: a run refuses to start without them.
+    private func environmentText() -> String {
+        let modes = RunMode.allCases.map { ($0, environmentNeeded(in: $0)) }
+        guard modes.contains(where: { !$0.1.isEmpty }) else { return "" }
+        var out = "\nEnvironment (what each mode reads with ${env.NAME}: it does not start while one is not set; empty is allowed)\n"
+        for (mode, needed) in modes {
+            let names = needed.map { $0.name + ($0.isSet ? "" : " (not set)") }
+            out += "  \(mode == .run ? "filet run" : "filet drill"): " + (names.isEmpty ? "none" : names.joined(separator: ", ")) + "\n"
         }
         return out
     }
@@ -176,10 +175,26 @@ public struct PlanView: Sendable {
                     ("owner", .optional(runbook.owner)),
                 ])
             ),
-            ("vars", .object(runbook.vars.map { ($0.name, .string(masker(values[$0.name] ?? $0.value.description))) })),
+            (
+                "vars",
+                .object(
+                    runbook.vars.map { variable in
+                        (variable.name, .string(masker(values.knownValue(of: .variable(variable.name)) ?? variable.value.description)))
+                    })
+            ),
             ("levels", levelsJSON(plan.levels)),
             ("finally", levelsJSON(plan.finallyLevels)),
             ("channels", .array(runbook.channels.map(channelJSON))),
+            ("environment", .object(RunMode.allCases.map { ($0.rawValue, environmentJSON(in: $0)) })),
+        ])
+    }
+
+    /// `{"needs": [NAME…], "unset": [NAME…]}`: what a run in `mode` reads, and which of these are not set.
+    private func environmentJSON(in mode: RunMode) -> JSONValue {
+        let needed = environmentNeeded(in: mode)
+        return .object([
+            ("needs", .array(needed.map { .string($0.name) })),
+            ("unset", .array(needed.filter { !$0.isSet }.map { .string($0.name) })),
         ])
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FiletEngine
 import FiletRunbook
+import FiletSupport
 import FiletSyntax
 import Glibc
 
@@ -35,7 +36,7 @@ enum ExitStatus: Int32 {
     init(_ refusal: SessionRefusal) {
         switch refusal {
         case .journal: self = .journal
-        case .unreadable, .invalidRunbook, .refused: self = .usage
+        case .unreadable, .invalidRunbook, .refused, .preflight: self = .usage
         }
     }
 
@@ -52,19 +53,40 @@ enum ExitStatus: Int32 {
 }
 
 extension SessionRefusal {
-    /// Says on standard error why nothing happened (`nothing ran`, `nothing resumed`), and ends with the status.
-    func exit(_ nothingHappened: String) -> ExitCode {
+    /// Says on standard error why nothing happened (``Message/nothingRan``, ``Message/nothingResumed``), in the
+    /// operator's language, and ends with the status.
+    func exit(_ nothingHappened: Message) -> ExitCode {
+        let language = Terminal.language
+        let nothing = nothingHappened.text(language)
         switch self {
         case .unreadable(let error):
             Terminal.error("filet: \(error)")
         case .invalidRunbook(let file, let source, let diagnostics):
             Terminal.error(DiagnosticRenderer(file: source).render(diagnostics.diagnostics))
-            Terminal.error("filet: \(file) is not valid: \(nothingHappened)")
+            Terminal.error("filet: \(file) is not valid: \(nothing)")
         case .refused(let message):
-            Terminal.error("filet: \(message)\nfilet: \(nothingHappened)")
+            Terminal.error("filet: \(message)\nfilet: \(nothing)")
+        case .preflight(let problems) where problems.count == 1:
+            Terminal.error("filet: \(problems[0].text(language))\nfilet: \(nothing)")
+        case .preflight(let problems):
+            let list = problems.map { "  - " + $0.text(language) }.joined(separator: "\n")
+            Terminal.error("filet: " + Message.problems(problems.count).text(language) + "\n" + list + "\nfilet: \(nothing)")
         case .journal(let message):
             Terminal.error("filet: \(message)")
         }
         return ExitStatus(self).exitCode
+    }
+}
+
+extension Message {
+    /// After a refusal of `filet run` or `filet drill`: no step ran, nothing was sent, no journal was created.
+    static let nothingRan = Message(en: "nothing ran", fr: "rien n’a été exécuté")
+    /// After a refusal of `filet resume`.
+    static let nothingResumed = Message(en: "nothing resumed", fr: "rien n’a été repris")
+
+    static func problems(_ count: Int) -> Message {
+        Message(
+            en: "\(count) problems prevent it from starting (all checked before any step, nothing sent, no journal created):",
+            fr: "\(count) problèmes l’empêchent de démarrer (tous vérifiés avant toute étape, rien envoyé, aucun journal créé) :")
     }
 }

@@ -50,6 +50,9 @@ struct Filet: AsyncParsableCommand {
 }
 
 enum Terminal {
+    /// The language of the operator's surfaces: French when `LC_ALL`, `LC_MESSAGES` or `LANG` says so.
+    static let language = Language(environment: ProcessInfo.processInfo.environment)
+
     static func error(_ text: String) {
         FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }

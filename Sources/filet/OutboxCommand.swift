@@ -110,6 +110,12 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
     @Option(help: "Deliver only this channel's entries.")
     var channel: String?
 
+    @Option(
+        name: .customLong("var"),
+        help: ArgumentHelp(
+            "Give again a variable a run was given with --var and whose value its journal masks (a secret).", valueName: "NAME=VALUE"))
+    var variables: [String] = []
+
     @Option(help: "Output format: text, or json.")
     var format: OutputFormat = .text
 
@@ -117,7 +123,7 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let session = OutboxSession(
             journalDirectory: location.journal, channel: channel, operatorName: Operator.loginName(environment),
-            environment: environment)
+            environment: environment, variables: try variableAssignments(variables))
         let textOutput = format == .text
         let result: OutboxSessionResult
         do throws(OutboxSessionFailure) {

@@ -17,8 +17,10 @@ struct ResumeCommand: AsyncParsableCommand {
             The runbook (the path recorded in run.started, or --runbook) must still have the recorded SHA-256, \
             unless --force. Steps that succeeded are not run again; failed, cancelled and skipped ones are; a step \
             stopped mid-way (running at a crash, or cut short by Ctrl-C, SIGTERM or a timeout) runs again if it is \
-            idempotent, else the operator decides: --rerun ID or --mark-done ID (asked on a terminal). Finally steps \
-            run again. While a process group of the stopped run still runs, nothing is resumed unless --kill-leftover.
+            idempotent, else the operator decides: --rerun ID or --mark-done ID, or, on a terminal, the answer to "run \
+            it again?" (yes/y/oui/o runs it again, no/n/non marks it done, anything else asks again, Ctrl-C stops). \
+            Finally steps run again. While a process group of the stopped run still runs, nothing is resumed unless \
+            --kill-leftover.
 
             Exit codes: as filet run (0 succeeded, 1 failed, 3 journal, 124, 130, 143); 2 nothing was resumed \
             (the journal does not verify, the runbook changed, a decision is missing, the run already succeeded).
@@ -40,6 +42,12 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(name: .customLong("mark-done"), help: ArgumentHelp("Take this step as done: it does not run again.", valueName: "ID"))
     var markDone: [String] = []
 
+    @Option(
+        name: .customLong("var"),
+        help: ArgumentHelp(
+            "Give again a variable the run was given with --var and whose value its journal masks (a secret).", valueName: "NAME=VALUE"))
+    var variables: [String] = []
+
     @Flag(help: "Resume even though the runbook file changed since the run started (recorded in the journal).")
     var force = false
 
@@ -53,7 +61,11 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(help: "After SIGTERM, how long the run may take to stop, finally steps included, before they are cancelled.")
     var shutdownGrace: String = "20s"
 
-    @Option(name: .customLong("operator"), help: "Who resumes it, recorded in the journal (default: the login name).")
+    @Option(
+        name: .customLong("operator"),
+        help:
+            "Who resumes it, recorded in the journal and compared with approvers: a label, not an authentication (default: the login name)."
+    )
     var operatorName: String?
 
     @Option(help: "Sign checkpoints of the resumed part with this Ed25519 key (default: the file named by FILET_SIGNING_KEY).")
@@ -79,30 +91,35 @@ struct ResumeCommand: AsyncParsableCommand {
             journalPath: journal, runbookFile: runbook, rerun: rerun, markDone: markDone, force: force, killLeftover: killLeftover,
             shutdownGrace: try parsedShutdownGrace(shutdownGrace),
             operatorName: operatorName ?? Operator.loginName(environment), concurrency: concurrency, environment: environment,
-            signing: SigningRequest.keyPath(flag: signingKey, environment: environment).map { SigningRequest(keyPath: $0) })
+            signing: SigningRequest.keyPath(flag: signingKey, environment: environment).map { SigningRequest(keyPath: $0) },
+            preApproved: yes, canAsk: isatty(STDIN_FILENO) == 1, variables: try variableAssignments(variables))
         let prepared: PreparedRun
         do throws(SessionRefusal) {
-            prepared = try await RunSession.prepareResume(request, decider: isatty(STDIN_FILENO) == 1 ? TerminalDecider() : nil)
+            prepared = try await RunSession.prepareResume(
+                request, decider: request.canAsk ? TerminalDecider(language: Terminal.language) : nil)
         } catch {
-            throw error.exit("nothing resumed")
+            throw error.exit(.nothingResumed)
         }
         let outcome = await TerminalSession.run(prepared, operatorName: request.operatorName, preApproved: yes, format: format)
         throw ExitStatus(outcome).exitCode
     }
 }
 
-/// Asks at the terminal about a step that was running when the run stopped and is not idempotent.
+/// Asks at the terminal about a step that was running when the run stopped and is not idempotent. The same words as
+/// a confirmation: yes runs it again, no takes it as done; anything else asks again; Ctrl-C (or the end of input)
+/// stops, and nothing is resumed.
 struct TerminalDecider: InterruptedStepDecider {
+    let language: Language
+
     func decide(stepID: String) async -> InterruptedStepDecision? {
-        Terminal.output(
-            """
-            ? step '\(stepID)' was running when the run stopped and is not idempotent: it may or may not have taken effect.
-              y = run it again, d = mark it done, anything else = stop: 
-            """)
-        switch await Terminal.readLine()?.trimmingCharacters(in: .whitespaces).lowercased() {
-        case "y": return .rerun
-        case "d": return .markDone
-        default: return nil
+        Terminal.output(Message.interruptedStepQuestion(stepID).text(language))
+        while true {
+            guard let line = await Terminal.readLine() else { return nil }
+            switch YesNoAnswer(typed: line) {
+            case .yes: return .rerun
+            case .no: return .markDone
+            case nil: Terminal.output("  " + Message.notAnAnswer(Terminal.printable(line), then: .interruptedStepAgain).text(language))
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ import FiletEngine
 import FiletJournal
 import FiletNotify
 import FiletRunbook
+import FiletSupport
 import FiletSyntax
 import Foundation
 
@@ -40,7 +41,9 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Approve every confirmation in advance (recorded as pre-approved by flag).")
     var yes = false
 
-    @Option(name: .customLong("operator"), help: "Who runs it, recorded in the journal (default: the login name).")
+    @Option(
+        name: .customLong("operator"),
+        help: "Who runs it, recorded in the journal and compared with approvers: a label, not an authentication (default: the login name).")
     var operatorName: String?
 
     @Option(help: "The directory of journals.")
@@ -93,10 +96,10 @@ struct RunOptions: ParsableArguments {
             operatorName: operatorName ?? Operator.loginName(environment), journalDirectory: journal, environment: environment,
             signing: SigningRequest.keyPath(flag: signingKey, environment: environment).map {
                 SigningRequest(keyPath: $0, everyRecords: checkpointEvery, interval: .seconds(checkpointSeconds))
-            })
+            }, preApproved: yes, canAsk: isatty(STDIN_FILENO) == 1)
         request.shutdownGrace = try parsedShutdownGrace(shutdownGrace)
         let prepared: PreparedRun
-        do throws(SessionRefusal) { prepared = try RunSession.prepare(request) } catch { throw error.exit("nothing ran") }
+        do throws(SessionRefusal) { prepared = try RunSession.prepare(request) } catch { throw error.exit(.nothingRan) }
         let outcome = await TerminalSession.run(prepared, operatorName: request.operatorName, preApproved: yes, format: format)
         return (outcome, prepared.plan, prepared.journalPath)
     }
@@ -108,7 +111,8 @@ enum TerminalSession {
         for warning in prepared.warnings { Terminal.error("filet: \(warning)") }
         let view = TerminalView(format: format)
         await view.begin(runID: prepared.runID, journalPath: prepared.journalPath)
-        let confirmations = TerminalConfirmation(preApproved: preApproved, operatorName: operatorName, view: view)
+        let confirmations = TerminalConfirmation(
+            preApproved: preApproved, operatorName: operatorName, language: Terminal.language, view: view)
         let interruption = Interruption()
         let signals = SignalWatcher(interruption: interruption)
         let outcome = await prepared.run(confirmations: confirmations, observer: view, interruption: interruption)

@@ -30,10 +30,14 @@ struct FiletProcess: Sendable {
         .deletingLastPathComponent()
 
     /// The environment of every process the tests start: the test's own, without a journal key that the person
-    /// running the tests may have exported, plus `environment`, minus `unsetting`.
+    /// running the tests may have exported, in English (`LANG=C.UTF-8`, whatever the locale of the person running the
+    /// tests: a test asks for French with `LANG`), plus `environment`, minus `unsetting`.
     static func environment(_ environment: [String: String], unsetting: [String] = []) -> [String: String] {
         var result = ProcessInfo.processInfo.environment
         result["FILET_JOURNAL_KEY"] = nil
+        result["LC_ALL"] = nil
+        result["LC_MESSAGES"] = nil
+        result["LANG"] = "C.UTF-8"
         result.merge(environment) { $1 }
         for name in unsetting { result[name] = nil }
         return result

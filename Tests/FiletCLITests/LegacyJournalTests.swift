@@ -156,13 +156,30 @@ import Testing
         ]
         for (folder, arguments, environment) in runs {
             let journals = directory.path("journal-" + folder)
-            // In the test's own directory: the runbook's file channel writes to ./notifications.jsonl.
-            _ = await
-                (try RunningProcess(
-                    executable: FiletProcess.binary.path, arguments: arguments + ["--operator", "fixture", "--journal", journals],
-                    environment: FiletProcess.environment(environment), directory: directory.url)).finish()
+            let arguments = arguments + ["--operator", "fixture", "--journal", journals]
+            // Issue 9: a confirmation that nobody can be asked now stops the run before it starts (the preflight); in a
+            // terminal, answered "no", the run goes on as the legacy one did, refused by the operator instead of by the
+            // absence of a terminal.
+            let refusedAtTheTerminal = folder == "rollback"
+            if refusedAtTheTerminal {
+                guard TmuxTerminal.isAvailable else { continue }
+                let terminal = try await TmuxTerminal(arguments, environment: environment, directory: directory.url)
+                defer { terminal.close() }
+                try #require(await terminal.waitFor("Type yes"), "\(terminal.lastScreen)")
+                try await terminal.type("n")
+                #expect(await terminal.exitStatus() == 1, "\(terminal.lastScreen)")
+            } else {
+                // In the test's own directory: the runbook's file channel writes to ./notifications.jsonl.
+                _ = await
+                    (try RunningProcess(
+                        executable: FiletProcess.binary.path, arguments: arguments,
+                        environment: FiletProcess.environment(environment), directory: directory.url)).finish()
+            }
             let written = try JournalFile.only(in: journals).path
-            #expect(try Self.shape(of: written) == Self.shape(of: try Self.journal(folder)), "\(folder)")
+            let answered: Set<String> = refusedAtTheTerminal ? ["approve"] : []
+            #expect(
+                try Self.shape(of: written, whoAnswered: answered) == Self.shape(of: try Self.journal(folder), whoAnswered: answered),
+                "\(folder)")
         }
     }
 
@@ -170,22 +187,32 @@ import Testing
     static let addedSinceTheFixtures: Set<String> = ["step.process", "process.killed"]
 
     /// Each record as `type {fields}`, with the values that change from one run to the next replaced by `*`, without
-    /// the records of ``addedSinceTheFixtures``.
-    static func shape(of path: String) throws -> [String] {
+    /// the records of ``addedSinceTheFixtures`` and the fields today's filet adds at the end of a record
+    /// (`overridden_vars`, `os_uid`, `os_user`: issue 9); for the steps of `whoAnswered`, who answered the
+    /// confirmation, how, why and the answer (`by`, `how`, `reason`, `output`) replaced by `*` too.
+    static func shape(of path: String, whoAnswered: Set<String> = []) throws -> [String] {
         let varying: Set<String> = [
             "duration_ms", "latency_ms", "addresses", "host", "runbook_path", "filet_version", "message_id", "head", "key", "sig",
         ]
-        func normalized(_ value: JSONValue) -> JSONValue {
+        let added: Set<String> = ["overridden_vars", "os_uid", "os_user"]
+        func normalized(_ value: JSONValue, also: Set<String>) -> JSONValue {
             switch value {
-            case .object(let members): .object(members.map { ($0, varying.contains($0) ? "*" : normalized($1)) })
-            case .array(let items): .array(items.map(normalized))
+            case .object(let members):
+                .object(
+                    members.filter { !added.contains($0.0) }.map {
+                        ($0, varying.contains($0) || also.contains($0) ? "*" : normalized($1, also: also))
+                    })
+            case .array(let items): .array(items.map { normalized($0, also: also) })
             default: value
             }
         }
         // A checkpoint's `records` counts the added records too.
         return try JournalReader.read(path: path).records.filter { !addedSinceTheFixtures.contains($0.type) }.map { record in
             let fields = record.type == "checkpoint" ? record.fields.map { ($0.0, $0.0 == "records" ? "*" : $0.1) } : record.fields
-            return "\(record.type) \(normalized(.object(fields)).rendered(pretty: false))"
+            var step: String?
+            if case .string(let id)? = record.field("step") { step = id }
+            let also: Set<String> = step.map(whoAnswered.contains) == true ? ["by", "how", "reason", "output"] : []
+            return "\(record.type) \(normalized(.object(fields), also: also).rendered(pretty: false))"
         }
     }
 

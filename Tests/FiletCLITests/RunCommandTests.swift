@@ -156,6 +156,7 @@ import Testing
         #expect(try await FiletProcess.run(["audit", "verify", journal.path]).status == 0)
     }
 
+    /// Issue 9: refused by the preflight (exit 2, no journal) instead of failing at the step (exit 1, a journal).
     @Test func confirmWithoutYesAndWithoutTerminalFailsSayingHowToApprove() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
@@ -172,13 +173,11 @@ import Testing
             """)
         // stdin is /dev/null: not a terminal.
         let result = try await FiletProcess.run(["run", runbook, "--journal", directory.journal])
-        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
-        let row = result.stdout.split(separator: "\n").first { $0.hasPrefix("feu-vert ") }.map(String.init) ?? ""
-        #expect(row.contains(" failed ") && row.contains("--yes"), "summary row: '\(row)'")
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("step 'feu-vert' asks for a confirmation and there is no terminal to ask on"), "\(result.stderr)")
+        #expect(result.stderr.contains("pass --yes to approve in advance"))
         #expect(!directory.exists("marker"))
-        let journal = try JournalFile.only(in: directory.journal)
-        let refused = try #require(journal.records("confirm.refused", step: "feu-vert").first)
-        #expect((refused["reason"] as? String)?.contains("pass --yes to approve in advance") == true)
+        #expect(!directory.exists("journal"), "refused before the journal is created")
 
         let approved = try await FiletProcess.run(["run", runbook, "--yes", "--journal", directory.journal])
         #expect(approved.status == 0)
