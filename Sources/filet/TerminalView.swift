@@ -50,7 +50,7 @@ actor TerminalView: RunObserver {
 
     func handle(_ event: RunEvent) {
         switch format {
-        case .json: emit(json(event))
+        case .json: if let value = json(event) { emit(value) }
         case .text where interactive:
             update(event)
             redraw()
@@ -116,6 +116,8 @@ actor TerminalView: RunObserver {
                         : "signal \(signal): stopping steps, then finally", started: clock.now, finished: true))
         case .timedOut:
             lines.append(Line(id: "!", state: "time limit reached: stopping steps, then finally", started: clock.now, finished: true))
+        case .waiting, .retryScheduled, .outputLine:
+            break
         }
     }
 
@@ -154,10 +156,11 @@ actor TerminalView: RunObserver {
         case .interrupted(let signal, let second):
             return "\(time) ! signal \(signal): " + (second ? "stopping finally steps too\n" : "stopping steps, then finally\n")
         case .timedOut: return "\(time) ! time limit reached: stopping steps, then finally\n"
+        case .waiting, .retryScheduled, .outputLine: return ""
         }
     }
 
-    private func json(_ event: RunEvent) -> JSONValue {
+    private func json(_ event: RunEvent) -> JSONValue? {
         switch event {
         case .stepStarted(let id, let isFinally):
             .object([
@@ -183,6 +186,8 @@ actor TerminalView: RunObserver {
             .object([("event", .event(.runInterrupted)), ("signal", .integer(Int(signal))), ("second", .bool(second))])
         case .timedOut:
             .object([("event", .event(.runTimedOut))])
+        case .waiting, .retryScheduled, .outputLine:
+            nil
         }
     }
 
