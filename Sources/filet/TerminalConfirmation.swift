@@ -25,10 +25,7 @@ actor TerminalConfirmation: ConfirmationProvider {
             return .unavailable(
                 "confirmation needed and no terminal to ask on: run filet interactively, or pass --yes to approve in advance")
         }
-        await view.pause()
-        Terminal.output("\n? \(stepID): \(prompt)\n  Type yes to approve, anything else to refuse: ")
-        let answer = await Terminal.readLine()
-        await view.resume()
+        let answer = await view.ask(stepID: stepID, question: prompt, hint: "Type yes to approve, anything else to refuse: ")
         guard let answer else { return .unavailable("no answer (end of input)") }
         let trimmed = answer.trimmingCharacters(in: .whitespaces)
         return trimmed.lowercased() == "yes" || trimmed.lowercased() == "oui"
