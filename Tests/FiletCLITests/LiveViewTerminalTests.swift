@@ -3,6 +3,10 @@ import FiletTestSupport
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The live view of the real binary in a real terminal: tmux, read back with `capture-pane` (the history
 /// included, wrapped lines joined, so that a line longer than the width shows as one). Each test has a tmux
 /// server of its own (its own socket), killed at the end whatever happens; every wait is bounded.
@@ -282,10 +286,21 @@ struct Tmux: Sendable {
 
     func resize(columns: Int) { _ = try? tmux(["resize-window", "-t", "main", "-x", String(columns), "-y", String(rows)]) }
 
-    /// Ends the server (and what runs in it) and removes its socket.
+    /// Ends the server (and what runs in it) and removes its socket; a server or pane process that is still
+    /// there 5 s after `kill-server` is killed (only those two, found by their ids as tmux gives them).
     func kill() {
+        let ids =
+            (try? tmux(["display-message", "-p", "-t", "main", "#{pid} #{pane_pid}"]))?
+            .split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? []
         _ = try? tmux(["kill-server"])
-        try? FileManager.default.removeItem(atPath: "\(NSTemporaryDirectory())/tmux-\(getuid())/\(socket)")
+        let deadline = ContinuousClock.now + .seconds(5)
+        for id in ids where id > 1 {
+            while Glibc.kill(id, 0) == 0, ContinuousClock.now < deadline { usleep(20_000) }
+            if Glibc.kill(id, 0) == 0 {
+                Issue.record("tmux process \(id) outlived kill-server: killed")
+                Glibc.kill(id, SIGKILL)
+            }
+        }
         try? FileManager.default.removeItem(atPath: "/tmp/tmux-\(getuid())/\(socket)")
     }
 
@@ -294,7 +309,7 @@ struct Tmux: Sendable {
     /// posix_spawn and waitpid rather than Foundation's Process, whose exit is watched on a run loop.
     @discardableResult
     private func tmux(_ arguments: [String]) throws -> String {
-        let prints = arguments.first == "capture-pane"
+        let prints = arguments.first == "capture-pane" || arguments.first == "display-message"
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw POSIXError(.EMFILE) }
         var actions = posix_spawn_file_actions_t()
@@ -315,8 +330,22 @@ struct Tmux: Sendable {
         let argv = ([executable, "-u", "-L", socket, "-f", "/dev/null"] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
+        // The server and what it runs start with no signal blocked and every signal at its default, whatever
+        // this thread of the test process blocks (else kill-server's SIGHUP would never end the pane).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         close(fds[1])
         defer { close(fds[0]) }
         guard spawned == 0 else { throw POSIXError(.ENOENT) }
