@@ -95,7 +95,8 @@ case "command": try await commandBenchmark()
 case "journal": try await journalBenchmark()
 case "engine": try await engineBenchmark()
 case "notify": try await notifyBenchmark()
+case "view": try viewBenchmark()
 default:
-    print("usage: filet-bench parse | validate | command | journal | engine | notify")
+    print("usage: filet-bench parse | validate | command | journal | engine | notify | view")
     exit(2)
 }

@@ -115,6 +115,30 @@ public protocol ActionPerformer: Sendable {
     /// Performs one attempt. Must return promptly once the task is cancelled
     /// (killing whatever it started), with outcome `.cancelled`.
     func perform(_ action: PreparedAction, stepID: String) async -> ActionResult
+
+    /// Performs one attempt as ``perform(_:stepID:)`` does, telling `progress` what it sees on the way
+    /// (a command's output lines). By default, tells it nothing.
+    func perform(_ action: PreparedAction, stepID: String, progress: ActionProgress) async -> ActionResult
+}
+
+extension ActionPerformer {
+    public func perform(_ action: PreparedAction, stepID: String, progress: ActionProgress) async -> ActionResult {
+        await perform(action, stepID: stepID)
+    }
+}
+
+/// What an action tells while it runs, for the live view: the last complete line a command wrote (on
+/// stdout or stderr, unmasked), at most every ``CommandRunner/outputLineInterval``. Called on the
+/// command's own thread: it must return at once.
+public struct ActionProgress: Sendable {
+    public let outputLine: (@Sendable (String) -> Void)?
+
+    public init(outputLine: (@Sendable (String) -> Void)?) {
+        self.outputLine = outputLine
+    }
+
+    /// Nobody listens.
+    public static let none = ActionProgress(outputLine: nil)
 }
 
 /// Who approves a `confirm` step, and how.

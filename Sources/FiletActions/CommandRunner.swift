@@ -24,7 +24,12 @@ public enum CommandRunner: Sendable {
     ///
     /// - Throws: ``CommandError`` only when the command could not be started: an invalid spec,
     ///   a missing shell or working directory, no resources left, or a task already cancelled.
-    public static func run(_ spec: CommandSpec) async throws(CommandError) -> CommandResult {
+    ///
+    /// With `outputLines`, the last complete line the command wrote (stdout or stderr, ended by a line feed or
+    /// a carriage return) is passed to it as the command runs, at most every ``outputLineInterval``.
+    public static func run(_ spec: CommandSpec, outputLines: (@Sendable (String) -> Void)? = nil) async throws(CommandError)
+        -> CommandResult
+    {
         try spec.validate()
         guard !Task.isCancelled else { throw CommandError.cancelledBeforeStart }
         let cancellation = try CancellationSignal()
@@ -33,7 +38,7 @@ public enum CommandRunner: Sendable {
         let outcome: Result<CommandResult, CommandError>
         do throws(DedicatedThread.Failure) {
             outcome = try await DedicatedThread.run("filet-command", onCancel: .wake({ cancellation.signal() })) {
-                Supervision.run(spec, cancellation: cancellation, onStart: onStart)
+                Supervision.run(spec, cancellation: cancellation, onStart: onStart, outputLines: outputLines)
             }
         } catch {
             let code: Int32 = if case .unavailable(let code) = error { code } else { EAGAIN }
@@ -41,6 +46,11 @@ public enum CommandRunner: Sendable {
         }
         return try outcome.get()
     }
+}
+
+extension CommandRunner {
+    /// The shortest time between two output lines passed to a live view.
+    public static let outputLineInterval = Duration.milliseconds(250)
 }
 
 extension CommandError {
@@ -103,11 +113,15 @@ private struct Supervision {
     private var drainTimedOut = false
     private var graceDeadline: ContinuousClock.Instant?
     private var drainDeadline: ContinuousClock.Instant?
+    /// Where the latest output line goes, and when it went last.
+    private let outputLines: (@Sendable (String) -> Void)?
+    private var lineSentAt: ContinuousClock.Instant?
 
     private static let bufferSize = 64 * 1024
 
     static func run(
-        _ spec: CommandSpec, cancellation: CancellationSignal, onStart: (@Sendable (ProcessGroupIdentity) -> Void)?
+        _ spec: CommandSpec, cancellation: CancellationSignal, onStart: (@Sendable (ProcessGroupIdentity) -> Void)?,
+        outputLines: (@Sendable (String) -> Void)?
     ) -> Result<CommandResult, CommandError> {
         guard !cancellation.isSignalled else { return .failure(.cancelledBeforeStart) }
         let start = ContinuousClock.now
@@ -134,7 +148,8 @@ private struct Supervision {
             return .failure(error)
         }
         onStart?(ProcessGroupIdentity.of(leader: process.pid))
-        var supervision = Supervision(spec: spec, process: process, exitFD: exitFD, cancelFD: cancellation.readEnd)
+        var supervision = Supervision(
+            spec: spec, process: process, exitFD: exitFD, cancelFD: cancellation.readEnd, outputLines: outputLines)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer { buffer.deallocate() }
         supervision.superviseUntilDone(buffer: buffer)
@@ -144,15 +159,16 @@ private struct Supervision {
         return .success(supervision.result(status: status, duration: duration))
     }
 
-    private init(spec: CommandSpec, process: ShellProcess, exitFD: Int32, cancelFD: Int32) {
+    private init(spec: CommandSpec, process: ShellProcess, exitFD: Int32, cancelFD: Int32, outputLines: (@Sendable (String) -> Void)?) {
         self.spec = spec
         pid = process.pid
         stdoutFD = process.stdout
         stderrFD = process.stderr
         self.exitFD = exitFD
         self.cancelFD = cancelFD
-        stdout = OutputCapture(limit: spec.outputLimit)
-        stderr = OutputCapture(limit: spec.outputLimit)
+        stdout = OutputCapture(limit: spec.outputLimit, followsLines: outputLines != nil)
+        stderr = OutputCapture(limit: spec.outputLimit, followsLines: outputLines != nil)
+        self.outputLines = outputLines
     }
 
     /// Reads output and follows events until the shell has exited and its output is closed,
@@ -180,6 +196,9 @@ private struct Supervision {
                 timeout = Self.milliseconds(from: now, to: drainDeadline)
             } else if !killedAfterGrace, let graceDeadline {
                 timeout = Self.milliseconds(from: now, to: graceDeadline)
+            }
+            if let lineDue = sendOutputLine(now: now) {
+                timeout = timeout < 0 ? lineDue : min(timeout, lineDue)
             }
             if poll(&fds, nfds_t(count), timeout) < 0 {
                 if errno == EINTR { continue }
@@ -212,6 +231,22 @@ private struct Supervision {
                 }
             }
         }
+    }
+
+    /// Passes the newest output line on, unless one went less than ``CommandRunner/outputLineInterval`` ago.
+    /// Returns the milliseconds until a line that waits may go, nil when none waits.
+    private mutating func sendOutputLine(now: ContinuousClock.Instant) -> Int32? {
+        guard let outputLines, stdout.hasNewLine || stderr.hasNewLine else { return nil }
+        if let lineSentAt, now < lineSentAt + CommandRunner.outputLineInterval {
+            return Self.milliseconds(from: now, to: lineSentAt + CommandRunner.outputLineInterval)
+        }
+        // The stream that completed a line last has the newest one.
+        let line = stdout.newLineTime >= stderr.newLineTime ? stdout.takeNewLine() : stderr.takeNewLine()
+        _ = stdout.takeNewLine()
+        _ = stderr.takeNewLine()
+        lineSentAt = now
+        if let line { outputLines(line) }
+        return nil
     }
 
     /// Kills what remains of the process group, keeps the output already written, and reaps the

@@ -13,13 +13,29 @@ struct OutputCapture {
     private var totalBytes = 0
     private var hasher = SHA256()
     private var lastLine = LastLineTracker()
+    /// The newest complete line, for a live view; nil when nobody follows the output.
+    private var liveLine: LiveLineTracker?
 
     /// The kept end of the stream plus the byte before it, which tells whether it starts a line.
     private var tailWindow: Int { tailCapacity + 1 }
 
-    init(limit: Int) {
+    init(limit: Int, followsLines: Bool = false) {
         headCapacity = max(0, limit) / 2
         tailCapacity = max(0, limit) - headCapacity
+        if followsLines { liveLine = LiveLineTracker() }
+    }
+
+    /// Whether a line completed since the last ``takeNewLine()``.
+    var hasNewLine: Bool { liveLine?.newLine != nil }
+
+    /// When the line ``takeNewLine()`` would return was completed (the distant past when none waits).
+    var newLineTime: ContinuousClock.Instant { liveLine?.completedAt ?? .zeroInstant }
+
+    /// The newest complete line, once.
+    mutating func takeNewLine() -> String? {
+        guard let line = liveLine?.newLine else { return nil }
+        liveLine?.newLine = nil
+        return String(decoding: line, as: UTF8.self)
     }
 
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -27,6 +43,7 @@ struct OutputCapture {
         totalBytes += bytes.count
         hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
         lastLine.consume(bytes)
+        liveLine?.consume(bytes)
         var rest = bytes[...]
         if head.count < headCapacity {
             let taken = rest.prefix(headCapacity - head.count)
@@ -129,6 +146,57 @@ struct LastLineTracker {
     private static func dropLeadingBlanks<C: Collection<UInt8>>(_ bytes: C) -> C.SubSequence {
         bytes.drop(while: isBlank)
     }
+}
+
+/// Follows a stream for a live view: the newest non-blank line ended by a line feed or a carriage return
+/// (a progress bar redraws its line with carriage returns), at most ``limit`` bytes of it. A line not ended
+/// yet is never shown: a secret being written would be masked only once whole.
+struct LiveLineTracker {
+    static let limit = 512
+    /// The newest complete line not taken yet.
+    var newLine: [UInt8]?
+    var completedAt: ContinuousClock.Instant = .zeroInstant
+    /// The line being written, at most ``limit`` bytes of it.
+    private var pending: [UInt8] = []
+
+    private static func ends(_ byte: UInt8) -> Bool { byte == 0x0A || byte == 0x0D }
+
+    mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let lastEnd = bytes.lastIndex(where: Self.ends) else {
+            append(bytes[...])
+            return
+        }
+        var end = lastEnd
+        while true {
+            let previous = bytes[..<end].lastIndex(where: Self.ends)
+            let candidate: [UInt8]
+            if let previous {
+                candidate = Array(bytes[(previous + 1)..<end].prefix(Self.limit))
+            } else {
+                append(bytes[..<end])
+                candidate = pending
+            }
+            if candidate.contains(where: { $0 != 0x20 && $0 != 0x09 }) {
+                newLine = candidate
+                completedAt = .now
+                break
+            }
+            guard let previous else { break }
+            end = previous
+        }
+        pending.removeAll(keepingCapacity: true)
+        append(bytes[(lastEnd + 1)...])
+    }
+
+    private mutating func append(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {
+        guard pending.count < Self.limit else { return }
+        pending.append(contentsOf: bytes.prefix(Self.limit - pending.count))
+    }
+}
+
+extension ContinuousClock.Instant {
+    /// An instant before any the clock will give.
+    fileprivate static let zeroInstant = ContinuousClock.now - .seconds(1_000_000_000)
 }
 
 /// Cuts of byte sequences that do not split a UTF-8 character.

@@ -21,6 +21,14 @@ extension RunRecorder {
 /// Something that follows a run as it happens: the terminal view.
 public protocol RunObserver: Sendable {
     func handle(_ event: RunEvent) async
+
+    /// Whether it wants ``RunEvent/outputLine(stepID:line:)``, a command's output as it comes (a little work
+    /// per command, for nothing when no live view shows it). True by default.
+    var followsOutput: Bool { get }
+}
+
+extension RunObserver {
+    public var followsOutput: Bool { true }
 }
 
 /// What happens during a run, as the terminal view sees it.
@@ -32,6 +40,12 @@ public enum RunEvent: Sendable {
     case undone(stepID: String, succeeded: Bool)
     case interrupted(signal: Int32, second: Bool)
     case timedOut
+    /// A `wait` step's attempt started: it ends at `until`.
+    case waiting(stepID: String, until: ContinuousClock.Instant)
+    /// An attempt failed and attempt number `attempt` (of `of`) starts at `at`, after the backoff.
+    case retryScheduled(stepID: String, attempt: Int, of: Int, at: ContinuousClock.Instant)
+    /// The last line a running command wrote, masked; a few times a second at most (``CommandRunner/outputLineInterval``).
+    case outputLine(stepID: String, line: String)
 }
 
 /// How one run is carried out.
@@ -350,6 +364,8 @@ public struct Executor: Sendable {
             attempt += 1
             if attempt > 1 {
                 let pause = policy.delay(beforeAttempt: attempt, random: Double.random(in: 0..<1))
+                await observer?.handle(
+                    .retryScheduled(stepID: step.id, attempt: attempt, of: policy.maximumAttempts, at: clock.now + pause))
                 if (try? await Task.sleep(for: pause)) == nil {
                     last = ActionResult(.cancelled, reason: "cancelled while waiting to retry")
                     lastStarted = false
@@ -357,6 +373,9 @@ public struct Executor: Sendable {
                 }
             }
             await observer?.handle(.attemptStarted(stepID: step.id, attempt: attempt, of: policy.maximumAttempts))
+            if case .wait(let duration) = action, duration > .zero {
+                await observer?.handle(.waiting(stepID: step.id, until: clock.now + duration))
+            }
             let attemptStart = clock.now
             let performed = await performRecordingProcesses(action, step: step, attempt: attempt, control: control)
             last = masked(performed.result)
@@ -401,9 +420,26 @@ public struct Executor: Sendable {
 
     /// One attempt, cut short by the step's timeout (the action is cancelled and, for a command, its process tree killed).
     func perform(_ action: PreparedAction, stepID: String, timeout: Duration?) async -> ActionResult {
-        guard let timeout else { return await performer.perform(action, stepID: stepID) }
+        guard let observer, observer.followsOutput, case .command = action else {
+            return await perform(action, stepID: stepID, timeout: timeout, progress: .none)
+        }
+        // A command's output lines go to the observer in order, the newest only when it lags, and none after the attempt.
+        let (lines, sink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1))
+        let forwarding = Task {
+            for await line in lines { await observer.handle(.outputLine(stepID: stepID, line: line)) }
+        }
+        let masker = self.masker
+        let result = await perform(
+            action, stepID: stepID, timeout: timeout, progress: ActionProgress { sink.yield(masker($0)) })
+        sink.finish()
+        await forwarding.value
+        return result
+    }
+
+    private func perform(_ action: PreparedAction, stepID: String, timeout: Duration?, progress: ActionProgress) async -> ActionResult {
+        guard let timeout else { return await performer.perform(action, stepID: stepID, progress: progress) }
         let performer = self.performer
-        let raced = await TimeLimit.race(within: timeout) { await performer.perform(action, stepID: stepID) }
+        let raced = await TimeLimit.race(within: timeout) { await performer.perform(action, stepID: stepID, progress: progress) }
         guard raced.winner == .deadline else { return raced.value }
         var timedOut = raced.value
         timedOut.outcome = .timedOut

@@ -112,6 +112,13 @@ public struct PreparedRun: Sendable {
     let notifications: NotificationService
     let resuming: ResumeState?
 
+    /// A real run or a drill.
+    public var mode: RunMode { configuration.mode }
+    /// In a drill, the marker put before every notification's text.
+    public var drillPrefix: String { configuration.drillPrefix }
+    /// Who runs it, as the journal records it.
+    public var operatorName: String { configuration.operatorName }
+
     /// Runs it to the end and closes the journal. A journal that cannot be written or closed makes
     /// the outcome a ``RunOutcome/journalFailure``, whatever the steps did.
     public func run(confirmations: any ConfirmationProvider, observer: (any RunObserver)?, interruption: Interruption) async -> RunOutcome {

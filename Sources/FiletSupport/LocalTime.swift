@@ -54,6 +54,18 @@ public struct LocalTime: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `10:37:57 +01:00`: the time of day to the second, with the offset, without the date.
+    public func timeOfDay(_ milliseconds: Int64) -> String {
+        let offset = offsetAt(milliseconds)
+        let time = UTCTime.fields(milliseconds + Int64(offset) * 1000)
+        var out: [UInt8] = []
+        out.reserveCapacity(15)
+        appendClock(time, milliseconds: false, to: &out)
+        out.append(UInt8(ascii: " "))
+        out += Self.offsetText(offset).utf8
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// `10:37:57.670`: the wall clock to the millisecond, without the date or the offset.
     public func clock(_ milliseconds: Int64) -> String {
         let time = UTCTime.fields(milliseconds + Int64(offsetAt(milliseconds)) * 1000)

@@ -109,13 +109,15 @@ struct RunOptions: ParsableArguments {
 enum TerminalSession {
     static func run(_ prepared: PreparedRun, operatorName: String, preApproved: Bool, format: OutputFormat) async -> RunOutcome {
         for warning in prepared.warnings { Terminal.error("filet: \(warning)") }
-        let view = TerminalView(format: format)
-        await view.begin(runID: prepared.runID, journalPath: prepared.journalPath)
+        let view = TerminalView(format: format, language: Terminal.language)
+        await view.begin(prepared)
         let confirmations = TerminalConfirmation(
             preApproved: preApproved, operatorName: operatorName, language: Terminal.language, view: view)
         let interruption = Interruption()
         let signals = SignalWatcher(interruption: interruption)
+        let resizes = ResizeWatcher(view: view)
         let outcome = await prepared.run(confirmations: confirmations, observer: view, interruption: interruption)
+        resizes.stop()
         signals.stop()
         await view.end(outcome, journalPath: prepared.journalPath)
         return outcome

@@ -32,22 +32,22 @@ actor TerminalConfirmation: ConfirmationProvider {
             return .unavailable(
                 "confirmation needed and no terminal to ask on: run filet interactively, or pass --yes to approve in advance")
         }
-        await view.pause()
-        let answer = await ask(prompt: prompt, stepID: stepID)
-        await view.resume()
-        return answer
+        return await ask(prompt: prompt, stepID: stepID)
     }
 
-    /// Asks until a yes or a no, or the end of input.
+    /// Asks until a yes or a no, or the end of input. On a terminal the question goes below the live rows,
+    /// which keep counting how long it has waited (``TerminalView/ask(stepID:question:hint:)``).
     private func ask(prompt: String, stepID: String) async -> ConfirmationAnswer {
-        Terminal.output("\n? \(stepID): \(prompt)\n  " + Message.confirmationChoices.text(language))
+        var hint = Message.confirmationChoices
         while true {
-            guard let line = await Terminal.readLine() else { return .unavailable("no answer (end of input)") }
+            guard let line = await view.ask(stepID: stepID, question: prompt, hint: hint.text(language)) else {
+                return .unavailable("no answer (end of input)")
+            }
             let typed = Terminal.printable(line)
             switch YesNoAnswer(typed: line) {
             case .yes: return .granted(by: operatorName, how: "typed '\(typed)' at the terminal")
             case .no: return .refused(by: operatorName, how: "answered '\(typed)' at the terminal")
-            case nil: Terminal.output("  " + Message.notAnAnswer(typed, then: .confirmationAgain).text(language))
+            case nil: hint = Message.notAnAnswer(typed, then: .confirmationAgain)
             }
         }
     }

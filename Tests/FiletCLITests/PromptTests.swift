@@ -55,7 +55,10 @@ struct PromptTests {
                 ? (french ? "Aucune réponse tapée" : "No answer typed")
                 : (french ? "« \(answer) » n’est pas une réponse" : "'\(answer)' is not an answer")
             #expect(await terminal.waitFor(said), "\(terminal.lastScreen)")
-            #expect(await terminal.waitFor(Self.choices(french), count: index + 2), "\(terminal.lastScreen)")
+            // The exchange stays written above the question asked again.
+            #expect(
+                await terminal.waitFor("Basculer les agents ? → \(answer.trimmingCharacters(in: .whitespaces))"), "\(terminal.lastScreen)")
+            #expect(await terminal.waitFor(Self.choices(french)), "\(terminal.lastScreen)")
         }
         let status = await terminal.exitStatus()
         #expect(status == (approves ? 0 : 1), "\(terminal.lastScreen)")
