@@ -43,7 +43,7 @@ let package = Package(
             ]
         ),
         /// Timelines, readiness and the md / html / json reports, rebuilt from journals.
-        .target(name: "FiletReports", dependencies: ["FiletEngine", "FiletNotify", "FiletJournal", "FiletRunbook", "FiletSupport"]),
+        .target(name: "FiletReports", dependencies: ["FiletEngine", "FiletActions", "FiletNotify", "FiletJournal", "FiletRunbook", "FiletSupport"]),
         /// The command line: flags → one library call → rendering → one exit-code table.
         .executableTarget(
             name: "filet",

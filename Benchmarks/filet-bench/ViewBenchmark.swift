@@ -1,4 +1,5 @@
 import FiletSupport
+import FiletTestSupport
 // `swift build -c release && .build/release/filet-bench view`: what the live view costs, measured, never asserted.
 import Foundation
 import Synchronization
@@ -104,21 +105,8 @@ private func runFilet(_ binary: String, _ arguments: [String], _ output: ViewOut
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer { for pointer in argv + envp { free(pointer) } }
     let start = ContinuousClock.now
-    // filet starts with no signal blocked and every signal at its default, as from a shell.
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t()
-    sigemptyset(&none)
-    var all = sigset_t()
-    sigfillset(&all)
-    sigdelset(&all, SIGKILL)
-    sigdelset(&all, SIGSTOP)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, binary, &actions, &attributes, argv, envp)
+    let spawned = CleanSpawn.withAttributes { posix_spawn(&pid, binary, &actions, &$0, argv, envp) }
     close(writeEnd)
     guard spawned == 0 else {
         close(readEnd)

@@ -117,8 +117,7 @@ public struct RunPreflight: Sendable {
             guard code == ENOENT || code == ENOTDIR else {
                 return .journalDirectory(directory, cannotWrite: path, String(cString: strerror(code)))
             }
-            let parent = (path as NSString).deletingLastPathComponent
-            let next = parent.isEmpty ? "." : parent
+            let next = FilePaths.parent(of: path)
             if next == path { return nil }
             path = next
         }

@@ -87,25 +87,36 @@ public struct DrillReadiness: Sendable {
 
     // MARK: Rendering for `filet drill`
 
-    /// The summary printed at the end of `filet drill`.
-    public func text() -> String {
+    /// The summary printed at the end of `filet drill`, in `language`; with the minimum the drill is held to, a
+    /// last line says whether it was met.
+    public func text(language: Language, minimum: Int? = nil) -> String {
+        let colon = Message.colon.text(language)
         var out =
-            "Readiness of drill \(runID): \(percentage)% (\(wouldSucceed) of \(considered) steps would have succeeded) in \(RunTimeline.durationText(duration))\n"
+            Message.readinessHeadline(
+                runID: runID, percentage: percentage, wouldSucceed: wouldSucceed, considered: considered,
+                duration: RunTimeline.durationText(duration)
+            ).text(language) + "\n"
         if !checks.isEmpty {
-            out += "Checks:\n"
+            out += Message.readinessChecks.text(language) + "\n"
             for check in checks {
-                out += "  \(StepStatus(rawValue: check.status).map(RunSummary.symbol) ?? "?") \(check.step) (\(check.kind))"
+                let status = StepStatus(rawValue: check.status)
+                out += "  \(status.map(RunSummary.symbol) ?? "?") \(check.step) (\(check.kind))"
                 out += check.latency.map { " \($0) ms" } ?? ""
-                out += check.status == StepStatus.succeeded.rawValue ? "" : ": \(check.reason ?? check.status)"
+                if status != .succeeded {
+                    out += colon + (check.reason ?? status.map { Message.word(for: $0).text(language) } ?? check.status)
+                }
                 out += "\n"
             }
         }
         if !channels.isEmpty {
-            out += "Channels:\n"
+            out += Message.readinessChannels.text(language) + "\n"
             for channel in channels {
-                let state = channel.reached.map { $0 ? "reached" : "NOT reached" } ?? "not tried"
-                out += "  \(channel.channel): \(state) (\(channel.steps.joined(separator: ", ")))\n"
+                let state = channel.reached.map { $0 ? Message.channelReached : .channelNotReached } ?? .channelNotTried
+                out += "  \(channel.channel)\(colon)\(state.text(language)) (\(channel.steps.joined(separator: ", ")))\n"
             }
+        }
+        if let minimum {
+            out += (meets(minimum: minimum) ? Message.readinessMet(minimum) : .readinessNotMet(percentage, minimum)).text(language) + "\n"
         }
         return out
     }
@@ -150,5 +161,33 @@ public struct DrillReadiness: Sendable {
 
     var simulatedJSON: JSONValue {
         .array(simulated.map { .object([("step", .string($0.step)), ("would", .optional($0.would))]) })
+    }
+}
+
+extension Message {
+    static func readinessHeadline(runID: String, percentage: Int, wouldSucceed: Int, considered: Int, duration: String) -> Message {
+        Message(
+            en: "Readiness of drill \(runID): \(percentage)% (\(wouldSucceed) of \(considered) steps would have succeeded) in \(duration)",
+            fr:
+                "Préparation de l’exercice \(runID)\u{A0}: \(percentage)\u{A0}% (\(wouldSucceed) étapes sur \(considered) auraient réussi) en \(duration)"
+        )
+    }
+
+    static let readinessChecks = Message(en: "Checks:", fr: "Vérifications\u{A0}:")
+    static let readinessChannels = Message(en: "Channels:", fr: "Canaux\u{A0}:")
+    static let channelReached = Message(en: "reached", fr: "atteint")
+    static let channelNotReached = Message(en: "NOT reached", fr: "NON atteint")
+    static let channelNotTried = Message(en: "not tried", fr: "non essayé")
+
+    static func readinessMet(_ minimum: Int) -> Message {
+        Message(
+            en: "At or above the minimum of \(minimum)% (--min-readiness).",
+            fr: "Au moins le minimum de \(minimum)\u{A0}% (--min-readiness).")
+    }
+
+    static func readinessNotMet(_ percentage: Int, _ minimum: Int) -> Message {
+        Message(
+            en: "BELOW the minimum: \(percentage)% < \(minimum)% (--min-readiness): the drill fails (exit 1).",
+            fr: "SOUS le minimum\u{A0}: \(percentage)\u{A0}% < \(minimum)\u{A0}% (--min-readiness)\u{A0}: l’exercice échoue (code 1).")
     }
 }

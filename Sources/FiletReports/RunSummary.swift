@@ -1,6 +1,6 @@
 public import FiletEngine
 public import FiletRunbook
-import FiletSupport
+public import FiletSupport
 import Foundation
 
 /// The words and tables `filet run` prints, kept apart from the terminal mechanics so they can be tested.
@@ -28,32 +28,32 @@ public enum RunSummary: Sendable {
         }
     }
 
-    /// The final table: one row per step, main steps then finally steps.
-    public static func table(_ outcome: RunOutcome) -> String {
-        let rows = outcome.steps.map { ($0, "") } + outcome.finallySteps.map { ($0, " (finally)") }
-        let width = max(4, rows.map { $0.0.stepID.count + $0.1.count }.max() ?? 0)
-        var out = "\(pad("Step", width))  Status     Tries  Time    Note\n"
+    /// The final table: one row per step, main steps then finally steps, in `language`.
+    public static func table(_ outcome: RunOutcome, language: Language) -> String {
+        let rows = outcome.steps.map { ($0, "") } + outcome.finallySteps.map { ($0, LiveView.finallySuffix) }
+        let titles = Message.summaryColumns.map { $0.text(language) }
+        let width = max(TerminalText.width(titles[0]), rows.map { TerminalText.width($0.0.stepID + $0.1) }.max() ?? 0)
+        let statusWidth = max(
+            TerminalText.width(titles[1]), StepStatus.allCases.map { TerminalText.width(Message.word(for: $0).text(language)) }.max() ?? 0)
+        let triesWidth = TerminalText.width(titles[2])
+        var out = pad(titles[0], width) + "  " + pad(titles[1], statusWidth) + "  " + pad(titles[2], triesWidth) + "  "
+        out += pad(titles[3], 6) + "  " + titles[4] + "\n"
         for (step, suffix) in rows {
-            out += "\(pad(step.stepID + suffix, width))  \(pad(step.status.rawValue, 9))  \(pad(String(step.attempts), 5))  "
-            out += "\(pad(elapsed(step.duration), 6))  \(step.reason ?? "")\n"
+            out += pad(step.stepID + suffix, width) + "  " + pad(Message.word(for: step.status).text(language), statusWidth) + "  "
+            out += pad(String(step.attempts), triesWidth) + "  " + pad(elapsed(step.duration), 6) + "  " + (step.reason ?? "") + "\n"
         }
         return out
     }
 
-    /// One line: how the run ended.
-    public static func verdict(_ outcome: RunOutcome) -> String {
-        let all = outcome.steps + outcome.finallySteps
-        let counts = StepStatus.allCases.compactMap { status -> String? in
-            let count = all.filter { $0.status == status }.count
-            return count == 0 ? nil : "\(count) \(status.rawValue)"
-        }.joined(separator: ", ")
-        if let failure = outcome.journalFailure {
-            return "Run \(outcome.runID) STOPPED: the journal could not be written (\(failure)); its outcome cannot be trusted."
-        }
-        return "Run \(outcome.runID) \(outcome.status.rawValue.replacing("_", with: " ")) in \(elapsed(outcome.duration)) (\(counts))."
-    }
-
     private static func pad(_ text: String, _ width: Int) -> String {
-        text + String(repeating: " ", count: max(0, width - text.count))
+        text + String(repeating: " ", count: max(0, width - TerminalText.width(text)))
     }
+}
+
+extension Message {
+    /// The columns of ``RunSummary/table(_:language:)``.
+    static let summaryColumns = [
+        Message(en: "Step", fr: "Étape"), Message(en: "Status", fr: "État"), Message(en: "Tries", fr: "Essais"),
+        Message(en: "Time", fr: "Durée"), Message(en: "Note", fr: "Note"),
+    ]
 }

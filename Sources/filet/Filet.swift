@@ -4,6 +4,7 @@ import FiletRunbook
 import FiletSupport
 import FiletSyntax
 import Foundation
+import Synchronization
 
 @main
 struct Filet: AsyncParsableCommand {
@@ -50,8 +51,16 @@ struct Filet: AsyncParsableCommand {
 }
 
 enum Terminal {
-    /// The language of the operator's surfaces: French when `LC_ALL`, `LC_MESSAGES` or `LANG` says so.
-    static let language = Language(environment: ProcessInfo.processInfo.environment)
+    private static let chosenLanguage = Mutex(Language(environment: ProcessInfo.processInfo.environment))
+
+    /// The language of the operator's surfaces: the one `--lang` chose, else French when `LC_ALL`,
+    /// `LC_MESSAGES` or `LANG` says so, else English.
+    static var language: Language { chosenLanguage.withLock { $0 } }
+
+    /// `--lang`: the language the rest of the command speaks.
+    static func choose(_ language: Language) {
+        chosenLanguage.withLock { $0 = language }
+    }
 
     static func error(_ text: String) {
         FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
@@ -59,6 +68,26 @@ enum Terminal {
 
     static func output(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+/// `--lang fr|en`, on the commands an operator watches (`run`, `drill`, `resume`).
+struct LanguageOption: ParsableArguments {
+    @Option(
+        name: .customLong("lang"),
+        help: "The language of the view, prompts and summaries: fr or en (default: from LC_ALL, LC_MESSAGES or LANG).")
+    var language: Choice?
+
+    enum Choice: String, ExpressibleByArgument, CaseIterable {
+        case fr, en
+
+        var language: Language { self == .fr ? .fr : .en }
+    }
+
+    /// Applied as soon as the command line is parsed, so that what is said next (a refusal, a usage error of the
+    /// command's own checks) is already in that language.
+    func validate() throws {
+        if let language { Terminal.choose(language.language) }
     }
 }
 

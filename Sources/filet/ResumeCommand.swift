@@ -77,6 +77,8 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(help: "Output format: text, or json (one JSON event per line).")
     var format: OutputFormat = .text
 
+    @OptionGroup var language: LanguageOption
+
     func validate() throws {
         if let concurrency, !(1...1024).contains(concurrency) { throw ValidationError("--concurrency must be between 1 and 1024") }
         _ = try parsedShutdownGrace(shutdownGrace)

@@ -64,6 +64,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Output format: text, or json (one JSON event per line).")
     var format: OutputFormat = .text
 
+    @OptionGroup var language: LanguageOption
+
     @Option(
         help: ArgumentHelp(
             "Sign checkpoints of the journal with this Ed25519 key (filet audit keygen); default: the file named by FILET_SIGNING_KEY.",

@@ -22,7 +22,7 @@ actor TerminalView: RunObserver {
     private var ticker: Task<Void, Never>?
     private var prompt: Prompt?
     private var promptQueue: [CheckedContinuation<Void, Never>] = []
-    private var plainTime = PlainTime()
+    private var plain: PlainProgress
     /// Only the live view shows a command's output lines.
     nonisolated let followsOutput: Bool
 
@@ -37,6 +37,7 @@ actor TerminalView: RunObserver {
     init(format: OutputFormat, language: Language, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.format = format
         self.language = language
+        plain = PlainProgress(language: language)
         colors = (environment["NO_COLOR"] ?? "").isEmpty
         if format == .text, isatty(STDOUT_FILENO) == 1, environment["TERM"] != "dumb" {
             screen = TerminalScreen(environment: environment)
@@ -47,25 +48,21 @@ actor TerminalView: RunObserver {
     func begin(_ prepared: PreparedRun) {
         let runID = prepared.runID
         let journalPath = prepared.journalPath
-        switch format {
-        case .json:
+        if format == .json {
             emit(.object([("event", .event(.runStarted)), ("run", .string(runID)), ("journal", .string(journalPath))]))
             return
-        case .text where screen == nil:
-            Terminal.output("Run \(runID) — journal: \(journalPath)\n")
-            return
-        case .text:
-            break
         }
         let header = LiveView.Header(
             title: prepared.plan.runbook.title, runbookID: prepared.plan.runbook.id, mode: prepared.mode,
             drillPrefix: prepared.drillPrefix, operatorName: prepared.operatorName, runID: runID, journalPath: journalPath)
         let view = LiveView(header: header, plan: prepared.plan, language: language)
         live = view
-        if let width = screen?.width {
-            let tag = view.tag
-            Terminal.output(view.headerLines(width: width).map { styled($0, tag: tag) + "\n" }.joined())
+        guard let width = screen?.width else {
+            Terminal.output(plain.start(runID: runID, journalPath: journalPath))
+            return
         }
+        let tag = view.tag
+        Terminal.output(view.headerLines(width: width).map { styled($0, tag: tag) + "\n" }.joined())
         draw()
         ticker = Task { [weak self] in
             // A cancelled sleep ends the loop: a redraw after end() would overwrite the summary.
@@ -79,10 +76,10 @@ actor TerminalView: RunObserver {
         switch format {
         case .json:
             if let value = json(event) { emit(value) }
-        case .text where live != nil:
+        case .text where screen != nil:
             live?.apply(event)
         case .text:
-            let line = plainLine(event)
+            let line = plain.line(event)
             if !line.isEmpty { Terminal.output(line) }
         }
     }
@@ -97,7 +94,7 @@ actor TerminalView: RunObserver {
                     ("event", .event(.runFinished)), ("run", .string(outcome.runID)), ("status", .string(outcome.status.rawValue)),
                     ("exit_code", .integer(Int(ExitStatus(outcome).rawValue))), ("journal", .string(journalPath)),
                 ]))
-        case .text where live != nil && screen != nil:
+        case .text where screen != nil:
             screen?.measure()
             let width = screen!.width
             var out = screen!.erase()
@@ -106,8 +103,7 @@ actor TerminalView: RunObserver {
             ended = true
         case .text:
             ended = true
-            Terminal.output("\n" + RunSummary.table(outcome) + "\n" + RunSummary.verdict(outcome) + "\n")
-            Terminal.output("Journal: \(journalPath)\nVerify it with: filet audit verify \(journalPath)\n")
+            if let live { Terminal.output(plain.end(outcome, view: live)) }
         }
     }
 
@@ -232,27 +228,7 @@ actor TerminalView: RunObserver {
         return colour + tag + "\u{1B}[0m" + line.dropFirst(tag.count)
     }
 
-    // MARK: Plain and JSON
-
-    private func plainLine(_ event: RunEvent) -> String {
-        let time = plainTime.now()
-        switch event {
-        case .stepStarted(let id, let isFinally): return "\(time) ▶ \(id)\(isFinally ? " (finally)" : "") started\n"
-        case .attemptStarted(let id, let attempt, let total) where attempt > 1: return "\(time) ↻ \(id) attempt \(attempt)/\(total)\n"
-        case .attemptStarted: return ""
-        case .attemptFinished(let id, let attempt, let outcome, let reason) where outcome != .succeeded:
-            return "\(time)   \(id) attempt \(attempt) \(outcome.rawValue): \(reason ?? "")\n"
-        case .attemptFinished: return ""
-        case .stepFinished(let result, _):
-            return "\(time) \(RunSummary.symbol(result.status)) \(result.stepID) \(result.status.rawValue)"
-                + (result.reason.map { ": \($0)" } ?? "") + " (\(RunSummary.elapsed(result.duration)))\n"
-        case .undone(let id, let succeeded): return "\(time) ↶ \(id) \(succeeded ? "undone" : "undo failed")\n"
-        case .interrupted(let signal, let second):
-            return "\(time) ! signal \(signal): " + (second ? "stopping finally steps too\n" : "stopping steps, then finally\n")
-        case .timedOut: return "\(time) ! time limit reached: stopping steps, then finally\n"
-        case .waiting, .retryScheduled, .outputLine: return ""
-        }
-    }
+    // MARK: JSON
 
     /// The event's JSON line; nil for the live view's own events (countdowns, output lines), which
     /// `--format json` does not carry.
@@ -346,24 +322,6 @@ struct TerminalScreen {
         drawn = lines
         drawnWidths = lines.map(TerminalText.width)
     }
-}
-
-/// The time of the plain lines, `HH:MM:SS` in UTC, made once a second.
-private struct PlainTime {
-    private var second = Int.min
-    private var text = ""
-
-    mutating func now() -> String {
-        let seconds = Int(Date().timeIntervalSince1970.rounded(.down))
-        if seconds != second {
-            second = seconds
-            let day = ((seconds % 86_400) + 86_400) % 86_400
-            text = Self.two(day / 3600) + ":" + Self.two(day / 60 % 60) + ":" + Self.two(day % 60)
-        }
-        return text
-    }
-
-    private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 }
 
 /// SIGWINCH: the terminal changed size. Not Sendable (its Dispatch source is not): the task that creates it stops it.

@@ -90,7 +90,8 @@ import Testing
             let state = (channel["reached"] as? Bool).map { $0 ? "reached" : "NOT reached" } ?? "not tried"
             return "  \(channel["channel"] as? String ?? "?"): \(state) (\((channel["steps"] as? [String] ?? []).joined(separator: ", ")))"
         }
-        #expect(Array(lines.dropFirst()) == ["Checks:"] + checks + ["Channels:"] + channels)
+        let verdict = "BELOW the minimum: \(readiness["percent"] as? Int ?? -1)% < 100% (--min-readiness): the drill fails (exit 1)."
+        #expect(Array(lines.dropFirst()) == ["Checks:"] + checks + ["Channels:"] + channels + [verdict])
     }
 
     @Test func theJSONEventIsTheReportsReadiness() async throws {

@@ -244,6 +244,9 @@ struct JournalFile {
 
     var types: [String] { records.compactMap { $0["type"] as? String } }
 
+    /// The run id, as its first record says.
+    var runID: String { records.first?["run"] as? String ?? "?" }
+
     func records(_ type: String, step: String? = nil) -> [[String: Any]] {
         records.filter { $0["type"] as? String == type && (step == nil || $0["step"] as? String == step) }
     }

@@ -42,7 +42,12 @@ import Testing
         filet.send(signal)
         let result = await filet.finish(within: .seconds(30))
         #expect(result.status == exitStatus, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("! signal \(signal): stopping steps, then finally"))
+        // Plain words, not "signal 2": what happens now, and what a second signal does.
+        let name = signal == SIGINT ? "Ctrl-C" : "SIGTERM"
+        #expect(
+            result.stdout.contains("! \(name): stopping the running steps, then the finally steps run. A second "),
+            "\(result.stdout)")
+        #expect(!result.stdout.contains("signal \(signal)"))
         #expect(result.stdout.contains("interrupted in "))
         #expect(!directory.exists("never"))
         if let sleepPID {
@@ -138,7 +143,7 @@ import Testing
         filet.send(SIGINT)
         let result = await filet.finish(within: .seconds(30))
         #expect(result.status == 130, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("second signal") || result.stdout.contains("stopping finally steps too"))
+        #expect(result.stdout.contains("Ctrl-C again: the finally steps are stopped too"), "\(result.stdout)")
         if let pid { #expect(await ChildProcess.becomesGone(pid)) }
 
         let journal = try JournalFile.only(in: directory.journal)
@@ -170,8 +175,8 @@ import Testing
         let pid = ChildProcess.pid(in: directory.path("long.pid"))
         defer { ChildProcess.killLeftoverSleep(pid) }
         #expect(result.status == 124, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains("time limit reached"))
-        #expect(result.stdout.contains("timed out in "))
+        #expect(result.stdout.contains("Time limit (--timeout) reached: stopping the running steps"), "\(result.stdout)")
+        #expect(result.stdout.contains("stopped by its time limit in "), "\(result.stdout)")
         if let pid { #expect(await ChildProcess.becomesGone(pid)) }
         let journal = try JournalFile.only(in: directory.journal)
         #expect(journal.records("run.timed_out").first?["limit"] as? String == "1s")

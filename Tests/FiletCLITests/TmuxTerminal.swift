@@ -1,3 +1,4 @@
+import FiletTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -35,9 +36,14 @@ final class TmuxTerminal: Sendable {
         // The locale is the test's to choose: none inherited from the tmux server.
         var script = "echo $$ > \(Self.quoted(folder + "/pid"))\ncd \(Self.quoted(directory.path)) || exit 97\n"
         script += "unset LC_ALL LC_MESSAGES LANG\n"
-        for (key, value) in FiletProcess.environment(environment).sorted(by: { $0.key < $1.key }) where Self.isName(key) {
+        // A terminal that draws (whatever TERM the tests run under, `dumb` in some CI), unless the test says otherwise.
+        let variables = FiletProcess.environment(["TERM": "screen"].merging(environment) { $1 })
+        for (key, value) in variables.sorted(by: { $0.key < $1.key }) where Self.isName(key) {
             script += "export \(key)=\(Self.quoted(value))\n"
         }
+        // The script outlives a Ctrl-C typed for filet: a handler of its own (reset to the default in filet), so that
+        // sh waits for filet's end instead of dying with the terminal's SIGINT.
+        script += "trap : INT\n"
         script += ([FiletProcess.binary.path] + arguments).map(Self.quoted).joined(separator: " ") + "\n"
         script += "echo $? > \(Self.quoted(folder + "/status"))\nexec sleep 300\n"
         let scriptFile = folder + "/run.sh"
@@ -59,9 +65,14 @@ final class TmuxTerminal: Sendable {
         try await Self.tmux(socket, ["send-keys", "-t", "filet"] + keys)
     }
 
-    /// The screen and its scrollback, wrapped lines joined.
+    /// Makes the terminal `width` columns wide (SIGWINCH for the program in it).
+    func resize(width: Int, height: Int = 40) async throws {
+        try await Self.tmux(socket, ["resize-window", "-t", "filet", "-x", String(width), "-y", String(height)])
+    }
+
+    /// The screen and its whole scrollback, wrapped lines joined.
     func screen() async -> String {
-        let text = (try? await Self.tmux(socket, ["capture-pane", "-p", "-J", "-t", "filet", "-S", "-2000"]).output) ?? ""
+        let text = (try? await Self.tmux(socket, ["capture-pane", "-p", "-J", "-t", "filet", "-S", "-"]).output) ?? ""
         captured.withLock { $0 = text }
         return text
     }
@@ -74,6 +85,23 @@ final class TmuxTerminal: Sendable {
             try? await Task.sleep(for: .milliseconds(50))
         }
         return await screen().components(separatedBy: text).count - 1 >= count
+    }
+
+    /// Polls `condition` until it holds (true), or `limit` passes (false).
+    func wait(upTo limit: Duration, until condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return condition()
+    }
+
+    /// ``lastScreen`` as lines, without the blank ones at its end.
+    var lastLines: [String] {
+        var lines = lastScreen.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        return lines
     }
 
     /// The command's exit status once it exited, or nil if it is still running after `limit`; ``lastScreen`` is then
@@ -166,7 +194,7 @@ final class TmuxTerminal: Sendable {
             for pointer in arguments + variables { free(pointer) }
         }
         var pid: pid_t = 0
-        let code = posix_spawn(&pid, "/usr/bin/env", &actions, nil, arguments, variables)
+        let code = CleanSpawn.withAttributes { posix_spawn(&pid, "/usr/bin/env", &actions, &$0, arguments, variables) }
         guard code == 0 else { throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EINVAL) }
         return pid
     }
