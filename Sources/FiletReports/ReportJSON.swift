@@ -27,6 +27,8 @@ public enum ReportJSON: Sendable {
                     ("runbook_sha256", .optional(timeline.runbookSHA256)),
                     ("mode", .optional(timeline.mode)),
                     ("operator", .optional(timeline.operatorName)),
+                    ("os_uid", optionalInt(timeline.systemUser?.uid)),
+                    ("os_user", .optional(timeline.systemUser?.name)),
                     ("host", .optional(timeline.host)),
                     ("filet_version", .optional(timeline.filetVersion)),
                     ("started_at", .optional(timeline.startedAt)),
@@ -84,6 +86,8 @@ public enum ReportJSON: Sendable {
                             ("how", .optional(confirmation.how)), ("at", .string(confirmation.timestamp)),
                             ("at_local", local(confirmation.timestamp)),
                             ("reason", .optional(confirmation.reason)),
+                            ("os_uid", optionalInt(confirmation.systemUser?.uid)),
+                            ("os_user", .optional(confirmation.systemUser?.name)),
                         ])
                     })
             ),

@@ -73,6 +73,8 @@ public struct RunTimeline: Sendable {
         public var how: String?
         public var reason: String?
         public var timestamp: String
+        /// The operating-system account filet ran as when `by` answered.
+        public var systemUser: SystemUser?
     }
 
     public struct Failure: Sendable {
@@ -92,6 +94,8 @@ public struct RunTimeline: Sendable {
     /// `run` or `drill`.
     public var mode: String?
     public var operatorName: String?
+    /// The operating-system account that ran filet, beside ``operatorName`` (a label); nil in older journals.
+    public var systemUser: SystemUser?
     public var host: String?
     public var filetVersion: String?
     public var startedAt: String?
@@ -139,6 +143,7 @@ public struct RunTimeline: Sendable {
         runbookSHA256 = started?.runbookSHA256
         mode = started?.mode.rawValue
         operatorName = started?.operatorName
+        systemUser = started?.systemUser
         host = started?.host
         filetVersion = started?.filetVersion
         startedAt = records.first?.timestamp
@@ -175,7 +180,7 @@ public struct RunTimeline: Sendable {
             case .success(.runStarted):
                 event.details = [
                     "runbook \(runbook ?? "?")" + (version.map { " v\($0)" } ?? ""),
-                    "mode \(mode ?? "?")", "operator \(operatorName ?? "?")", "host \(host ?? "?")",
+                    "mode \(mode ?? "?")", "operator \(Self.operatorText(operatorName, systemUser))", "host \(host ?? "?")",
                 ]
             case .success(.stepStarted(let started)):
                 event.step = started.step
@@ -220,11 +225,12 @@ public struct RunTimeline: Sendable {
             case .success(.confirmation(let decision)):
                 event.step = decision.step
                 event.outcome = decision.granted ? "granted" : "refused"
-                event.details = ["by \(decision.by ?? "nobody")"] + (decision.how.map { [$0] } ?? []) + reason(decision.reason)
+                let who = (decision.by ?? "nobody") + (decision.systemUser.map { " (OS user \($0.label))" } ?? "")
+                event.details = ["by \(who)"] + (decision.how.map { [$0] } ?? []) + reason(decision.reason)
                 confirmations.append(
                     Confirmation(
                         step: decision.step, granted: decision.granted, by: decision.by, how: decision.how,
-                        reason: decision.reason, timestamp: record.timestamp))
+                        reason: decision.reason, timestamp: record.timestamp, systemUser: decision.systemUser))
             case .success(.stepFinished(let finished)):
                 event.step = finished.step
                 let position = index(of: finished.step)
@@ -407,6 +413,13 @@ extension RunTimeline {
     /// The opening rows of a report: what ran, where, by whom, how it ended, and whether the journal verifies.
     /// `emphasis` dresses the status for the format (bold in Markdown).
     /// Times are shown in `time`'s zone, with their offset.
+    /// `chef (OS user camille, uid 1000)`: the `--operator` label, and the account that ran filet when recorded.
+    public var operatorText: String { Self.operatorText(operatorName, systemUser) }
+
+    private static func operatorText(_ operatorName: String?, _ systemUser: SystemUser?) -> String {
+        (operatorName ?? "?") + (systemUser.map { " (OS user \($0.label))" } ?? "")
+    }
+
     func identityRows(verdict: String, time: LocalTime, emphasis: (String) -> String = { $0 }) -> [(String, String)] {
         [
             ("Runbook", "\(runbook ?? "?")" + (title.map { " — \($0)" } ?? "")),
@@ -414,7 +427,7 @@ extension RunTimeline {
             ("Runbook SHA-256", runbookSHA256 ?? "?"),
             ("Run", runID),
             ("Mode", mode ?? "?"),
-            ("Operator", operatorName ?? "?"),
+            ("Operator", operatorText),
             ("Host", host ?? "?"),
             ("Started", startedAt.map(time.dateTime(journal:)) ?? "?"),
             ("Finished", finishedAt.map(time.dateTime(journal:)) ?? "never (not closed)"),

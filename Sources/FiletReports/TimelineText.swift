@@ -46,7 +46,7 @@ public enum TimelineText: Sendable {
         out += timeline.title.map { " — \($0)" } ?? ""
         out += " (\(timeline.mode ?? "?"))\n"
         out +=
-            "  operator \(timeline.operatorName ?? "?") on host \(timeline.host ?? "?"), runbook SHA-256 \(timeline.runbookSHA256 ?? "?")\n"
+            "  operator \(timeline.operatorText) on host \(timeline.host ?? "?"), runbook SHA-256 \(timeline.runbookSHA256 ?? "?")\n"
         out += "  started \(timeline.startedAt.map(time.dateTime(journal:)) ?? "?")"
         out += timeline.finishedAt.map { ", finished \(time.dateTime(journal: $0))" } ?? ", never finished"
         out += "\n"

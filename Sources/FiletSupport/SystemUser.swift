@@ -18,6 +18,9 @@ public struct SystemUser: Sendable, Hashable {
         self.name = name
     }
 
+    /// `root, uid 0`, or `uid 1234` for an account without a name: for people.
+    public var label: String { name.map { "\($0), uid \(uid)" } ?? "uid \(uid)" }
+
     /// The account of this process.
     public static func current() -> SystemUser {
         let uid = getuid()

@@ -59,7 +59,8 @@ struct DrillCommand: AsyncParsableCommand {
                 JSONValue.object([("event", "drill.readiness")] + readiness.jsonMembers(minimum: minReadiness)).rendered(pretty: false)
                     + "\n")
         } else {
-            Terminal.output("\n" + readiness.text(language: Terminal.language, minimum: minReadiness))
+            let text = readiness.text(language: Terminal.language, minimum: minReadiness)
+            Terminal.output("\n" + Terminal.fitted(text))
         }
         // A drill that ran to its end is judged by its readiness; an interrupted one, or a broken journal, by the run.
         guard status == .success || status == .failure else { throw status.exitCode }

@@ -324,6 +324,19 @@ struct TerminalScreen {
     }
 }
 
+extension Terminal {
+    /// `text` with each line wrapped to the terminal's width when standard output is one (as the live view's lines
+    /// are); unchanged through a pipe.
+    static func fitted(_ text: String) -> String {
+        let environment = ProcessInfo.processInfo.environment
+        guard isatty(STDOUT_FILENO) == 1, environment["TERM"] != "dumb" else { return text }
+        let width = TerminalScreen(environment: environment).width
+        return text.split(separator: "\n", omittingEmptySubsequences: false).flatMap { line in
+            line.isEmpty ? [""] : TerminalText.wrap(String(line), width: width, indent: "    ")
+        }.joined(separator: "\n")
+    }
+}
+
 /// SIGWINCH: the terminal changed size. Not Sendable (its Dispatch source is not): the task that creates it stops it.
 final class ResizeWatcher {
     private let source: any DispatchSourceSignal

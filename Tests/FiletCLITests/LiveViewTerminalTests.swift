@@ -120,6 +120,11 @@ import Testing
         #expect(header.contains(String(format: "+%02d:00", offset)), "\(header)")
         #expect(screen.lines.filter { Self.isRow($0, of: "couper-dns") }.first?.contains("  simulé") == true, "\(screen.text)")
         #expect(screen.lines.filter { Self.isRow($0, of: "attendre") }.first?.contains("  réussi") == true, "\(screen.text)")
+        // The readiness after the view fits the terminal too.
+        #expect(screen.text.contains("Préparation de l’exercice"), "\(screen.text)")
+        for line in screen.lines {
+            #expect(TerminalText.width(line) <= columns, "\(line)")
+        }
     }
 
     @Test func aRealRunSaysSoAndCtrlCSaysWhatItDoes() async throws {

@@ -163,6 +163,13 @@ import Testing
             #expect(record["os_user"] as? String == user)
         }
         #expect(try await FiletProcess.run(["audit", "verify", journal.path]).status == 0)
+        // Shown beside the label by audit show and the reports.
+        let account = (user.map { "\($0), " } ?? "") + "uid \(getuid())"
+        let show = try await FiletProcess.run(["audit", "show", journal.path])
+        #expect(show.stdout.contains("operator dsi (OS user \(account)) on host"), "\(show.stdout)")
+        #expect(show.stdout.contains("by dsi (OS user \(account))"), "\(show.stdout)")
+        let report = try await FiletProcess.run(["audit", "report", journal.path, "--format", "md"])
+        #expect(report.stdout.contains("dsi (OS user \(account))"), "\(report.stdout)")
     }
 
     // MARK: --var

@@ -164,7 +164,8 @@ enum ReportFixture {
             "schema_version", "kind", "journal", "run", "integrity", "steps", "notifications", "confirmations", "failures", "readiness",
         ],
         "run": [
-            "id", "runbook", "title", "version", "runbook_sha256", "mode", "operator", "host", "filet_version", "started_at",
+            "id", "runbook", "title", "version", "runbook_sha256", "mode", "operator", "os_uid", "os_user", "host", "filet_version",
+            "started_at",
             "finished_at", "started_at_local", "finished_at_local", "duration_ms", "status", "counts",
         ],
         "integrity": ["intact", "verdict", "records", "verified_through", "macs_checked", "closed", "torn_tail", "problems"],
@@ -173,7 +174,7 @@ enum ReportFixture {
             "observed", "would",
         ],
         "notification": ["step", "channel", "outcome", "delivered", "delivered_at", "delivered_at_local", "outbox", "deliveries"],
-        "confirmation": ["step", "granted", "by", "how", "at", "at_local", "reason"],
+        "confirmation": ["step", "granted", "by", "how", "at", "at_local", "reason", "os_uid", "os_user"],
         "failure": ["step", "attempt", "at", "at_local", "reason"],
         "readiness": ["percent", "steps_considered", "steps_would_succeed", "simulated", "checks", "channels"],
         "summary": ["schema_version", "kind", "directory", "runs"],
