@@ -117,7 +117,7 @@ public protocol ActionPerformer: Sendable {
     func perform(_ action: PreparedAction, stepID: String) async -> ActionResult
 
     /// Performs one attempt as ``perform(_:stepID:)`` does, telling `progress` what it sees on the way
-    /// (a command's output lines). By default, tells it nothing.
+    /// (a command's process group and output lines). By default, tells it nothing.
     func perform(_ action: PreparedAction, stepID: String, progress: ActionProgress) async -> ActionResult
 }
 
@@ -127,18 +127,24 @@ extension ActionPerformer {
     }
 }
 
-/// What an action tells while it runs, for the live view: the last complete line a command wrote (on
-/// stdout or stderr, unmasked), at most every ``CommandRunner/outputLineInterval``. Called on the
-/// command's own thread: it must return at once.
+/// What an action tells while it runs. Both are called on the command's own thread and must return at once.
 public struct ActionProgress: Sendable {
-    public let outputLine: (@Sendable (String) -> Void)?
+    /// The last complete line a command wrote (on stdout or stderr, unmasked), at most every
+    /// ``CommandRunner/outputLineInterval``: for the live view.
+    public var outputLine: (@Sendable (String) -> Void)?
+    /// The process group of each command the action starts, as soon as it started (before its end is awaited):
+    /// what the engine records in the journal (`step.process`).
+    public var processStarted: (@Sendable (ProcessGroupIdentity) -> Void)?
 
-    public init(outputLine: (@Sendable (String) -> Void)?) {
+    public init(
+        outputLine: (@Sendable (String) -> Void)? = nil, processStarted: (@Sendable (ProcessGroupIdentity) -> Void)? = nil
+    ) {
         self.outputLine = outputLine
+        self.processStarted = processStarted
     }
 
     /// Nobody listens.
-    public static let none = ActionProgress(outputLine: nil)
+    public static let none = ActionProgress()
 }
 
 /// Who approves a `confirm` step, and how.

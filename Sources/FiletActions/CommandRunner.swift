@@ -11,10 +11,6 @@ import Synchronization
 /// that tells the task's cancellation. Cancelling the calling task (a timeout, Ctrl-C) sends SIGTERM to the
 /// whole group, then SIGKILL after ``CommandSpec/terminationGrace``.
 public enum CommandRunner: Sendable {
-    /// Called on the command's own thread with the process group of each command this task starts, as soon as it is
-    /// started (before its end is awaited): what the engine records in the journal (`step.process`).
-    @TaskLocal package static var onStart: (@Sendable (ProcessGroupIdentity) -> Void)?
-
     /// Runs `spec` to its end and returns what happened, whatever the exit status.
     ///
     /// When the shell exits, output is read until every pipe is closed or for at most
@@ -25,20 +21,19 @@ public enum CommandRunner: Sendable {
     /// - Throws: ``CommandError`` only when the command could not be started: an invalid spec,
     ///   a missing shell or working directory, no resources left, or a task already cancelled.
     ///
-    /// With `outputLines`, the last complete line the command wrote (stdout or stderr, ended by a line feed or
-    /// a carriage return) is passed to it as the command runs, at most every ``outputLineInterval``.
-    public static func run(_ spec: CommandSpec, outputLines: (@Sendable (String) -> Void)? = nil) async throws(CommandError)
-        -> CommandResult
-    {
+    /// `progress` is told the command's process group once it started, and (with an `outputLine`) the last complete
+    /// line the command wrote (stdout or stderr, ended by a line feed or a carriage return) as it runs, at most every
+    /// ``outputLineInterval``. (Passed as an argument, not a task-local value: `TaskLocal.withValue` around this call
+    /// crashed optimized builds of Swift 6.3.1 in `swift_task_localValuePush`.)
+    public static func run(_ spec: CommandSpec, progress: ActionProgress = .none) async throws(CommandError) -> CommandResult {
         try spec.validate()
         guard !Task.isCancelled else { throw CommandError.cancelledBeforeStart }
         let cancellation = try CancellationSignal()
         defer { cancellation.close() }
-        let onStart = Self.onStart
         let outcome: Result<CommandResult, CommandError>
         do throws(DedicatedThread.Failure) {
             outcome = try await DedicatedThread.run("filet-command", onCancel: .wake({ cancellation.signal() })) {
-                Supervision.run(spec, cancellation: cancellation, onStart: onStart, outputLines: outputLines)
+                Supervision.run(spec, cancellation: cancellation, onStart: progress.processStarted, outputLines: progress.outputLine)
             }
         } catch {
             let code: Int32 = if case .unavailable(let code) = error { code } else { EAGAIN }

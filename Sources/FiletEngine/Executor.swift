@@ -418,10 +418,15 @@ public struct Executor: Sendable {
                 reason: result.reason, systemUser: observed("by") == nil ? nil : configuration.systemUser), control: control)
     }
 
-    /// One attempt, cut short by the step's timeout (the action is cancelled and, for a command, its process tree killed).
-    func perform(_ action: PreparedAction, stepID: String, timeout: Duration?) async -> ActionResult {
+    /// One attempt, cut short by the step's timeout (the action is cancelled and, for a command, its process tree
+    /// killed); `processStarted` is told the process group of each command it starts.
+    func perform(
+        _ action: PreparedAction, stepID: String, timeout: Duration?,
+        processStarted: (@Sendable (ProcessGroupIdentity) -> Void)? = nil
+    ) async -> ActionResult {
+        var progress = ActionProgress(processStarted: processStarted)
         guard let observer, observer.followsOutput, case .command = action else {
-            return await perform(action, stepID: stepID, timeout: timeout, progress: .none)
+            return await perform(action, stepID: stepID, timeout: timeout, progress: progress)
         }
         // A command's output lines go to the observer in order, the newest only when it lags, and none after the attempt.
         let (lines, sink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1))
@@ -429,8 +434,8 @@ public struct Executor: Sendable {
             for await line in lines { await observer.handle(.outputLine(stepID: stepID, line: line)) }
         }
         let masker = self.masker
-        let result = await perform(
-            action, stepID: stepID, timeout: timeout, progress: ActionProgress { sink.yield(masker($0)) })
+        progress.outputLine = { sink.yield(masker($0)) }
+        let result = await perform(action, stepID: stepID, timeout: timeout, progress: progress)
         sink.finish()
         await forwarding.value
         return result

@@ -38,7 +38,7 @@ public struct StandardPerformer: ActionPerformer {
         case .notify(let channel, let text, let severity, let undelivered):
             return await notifications.notify(channel: channel, text: text, severity: severity, undelivered: undelivered, stepID: stepID)
         case .command(let command):
-            return await run(command, outputLines: progress.outputLine)
+            return await run(command, progress: progress)
         case .http(let check):
             return await HTTPCheckAction.perform(check)
         case .tcp(let host, let port, let timeout):
@@ -63,7 +63,7 @@ public struct StandardPerformer: ActionPerformer {
 
 extension StandardPerformer {
     /// A `run` step: the command in its own process group, with a minimal environment.
-    func run(_ command: PreparedCommand, outputLines: (@Sendable (String) -> Void)? = nil) async -> ActionResult {
+    func run(_ command: PreparedCommand, progress: ActionProgress = .none) async -> ActionResult {
         var added = environment.filter { forwardedNames.contains($0.key) }
         added.merge(command.environment) { _, step in step }
         let spec = CommandSpec(
@@ -72,7 +72,7 @@ extension StandardPerformer {
             shell: command.shell, workingDirectory: command.workingDirectory)
         let result: CommandResult
         do {
-            result = try await CommandRunner.run(spec, outputLines: outputLines)
+            result = try await CommandRunner.run(spec, progress: progress)
         } catch {
             return error.code == .cancelledBeforeStart
                 ? ActionResult(.cancelled, reason: "cancelled before it started") : .failed(error.message)

@@ -31,7 +31,7 @@ extension Executor {
             return (await perform(action, stepID: step.id, timeout: step.timeout?.duration), true)
         }
         let records = StartedGroups()
-        let result = await CommandRunner.$onStart.withValue({ group in
+        let result = await perform(action, stepID: step.id, timeout: step.timeout?.duration) { group in
             records.add(
                 Task {
                     await journal(
@@ -39,8 +39,6 @@ extension Executor {
                             step: step.id, attempt: attempt, pgid: Int(group.pgid), bootID: group.bootID, leaderStart: group.leaderStart),
                         durable: true, control: control)
                 })
-        }) {
-            await perform(action, stepID: step.id, timeout: step.timeout?.duration)
         }
         let started = await records.waitForAll()
         return (result, started > 0)

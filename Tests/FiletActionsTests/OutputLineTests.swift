@@ -8,7 +8,7 @@ import Testing
     func lines(of script: String) async throws -> ([String], CommandResult) {
         let seen = Mutex<[String]>([])
         let spec = CommandSpec(script: script, environment: ["PATH": "/usr/local/bin:/usr/bin:/bin"])
-        let result = try await CommandRunner.run(spec) { line in seen.withLock { $0.append(line) } }
+        let result = try await CommandRunner.run(spec, progress: ActionProgress(outputLine: { line in seen.withLock { $0.append(line) } }))
         return (seen.withLock { $0 }, result)
     }
 
