@@ -10,12 +10,38 @@ public import Foundation
 public struct PlainProgress: Sendable {
     public let language: Language
     private let zone: LocalTime
+    private let words: Words
     private var second = Int64.min
     private var time = ""
+
+    /// The catalog's words for the lines of every step, in one language, looked up once rather than per line.
+    private struct Words: Sendable {
+        let started: String
+        let attempt: String
+        let colon: String
+        let statuses: [StepStatus: String]
+        let outcomes: [ActionResult.Outcome: String]
+        let undone: String
+        let undoFailed: String
+
+        init(_ language: Language) {
+            started = Message.plainStarted.text(language)
+            attempt = Message.plainAttempt.text(language)
+            colon = Message.colon.text(language)
+            statuses = Dictionary(uniqueKeysWithValues: StepStatus.allCases.map { ($0, Message.word(for: $0).text(language)) })
+            outcomes = Dictionary(
+                uniqueKeysWithValues: [ActionResult.Outcome.succeeded, .failed, .timedOut, .cancelled].map {
+                    ($0, Message.attemptOutcome($0).text(language))
+                })
+            undone = Message.liveUndone.text(language)
+            undoFailed = Message.liveUndoFailed.text(language)
+        }
+    }
 
     public init(language: Language, zone: LocalTime = .host) {
         self.language = language
         self.zone = zone
+        words = Words(language)
     }
 
     /// The first line: the run and its journal.
@@ -29,17 +55,19 @@ public struct PlainProgress: Sendable {
         let body: String
         switch event {
         case .stepStarted(let id, let isFinally):
-            body = "▶ " + Message.plainStarted(id + (isFinally ? LiveView.finallySuffix : "")).text(language)
+            body = "▶ " + id + (isFinally ? LiveView.finallySuffix : "") + " " + words.started
         case .attemptStarted(let id, let attempt, let total) where attempt > 1:
-            body = "↻ " + Message.plainAttempt(id, attempt, of: total).text(language)
+            body = "↻ " + id + " " + words.attempt + " \(attempt)/\(total)"
         case .attemptFinished(let id, let attempt, let outcome, let reason) where outcome != .succeeded:
-            body = "  " + Message.plainAttemptEnded(id, attempt, outcome).text(language) + colon + (reason ?? "")
+            body =
+                "  " + id + " " + words.attempt + " \(attempt) " + (words.outcomes[outcome] ?? outcome.rawValue) + words.colon
+                + (reason ?? "")
         case .stepFinished(let result, _):
             body =
-                RunSummary.symbol(result.status) + " " + result.stepID + " " + Message.word(for: result.status).text(language)
-                + (result.reason.map { colon + $0 } ?? "") + " (" + RunSummary.elapsed(result.duration) + ")"
+                RunSummary.symbol(result.status) + " " + result.stepID + " " + (words.statuses[result.status] ?? result.status.rawValue)
+                + (result.reason.map { words.colon + $0 } ?? "") + " (" + RunSummary.elapsed(result.duration) + ")"
         case .undone(let id, let succeeded):
-            body = "↶ " + id + " " + (succeeded ? Message.liveUndone : Message.liveUndoFailed).text(language)
+            body = "↶ " + id + " " + (succeeded ? words.undone : words.undoFailed)
         case .interrupted(let signal, let second):
             body = "! " + Message.liveInterrupted(signal: signal, second: second).text(language)
         case .timedOut:
@@ -49,9 +77,6 @@ public struct PlainProgress: Sendable {
         }
         return clock(now) + " " + body + "\n"
     }
-
-    /// Before a reason: `: ` in English, `\u{A0}: ` in French.
-    private var colon: String { Message.colon.text(language) }
 
     /// The end: a table of every step, then what the live view writes at its end (the verdict, the failures,
     /// the `filet resume` command when the run did not succeed, the journal and how to verify it).
@@ -67,8 +92,7 @@ public struct PlainProgress: Sendable {
         let seconds = Int64((now.timeIntervalSince1970).rounded(.down))
         if seconds != second {
             second = seconds
-            let full = zone.timeOfDay(seconds * 1000)
-            time = String(full.prefix(8))
+            time = String(zone.timeOfDay(seconds * 1000).prefix(8))
         }
         return time
     }
@@ -81,20 +105,15 @@ extension Message {
         Message(en: "Run \(runID) — journal: \(journalPath)", fr: "Exécution \(runID) — journal\u{A0}: \(journalPath)")
     }
 
-    static func plainStarted(_ step: String) -> Message { Message(en: "\(step) started", fr: "\(step) démarrée") }
+    static let plainStarted = Message(en: "started", fr: "démarrée")
+    static let plainAttempt = Message(en: "attempt", fr: "essai")
 
-    static func plainAttempt(_ step: String, _ attempt: Int, of total: Int) -> Message {
-        Message(en: "\(step) attempt \(attempt)/\(total)", fr: "\(step) essai \(attempt)/\(total)")
-    }
-
-    static func plainAttemptEnded(_ step: String, _ attempt: Int, _ outcome: ActionResult.Outcome) -> Message {
-        let (en, fr) =
-            switch outcome {
-            case .succeeded: ("succeeded", "réussi")
-            case .failed: ("failed", "échoué")
-            case .timedOut: ("timed out", "hors délai")
-            case .cancelled: ("cancelled", "annulé")
-            }
-        return Message(en: "\(step) attempt \(attempt) \(en)", fr: "\(step) essai \(attempt) \(fr)")
+    static func attemptOutcome(_ outcome: ActionResult.Outcome) -> Message {
+        switch outcome {
+        case .succeeded: Message(en: "succeeded", fr: "réussi")
+        case .failed: Message(en: "failed", fr: "échoué")
+        case .timedOut: Message(en: "timed out", fr: "hors délai")
+        case .cancelled: Message(en: "cancelled", fr: "annulé")
+        }
     }
 }
