@@ -103,7 +103,9 @@ public struct DrillReadiness: Sendable {
                 out += "  \(status.map(RunSummary.symbol) ?? "?") \(check.step) (\(check.kind))"
                 out += check.latency.map { " \($0) ms" } ?? ""
                 if status != .succeeded {
-                    out += colon + (check.reason ?? status.map { Message.word(for: $0).text(language) } ?? check.status)
+                    out +=
+                        colon
+                        + TerminalText.displayable(check.reason ?? status.map { Message.word(for: $0).text(language) } ?? check.status)
                 }
                 out += "\n"
             }

@@ -6,7 +6,8 @@ public import Foundation
 
 /// What `filet run` prints when its output is not a terminal (cron, CI, a log file): a line per thing that
 /// happened, appended, never redrawn, in the operator's language; each starts with the local time to the
-/// second (`03:12:05`), made once a second rather than per line.
+/// second (`03:12:05`), made once a second rather than per line. Reasons (a command's output, a receiver's answer)
+/// are made inert (``TerminalText/displayable(_:)``): a log is read on a terminal too.
 public struct PlainProgress: Sendable {
     public let language: Language
     private let zone: LocalTime
@@ -61,11 +62,12 @@ public struct PlainProgress: Sendable {
         case .attemptFinished(let id, let attempt, let outcome, let reason) where outcome != .succeeded:
             body =
                 "  " + id + " " + words.attempt + " \(attempt) " + (words.outcomes[outcome] ?? outcome.rawValue) + words.colon
-                + (reason ?? "")
+                + TerminalText.displayable(reason ?? "")
         case .stepFinished(let result, _):
             body =
                 RunSummary.symbol(result.status) + " " + result.stepID + " " + (words.statuses[result.status] ?? result.status.rawValue)
-                + (result.reason.map { words.colon + $0 } ?? "") + " (" + RunSummary.elapsed(result.duration) + ")"
+                + (result.reason.map { words.colon + TerminalText.displayable($0) } ?? "") + " (" + RunSummary.elapsed(result.duration)
+                + ")"
         case .undone(let id, let succeeded):
             body = "↶ " + id + " " + (succeeded ? words.undone : words.undoFailed)
         case .interrupted(let signal, let second):

@@ -8,6 +8,11 @@ public import FiletSupport
 public enum ReportMarkdown: Sendable {
     /// Times are shown in `time`'s zone (the host's by default), with their offset.
     public static func render(_ timeline: RunTimeline, time: LocalTime = .host) -> String {
+        // The journal's texts cannot act on the terminal a report is read in (`cat report.md`).
+        TerminalText.inert(compose(timeline, time: time))
+    }
+
+    private static func compose(_ timeline: RunTimeline, time: LocalTime = .host) -> String {
         let verification = timeline.verification
         var out = "# Run report: \(cell(timeline.title ?? timeline.runbook ?? timeline.runID))\n\n"
         if !verification.isIntact {

@@ -40,7 +40,9 @@ public enum RunSummary: Sendable {
         out += pad(titles[3], 6) + "  " + titles[4] + "\n"
         for (step, suffix) in rows {
             out += pad(step.stepID + suffix, width) + "  " + pad(Message.word(for: step.status).text(language), statusWidth) + "  "
-            out += pad(String(step.attempts), triesWidth) + "  " + pad(elapsed(step.duration), 6) + "  " + (step.reason ?? "") + "\n"
+            out +=
+                pad(String(step.attempts), triesWidth) + "  " + pad(elapsed(step.duration), 6) + "  "
+                + TerminalText.displayable(step.reason ?? "") + "\n"
         }
         return out
     }

@@ -31,6 +31,11 @@ public enum TimelineText: Sendable {
     /// The timeline with its times in `time`'s zone (the host's by default), each with its offset in the header;
     /// the journal's own times stay UTC.
     public static func render(_ timeline: RunTimeline, filter: Filter = Filter(), time: LocalTime = .host) -> String {
+        // The journal's texts (command output, receivers' answers, the operator's label) cannot act on a terminal.
+        TerminalText.inert(compose(timeline, filter: filter, time: time))
+    }
+
+    private static func compose(_ timeline: RunTimeline, filter: Filter = Filter(), time: LocalTime = .host) -> String {
         let verification = timeline.verification
         var out = ""
         if !verification.isIntact {

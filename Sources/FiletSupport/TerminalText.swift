@@ -148,23 +148,47 @@ public enum TerminalText: Sendable {
         return lines
     }
 
-    /// `text` as one line that cannot act on a terminal: escape sequences (colours, cursor moves, titles)
-    /// and control characters removed, tabs and line breaks turned into spaces, and the characters that
-    /// reorder text (bidirectional controls) dropped.
+    /// `text` as one line that cannot act on a terminal, and that shows what was there: tabs and line breaks turned
+    /// into spaces, colours dropped, every other control character written out (`\e` for ESC, so that `\e]0;title`
+    /// is seen, not run; `\x07`, `\u{9B}`), and so are the characters that reorder text (bidirectional controls,
+    /// `\u{202E}`).
     public static func displayable(_ text: String) -> String {
+        inert(text, keepingLines: false)
+    }
+
+    /// ``displayable(_:)`` for text of several lines (`audit show`, a Markdown report): line feeds and tabs are kept.
+    public static func inert(_ text: String) -> String {
+        inert(text, keepingLines: true)
+    }
+
+    private static func inert(_ text: String, keepingLines: Bool) -> String {
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text }
         var result = String.UnicodeScalarView()
-        var scalars = text.unicodeScalars.makeIterator()
-        while let scalar = scalars.next() {
+        let scalars = Array(text.unicodeScalars)
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            index += 1
+            // Colours and styles (SGR, `ESC [ digits ; … m`) only colour: dropped, not shown.
+            if scalar.value == 0x1B, let end = colourSequenceEnd(scalars, from: index) {
+                index = end
+                continue
+            }
             switch scalar.value {
-            case 0x1B:
-                skipEscapeSequence(&scalars)
+            case 0x0A where keepingLines, 0x09 where keepingLines:
+                result.append(scalar)
             case 0x09, 0x0A, 0x0D, 0x0B, 0x0C:
-                result.append(" ")
-            case 0x00..<0x20, 0x7F..<0xA0:
-                break
-            case 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x061C:
-                break
+                if keepingLines {
+                    result.append(contentsOf: ("\\x" + hex(scalar.value, digits: 2)).unicodeScalars)
+                } else {
+                    result.append(" ")
+                }
+            case 0x1B:
+                result.append(contentsOf: "\\e".unicodeScalars)
+            case 0x00..<0x20, 0x7F:
+                result.append(contentsOf: ("\\x" + hex(scalar.value, digits: 2)).unicodeScalars)
+            case 0x80..<0xA0, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x061C:
+                result.append(contentsOf: ("\\u{" + hex(scalar.value, digits: 2) + "}").unicodeScalars)
             default:
                 result.append(scalar)
             }
@@ -172,21 +196,17 @@ public enum TerminalText: Sendable {
         return String(result)
     }
 
-    /// After an ESC: the rest of a CSI (`ESC [ … final`), OSC (`ESC ] … BEL` or `ESC \`) or two-character sequence.
-    private static func skipEscapeSequence(_ scalars: inout String.UnicodeScalarView.Iterator) {
-        guard let introducer = scalars.next() else { return }
-        switch introducer {
-        case "[":
-            while let next = scalars.next(), !(0x40...0x7E).contains(next.value) {}
-        case "]", "P", "X", "^", "_":
-            var previousWasEscape = false
-            while let next = scalars.next() {
-                if next.value == 0x07 || (previousWasEscape && next == "\\") { break }
-                previousWasEscape = next.value == 0x1B
-            }
-        default:
-            break
-        }
+    /// After an ESC at `start - 1`: the index past `[ digits ; … m` when that is what follows.
+    private static func colourSequenceEnd(_ scalars: [Unicode.Scalar], from start: Int) -> Int? {
+        guard start < scalars.count, scalars[start] == "[" else { return nil }
+        var index = start + 1
+        while index < scalars.count, scalars[index] == ";" || ("0"..."9").contains(scalars[index]) { index += 1 }
+        return index < scalars.count && scalars[index] == "m" ? index + 1 : nil
+    }
+
+    private static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 
     /// The width of printable ASCII text (its byte count), or nil when it holds anything else.

@@ -61,7 +61,7 @@ struct VerifyCommand: ParsableCommand {
         }
         switch format {
         case .json:
-            Terminal.output(
+            Terminal.say(
                 JSONValue.object([
                     ("journal", .string(journal)), ("intact", .bool(verification.isIntact)), ("verdict", .string(verification.verdict)),
                     ("records", .integer(verification.recordCount)), ("verified_through", .integer(verification.verifiedThrough)),
@@ -96,20 +96,20 @@ struct VerifyCommand: ParsableCommand {
                     ),
                 ]).rendered() + "\n")
         case .text:
-            Terminal.output("\(journal): \(verification.verdict)\n")
-            for problem in verification.problems { Terminal.output("  \(journal):\(problem.line): \(problem.kind): \(problem.message)\n") }
+            Terminal.say("\(journal): \(verification.verdict)\n")
+            for problem in verification.problems { Terminal.say("  \(journal):\(problem.line): \(problem.kind): \(problem.message)\n") }
             if let check = verification.anchor, check.matches {
-                Terminal.output(
+                Terminal.say(
                     "  anchor: records 1..\(check.anchor.records) match the anchor; \(check.recordsAfter) record\(check.recordsAfter == 1 ? "" : "s") after the anchor\n"
                 )
             }
             if let signing = verification.signing, !signing.signaturesChecked {
-                Terminal.output(
+                Terminal.say(
                     "  note: the journal carries \(signing.checkpoints) checkpoint\(signing.checkpoints == 1 ? "" : "s"), checked against the chain only; give --public-key to check their signatures\n"
                 )
             }
             if key == nil && verification.hasMACs {
-                Terminal.output("  note: the journal carries MACs; set \(keyEnv) to check them\n")
+                Terminal.say("  note: the journal carries MACs; set \(keyEnv) to check them\n")
             }
         }
         if !verification.isIntact { throw ExitStatus.failure.exitCode }

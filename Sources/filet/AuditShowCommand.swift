@@ -31,7 +31,7 @@ struct AuditShowCommand: ParsableCommand {
 
     func run() throws {
         let timeline = try loadTimeline(journal, keyEnv: keyEnv)
-        Terminal.output(TimelineText.render(timeline, filter: TimelineText.Filter(step: step, failedOnly: failed, type: type)))
+        Terminal.say(TimelineText.render(timeline, filter: TimelineText.Filter(step: step, failedOnly: failed, type: type)))
     }
 }
 
@@ -57,8 +57,8 @@ func loadTimeline(_ path: String, keyEnv: String) throws -> RunTimeline {
         return try RunTimeline.load(path: path, key: key)
     } catch  where error.kind == .corrupt {
         if let verification = try? JournalVerifier.verify(path: path, key: key) {
-            Terminal.output("INTEGRITY: \(verification.verdict)\n")
-            for problem in verification.problems { Terminal.output("  line \(problem.line): \(problem.kind): \(problem.message)\n") }
+            Terminal.say("INTEGRITY: \(verification.verdict)\n")
+            for problem in verification.problems { Terminal.say("  line \(problem.line): \(problem.kind): \(problem.message)\n") }
         }
         Terminal.error("filet: \(error.message)")
         throw ExitStatus.failure.exitCode

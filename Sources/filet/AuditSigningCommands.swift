@@ -27,7 +27,7 @@ struct KeygenCommand: ParsableCommand {
         do throws(CheckpointError) {
             let key = try SigningKeyFiles.generate(in: out)
             let directory = out.hasSuffix("/") ? String(out.dropLast()) : out
-            Terminal.output(
+            Terminal.say(
                 """
                 wrote \(directory)/\(SigningKeyFiles.privateName) (private, mode 0600) and \(directory)/\(SigningKeyFiles.publicName)
                 fingerprint \(key.publicKey.fingerprint)
@@ -71,6 +71,6 @@ struct AnchorCommand: ParsableCommand {
             Terminal.error("filet: no anchor: the chain does not verify")
             throw ExitStatus.failure.exitCode
         }
-        Terminal.output(anchor.line + "\n")
+        Terminal.say(anchor.line + "\n")
     }
 }

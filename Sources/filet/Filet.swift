@@ -62,8 +62,17 @@ enum Terminal {
         chosenLanguage.withLock { $0 = language }
     }
 
+    /// Writes `text` and a line break to standard error, inert (``TerminalText/inert(_:)``): a message may quote a
+    /// journal, a runbook or a receiver's answer.
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+        let inert = TerminalText.inert(text)
+        FileHandle.standardError.write(Data((inert.hasSuffix("\n") ? inert : inert + "\n").utf8))
+    }
+
+    /// Writes `text` to standard output, inert: for what quotes journals, outboxes and receivers (not the live
+    /// view, which writes its own control sequences around text it made inert itself).
+    static func say(_ text: String) {
+        output(TerminalText.inert(text))
     }
 
     static func output(_ text: String) {

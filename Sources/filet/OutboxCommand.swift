@@ -40,7 +40,7 @@ struct OutboxListCommand: ParsableCommand {
         let now = OutboxEntry.nowMilliseconds()
         switch format {
         case .json:
-            Terminal.output(
+            Terminal.say(
                 JSONValue.object([
                     ("outbox", .string(outbox.directory)),
                     (
@@ -69,7 +69,7 @@ struct OutboxListCommand: ParsableCommand {
                 ]).rendered() + "\n")
         case .text:
             if scan.entries.isEmpty && scan.problems.isEmpty {
-                Terminal.output("the outbox is empty (\(outbox.directory))\n")
+                Terminal.say("the outbox is empty (\(outbox.directory))\n")
                 return
             }
             let header = ["AGE", "CHANNEL", "STEP", "RUN", "ATTEMPTS", "LAST ERROR"]
@@ -80,13 +80,13 @@ struct OutboxListCommand: ParsableCommand {
                     String(entry.attempts), entry.lastError ?? "-",
                 ]
             }
-            Terminal.output(Table.render([header] + rows))
+            Terminal.say(Table.render([header] + rows))
             for problem in scan.problems {
-                Terminal.output("\(problem.kind.rawValue): \(outbox.directory)/\(problem.file): \(problem.message)\n")
+                Terminal.say("\(problem.kind.rawValue): \(outbox.directory)/\(problem.file): \(problem.message)\n")
             }
             var summary = "\(scan.entries.count) waiting in \(outbox.directory)"
             if !scan.problems.isEmpty { summary += ", \(scan.problems.count) unreadable" }
-            Terminal.output(summary + "\n")
+            Terminal.say(summary + "\n")
         }
     }
 }
@@ -129,12 +129,12 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
         do throws(OutboxSessionFailure) {
             result = try await session.deliver(
                 started: { runID, journalPath in
-                    if textOutput { Terminal.output("outbox delivery \(runID): journal \(journalPath)\n") }
+                    if textOutput { Terminal.say("outbox delivery \(runID): journal \(journalPath)\n") }
                 },
                 attempted: { entry, result in
                     guard textOutput else { return }
                     let reason = result.reason.map { ": \($0)" } ?? ""
-                    Terminal.output("  \(result.outcome) \(entry.id) (channel \(entry.channel), step \(entry.message.stepID))\(reason)\n")
+                    Terminal.say("  \(result.outcome) \(entry.id) (channel \(entry.channel), step \(entry.message.stepID))\(reason)\n")
                 })
         } catch {
             switch error {
@@ -150,9 +150,9 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
             let what = channel.map { "nothing waits for channel \($0)" } ?? "the outbox is empty"
             switch format {
             case .json:
-                Terminal.output(
+                Terminal.say(
                     JSONValue.object([("journal", .null), ("delivered", 0), ("waiting", 0), ("entries", .array([]))]).rendered() + "\n")
-            case .text: Terminal.output("\(what) (\(directory)): nothing to deliver\n")
+            case .text: Terminal.say("\(what) (\(directory)): nothing to deliver\n")
             }
         case .delivered(let journalPath, let summary):
             show(summary, journalPath: journalPath, outboxDirectory: session.outbox.directory)
@@ -163,7 +163,7 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
     private func show(_ summary: OutboxDeliverySummary, journalPath: String, outboxDirectory: String) {
         switch format {
         case .json:
-            Terminal.output(
+            Terminal.say(
                 JSONValue.object([
                     ("journal", .string(journalPath)), ("delivered", .integer(summary.delivered)), ("waiting", .integer(summary.waiting)),
                     (
@@ -194,14 +194,14 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
                 ]).rendered() + "\n")
         case .text:
             for problem in summary.unreadable {
-                Terminal.output("  unreadable \(outboxDirectory)/\(problem.file): \(problem.message)\n")
+                Terminal.say("  unreadable \(outboxDirectory)/\(problem.file): \(problem.message)\n")
             }
             for count in summary.channels {
-                Terminal.output("channel \(count.channel): \(count.delivered) delivered, \(count.waiting) waiting\n")
+                Terminal.say("channel \(count.channel): \(count.delivered) delivered, \(count.waiting) waiting\n")
             }
             var line = "\(summary.delivered) delivered, \(summary.waiting) waiting"
             if !summary.unreadable.isEmpty { line += ", \(summary.unreadable.count) unreadable" }
-            Terminal.output(line + "; journal \(journalPath)\n")
+            Terminal.say(line + "; journal \(journalPath)\n")
         }
     }
 }

@@ -178,14 +178,16 @@ import Testing
         let screen = try await TmuxTerminal.run(["run", runbook, "--journal", directory.journal], columns: columns, in: directory) {
             terminal in
             guard await terminal.waitFor("? accord: Basculer") else { return }
-            try? await Task.sleep(for: .milliseconds(2500))
-            waited = await terminal.screen()
+            // The live row of the question counts its wait while the question waits (polled: a loaded machine is slow).
+            for _ in 0..<150 {
+                waited = await terminal.screen()
+                if Self.answerWait(in: waited) >= 2 { break }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
             try await terminal.type("yes")
         }
         #expect(screen.exitStatus == 0, "\(screen.text)")
-        let row = waited.split(separator: "\n").first { $0.hasPrefix("? accord ") } ?? ""
-        let seconds = row.split(separator: " ").last.flatMap { Int($0.dropLast()) } ?? 0
-        #expect(row.contains("waiting for an answer for") && seconds >= 2, "\(waited)")
+        #expect(Self.answerWait(in: waited) >= 2, "\(waited)")
         #expect(screen.lines.filter { $0.contains("Basculer le trafic") }.count == 1, "\(screen.text)")
         #expect(screen.lines.contains { $0.hasSuffix("→ yes") }, "\(screen.text)")
         for id in ["travail", "accord", "ensuite"] {
@@ -216,6 +218,12 @@ import Testing
             #expect(screen.lines.filter { Self.isRow($0, of: "pas-\(index)") }.count == 1, "pas-\(index)\n\(screen.text)")
         }
         #expect(!screen.lines.contains { $0.hasPrefix("REAL RUN · ") }, "\(screen.text)")
+    }
+
+    /// The seconds the live row of `accord` says its question has waited, or 0.
+    static func answerWait(in screen: String) -> Int {
+        let row = screen.split(separator: "\n").first { $0.hasPrefix("? accord ") && $0.contains("waiting for an answer for") }
+        return row?.split(separator: " ").last.flatMap { Int($0.dropLast()) } ?? 0
     }
 
     /// Whether `line` is the row of step `id`: its state symbol then its id (after the local time on wide terminals).

@@ -44,11 +44,13 @@ import Testing
 
     @Test func displayableTextCannotActOnTheTerminal() {
         #expect(TerminalText.displayable("plain") == "plain")
-        #expect(TerminalText.displayable("\u{1B}[31mred\u{1B}[0m") == "red")
-        #expect(TerminalText.displayable("\u{1B}]0;title\u{07}after") == "after")
+        #expect(TerminalText.displayable("\u{1B}[31mred\u{1B}[0m \u{1B}[1;32mgreen\u{1B}[m") == "red green")
+        #expect(TerminalText.displayable("\u{1B}[2J\u{1B}[10;1H\u{1B}[") == "\\e[2J\\e[10;1H\\e[")
+        #expect(TerminalText.displayable("\u{1B}]0;PWNED\u{07}\u{1B}[2Jafter") == "\\e]0;PWNED\\x07\\e[2Jafter")
         #expect(TerminalText.displayable("a\tb\nc\rd") == "a b c d")
-        #expect(TerminalText.displayable("bell\u{07} del\u{7F} c1\u{9B}") == "bell del c1")
-        #expect(TerminalText.displayable("abc\u{202E}fed") == "abcfed")
+        #expect(TerminalText.displayable("bell\u{07} del\u{7F} c1\u{9B} nul\u{0}") == "bell\\x07 del\\x7F c1\\u{9B} nul\\x00")
+        #expect(TerminalText.displayable("abc\u{202E}fed") == "abc\\u{202E}fed")
+        #expect(TerminalText.inert("line 1\n\tline 2\r\n\u{1B}[2J") == "line 1\n\tline 2\\x0D\n\\e[2J")
         #expect(TerminalText.displayable("déjà 漢字 🚀") == "déjà 漢字 🚀")
     }
 }
