@@ -7,6 +7,19 @@ import Testing
     /// What an attacker's stderr would try: retitle the terminal, clear it, reorder text, ring the bell.
     static let hostile = #"printf '\033]0;PWNED\007\033[2J\342\200\256gnp.exe\007\n' >&2; exit 3"#
 
+    static func runbook(in directory: TestDirectory) throws -> String {
+        try directory.write(
+            "hostile.yaml",
+            """
+            runbook: hostile
+            title: Hostile
+            steps:
+              - id: piege
+                run: |
+                  \(hostile)
+            """)
+    }
+
     static func expectInert(_ data: Data, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let bytes = [UInt8](data)
         #expect(!bytes.contains(0x1B), "\(what): an ESC reached the output", sourceLocation: sourceLocation)
@@ -17,16 +30,7 @@ import Testing
     @Test func hostileOutputIsShownEscapedEverywhere() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write(
-            "hostile.yaml",
-            """
-            runbook: hostile
-            title: Hostile
-            steps:
-              - id: piege
-                run: |
-                  \(Self.hostile)
-            """)
+        let runbook = try Self.runbook(in: directory)
         let run = try await FiletProcess.run(
             ["run", runbook, "--journal", directory.journal, "--operator", "chef\u{1B}[31m\u{07}"])
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
@@ -48,16 +52,7 @@ import Testing
     func hostileOutputIsTextInTheLiveView() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let runbook = try directory.write(
-            "hostile.yaml",
-            """
-            runbook: hostile
-            title: Hostile
-            steps:
-              - id: piege
-                run: |
-                  \(Self.hostile)
-            """)
+        let runbook = try Self.runbook(in: directory)
         let screen = try await TmuxTerminal.run(["run", runbook, "--journal", directory.journal], columns: 120, in: directory)
         #expect(screen.exitStatus == 1, "\(screen.text)")
         #expect(screen.text.contains(#"\e]0;PWNED\x07\e[2J\u{202E}gnp.exe\x07"#), "\(screen.text)")
