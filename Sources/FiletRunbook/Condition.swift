@@ -65,6 +65,8 @@ public indirect enum Condition: Sendable, Hashable, CustomStringConvertible {
     /// comparison := operand ('==' | '!=') operand
     /// operand    := steps.ID.status | steps.ID.output | vars.NAME | env.NAME | mode | 'text'
     /// ```
+    /// At most ``maximumNesting`` levels of `not` and `(`, and ``maximumComparisons`` comparisons: a condition
+    /// is a line an operator reads, and a deeper one would only exhaust the stack.
     public init(parsing text: String) throws(Template.Problem) {
         var parser = ConditionParser(text)
         self = try parser.parseExpression()
@@ -74,6 +76,13 @@ public indirect enum Condition: Sendable, Hashable, CustomStringConvertible {
                 hint: "join conditions with 'and' or 'or'")
         }
     }
+}
+
+extension Condition {
+    /// How many `not` and `(` may enclose one another.
+    public static let maximumNesting = 32
+    /// How many comparisons one condition may hold.
+    public static let maximumComparisons = 256
 }
 
 private struct ConditionParser {
@@ -86,6 +95,8 @@ private struct ConditionParser {
 
     private var tokens: [Token] = []
     private var index = 0
+    private var depth = 0
+    private var comparisons = 0
     private var lexError: Template.Problem?
     private let length: Int
 
@@ -177,6 +188,16 @@ private struct ConditionParser {
 
     private mutating func parseUnary() throws(Template.Problem) -> Condition {
         guard let token = peek() else { throw missing("a comparison such as steps.ID.status == 'succeeded'") }
+        let nests = (token.kind == .word && token.text == "not") || token.kind == .open
+        if nests {
+            guard depth < Condition.maximumNesting else {
+                throw Template.Problem(
+                    message: "the condition nests 'not' and '(' more than \(Condition.maximumNesting) deep", offset: token.offset,
+                    hint: "write it flatter: 'not (a or b)' is 'not a and not b', and 'not not a' is 'a'")
+            }
+            depth += 1
+        }
+        defer { if nests { depth -= 1 } }
         if token.kind == .word && token.text == "not" {
             index += 1
             return .not(try parseUnary())
@@ -187,6 +208,12 @@ private struct ConditionParser {
             guard peek()?.kind == .close else { throw missing("')' to close the '(' at character \(token.offset + 1)", at: peek()) }
             index += 1
             return inner
+        }
+        comparisons += 1
+        guard comparisons <= Condition.maximumComparisons else {
+            throw Template.Problem(
+                message: "the condition holds more than \(Condition.maximumComparisons) comparisons", offset: token.offset,
+                hint: "split it: give the step fewer cases, or let a check step decide and test its status")
         }
         let left = try parseOperand()
         guard let op = peek(), op.kind == .equal || op.kind == .notEqual else {

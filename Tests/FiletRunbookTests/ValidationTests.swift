@@ -250,6 +250,32 @@ let header = """
         #expect(found == (expected.map { [$0] } ?? []), "\(body)")
     }
 
+    /// A condition an attacker (or a generator) made deep or long is refused where it starts to be too much, never a
+    /// stack overflow: 12,000 parentheses, 50,000 `not`, 5,000 comparisons.
+    @Test(
+        arguments: [
+            (String(repeating: "(", count: 12_000) + "mode == 'run'" + String(repeating: ")", count: 12_000), 33),
+            (String(repeating: "not ", count: 50_000) + "mode == 'run'", 33),
+            (Array(repeating: "mode == 'run'", count: 5_000).joined(separator: " and "), 257),
+            (String(repeating: "(", count: 32) + "mode == 'run'" + String(repeating: ")", count: 32), nil),
+            (Array(repeating: "mode == 'run'", count: 256).joined(separator: " or "), nil),
+        ] as [(String, Int?)])
+    func conditionsAreBounded(_ condition: String, failsAt nth: Int?) throws {
+        let text = header + "steps:\n  - id: s\n    wait: 0s\n    when: \"\(condition)\"\n"
+        guard let nth else {
+            #expect(codes(text) == [])
+            return
+        }
+        let list = try #require(load(text).failure)
+        #expect(list.diagnostics.map(\.code) == ["bad-condition"])
+        // Located at the opening that goes one level too deep, or at the comparison one too many.
+        let line = "    when: \"\(condition)\""
+        let column = try #require(list.diagnostics.first?.location.column)
+        let rest = String(line.unicodeScalars.dropFirst(column - 1).prefix(5).map(Character.init))
+        #expect(["(", "not", "mode"].contains { rest.hasPrefix($0) }, "column \(column): \(rest)")
+        #expect(nth > 0)
+    }
+
     @Test func channelChecks() {
         let steps = "steps:\n  - { id: s, wait: 0s }\n"
         let circle =
