@@ -17,7 +17,7 @@ public enum PreparedAction: Sendable {
     public var summary: String {
         let word = kind.rawValue
         return switch self {
-        case .command(let command): "\(word): \(command.script)"
+        case .command(let command): "\(word): \(command.shown)"
         case .http(let check): "\(word) \(check.method) \(check.url)"
         case .tcp(let host, let port, _): "\(word) \(host):\(port)"
         case .dns(let name, _): "\(word) \(name)"
@@ -43,15 +43,26 @@ public enum PreparedAction: Sendable {
 
 public struct PreparedCommand: Sendable {
     public var shell: String
+    /// The text the shell receives after `-c`. It names its interpolated values (`"$FILET_V1"`), never holds them.
     public var script: String
+    /// The interpolated values, each in the environment variable its binding names.
+    public var values: [(binding: ShellScript.Binding, value: String)]
+    /// The command as a person reads it: the runbook's text with each value in its place (what the journal records,
+    /// masked). Never given to a shell.
+    public var shown: String
     /// The step's own `env`, added to the minimal environment.
     public var environment: [String: String]
     public var workingDirectory: String?
     public var expectedExit: Int32
 
-    public init(shell: String, script: String, environment: [String: String], workingDirectory: String?, expectedExit: Int32) {
+    public init(
+        shell: String, script: String, values: [(binding: ShellScript.Binding, value: String)], shown: String,
+        environment: [String: String], workingDirectory: String?, expectedExit: Int32
+    ) {
         self.shell = shell
         self.script = script
+        self.values = values
+        self.shown = shown
         self.environment = environment
         self.workingDirectory = workingDirectory
         self.expectedExit = expectedExit

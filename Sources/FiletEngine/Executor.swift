@@ -265,8 +265,8 @@ public struct Executor: Sendable {
                     if let settled = done[planned.step.id] {
                         // Done before the resume: not launched again, nothing recorded.
                         let result = settledResult(planned, settled)
-                        if result.status == .succeeded, let undo = planned.step.undo.map({ context.render($0) }) {
-                            control.completed(planned.step, undo: masker(undo), rawUndo: undo)
+                        if result.status == .succeeded, let undo = undoCommand(of: planned.step, context: context) {
+                            control.completed(planned.step, undo: undo)
                         }
                         await observer?.handle(.stepFinished(result, isFinally: planned.step.isFinally))
                         settle(position, result, context: &context, ready: &ready)
@@ -287,10 +287,10 @@ public struct Executor: Sendable {
                         settle(position, result, context: &context, ready: &ready)
                         continue
                     }
-                    let undo = planned.step.undo.map { context.render($0) }
+                    let undo = undoCommand(of: planned.step, context: context)
                     group.addTask {
                         let result = await execute(planned, prepared, control: control)
-                        if result.status == .succeeded, let undo { control.completed(planned.step, undo: masker(undo), rawUndo: undo) }
+                        if result.status == .succeeded, let undo { control.completed(planned.step, undo: undo) }
                         return (position, result)
                     }
                     running += 1
@@ -462,17 +462,20 @@ public struct Executor: Sendable {
 
     // MARK: Rollback
 
+    /// A step's `undo` with what the run knows as the step starts (nil when it has none).
+    private func undoCommand(of step: Step, context: RunContext) -> PreparedCommand? {
+        step.undo.map { context.command($0, shell: step.commandShell) }
+    }
+
     private func rollBack(
-        completed: [(step: Step, undo: String, rawUndo: String)], context: RunContext, after failed: String,
-        control: RunControl
+        completed: [(step: Step, undo: PreparedCommand)], context: RunContext, after failed: String, control: RunControl
     ) async {
-        for (step, shown, raw) in completed.reversed() {
+        for (step, command) in completed.reversed() {
             guard control.signal == nil, control.journalFailure == nil else { return }
-            guard
-                await journal(
-                    UndoStarted(step: step.id, command: shown, because: "step '\(failed)' failed"), durable: true, control: control)
-            else { return }
-            let command = PreparedCommand(shell: step.commandShell, script: raw, environment: [:], workingDirectory: nil, expectedExit: 0)
+            let started = UndoStarted(
+                step: step.id, command: masker(command.shown), because: "step '\(failed)' failed", script: masker(command.script),
+                values: command.values.map { ($0.binding.variable, masker($0.value)) })
+            guard await journal(started, durable: true, control: control) else { return }
             let result = masked(await perform(.command(command), stepID: step.id, timeout: step.timeout?.duration))
             await journal(
                 UndoFinished(step: step.id, outcome: result.outcome.rawValue, reason: result.reason, observed: result.observations),

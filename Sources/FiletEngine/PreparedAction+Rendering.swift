@@ -7,13 +7,11 @@ extension Executor {
         switch action {
         case .run(let command):
             return .command(
-                PreparedCommand(
-                    shell: command.shell,
-                    script: context.render(command.command),
+                context.command(
+                    command.command, shell: command.shell,
                     environment: Dictionary(
                         command.environment.map { ($0.name, context.render($0.value)) }, uniquingKeysWith: { _, last in last }),
-                    workingDirectory: command.workdir.map(context.render),
-                    expectedExit: command.expectedExit))
+                    workingDirectory: command.workdir.map(context.render), expectedExit: command.expectedExit))
         case .check(.http(let check)):
             return .http(
                 PreparedHTTPCheck(
@@ -45,5 +43,18 @@ extension Executor {
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host, Int(text[text.index(after: colon)...]) ?? 0)
+    }
+}
+
+extension RunContext {
+    /// A `run` command or an `undo` with the values the run knows now, each in the variable its script names.
+    func command(
+        _ script: ShellScript, shell: String, environment: [String: String] = [:], workingDirectory: String? = nil,
+        expectedExit: Int32 = 0
+    ) -> PreparedCommand {
+        PreparedCommand(
+            shell: shell, script: script.script,
+            values: script.bindings.map { ($0, value(of: $0.reference) ?? "") },
+            shown: render(script.template), environment: environment, workingDirectory: workingDirectory, expectedExit: expectedExit)
     }
 }

@@ -1,3 +1,4 @@
+import FiletActions
 import FiletRunbook
 import Synchronization
 
@@ -13,7 +14,7 @@ final class RunControl: Sendable {
         var blocked: String?
         /// The `--shutdown-grace` that expired after SIGTERM, as written (`20s`).
         var expiredGrace: String?
-        var completionOrder: [(step: Step, undo: String, rawUndo: String)] = []
+        var completionOrder: [(step: Step, undo: PreparedCommand)] = []
         var cancelMain: (@Sendable () -> Void)?
         var cancelFinally: (@Sendable () -> Void)?
     }
@@ -28,7 +29,7 @@ final class RunControl: Sendable {
     /// A second signal stops the finally steps too.
     var stopsFinally: Bool { state.withLock { $0.signals >= 2 || $0.journalFailure != nil } }
     /// Succeeded steps that have an undo, in the order they completed.
-    var completionOrder: [(step: Step, undo: String, rawUndo: String)] { state.withLock { $0.completionOrder } }
+    var completionOrder: [(step: Step, undo: PreparedCommand)] { state.withLock { $0.completionOrder } }
 
     /// Why no further step of a phase may start, or nil. Finally steps still start after a first
     /// signal, a timeout or an abort: only a second signal or a journal failure stops them.
@@ -113,7 +114,7 @@ final class RunControl: Sendable {
         for cancel in cancels { cancel() }
     }
 
-    func completed(_ step: Step, undo: String, rawUndo: String) {
-        state.withLock { $0.completionOrder.append((step, undo, rawUndo)) }
+    func completed(_ step: Step, undo: PreparedCommand) {
+        state.withLock { $0.completionOrder.append((step, undo)) }
     }
 }

@@ -1,4 +1,5 @@
 public import FiletActions
+import FiletRunbook
 import FiletSupport
 
 /// Performs every kind of action for real: commands, checks, confirmations and waits.
@@ -64,8 +65,14 @@ public struct StandardPerformer: ActionPerformer {
 extension StandardPerformer {
     /// A `run` step: the command in its own process group, with a minimal environment.
     func run(_ command: PreparedCommand, progress: ActionProgress = .none) async -> ActionResult {
+        if let carrier = command.values.first(where: { $0.value.utf8.contains(0) }) {
+            return .failed(
+                "the value of ${\(carrier.binding.reference)} contains a NUL byte, which a command cannot receive in its environment "
+                    + "(\(carrier.binding.variable)): the command was not started")
+        }
         var added = environment.filter { forwardedNames.contains($0.key) }
         added.merge(command.environment) { _, step in step }
+        added.merge(command.values.map { ($0.binding.variable, $0.value) }) { _, value in value }
         let spec = CommandSpec(
             script: Self.execIfSingleProgram(command.script),
             environment: CommandRunner.minimalEnvironment(from: environment, adding: added),

@@ -283,22 +283,37 @@ public struct StepFinished: JournalPayload {
 /// `undo.started`: durable before a rollback runs a step's `undo` command.
 public struct UndoStarted: JournalPayload {
     public var step: String
-    /// The undo command, masked.
+    /// The undo command as a person reads it, each interpolated value in its place, masked.
     public var command: String
     public var because: String
+    /// The text the shell received, which names the values (`"$FILET_V1"`) instead of holding them, masked;
+    /// nil in journals of filets before issue 10.
+    public var script: String?
+    /// The values ``script`` names, by variable, masked; empty in journals of filets before issue 10.
+    public var values: [(variable: String, value: String)]
 
-    package init(step: String, command: String, because: String) {
+    package init(step: String, command: String, because: String, script: String?, values: [(variable: String, value: String)]) {
         self.step = step
         self.command = command
         self.because = because
+        self.script = script
+        self.values = values
     }
 
     public var kind: JournalRecordKind { .undoStarted }
 
-    public var fields: [(String, JSONValue)] { [("step", .string(step)), ("command", .string(command)), ("because", .string(because))] }
+    public var fields: [(String, JSONValue)] {
+        var fields: [(String, JSONValue)] = [("step", .string(step)), ("command", .string(command)), ("because", .string(because))]
+        if let script { fields += [("script", .string(script)), ("values", .object(values.map { ($0.variable, .string($0.value)) }))] }
+        return fields
+    }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
-        try self.init(step: fields.string("step"), command: fields.string("command"), because: fields.string("because"))
+        try self.init(
+            step: fields.string("step"), command: fields.string("command"), because: fields.string("because"),
+            script: fields.optionalString("script"),
+            values: fields.value("values") == nil
+                ? [] : fields.namedValues("values") { if case .string(let text) = $0 { text } else { nil } }.map { ($0, $1) })
     }
 }
 

@@ -49,6 +49,17 @@ public struct PlanView: Sendable {
         masker(template.render(values.knownValue(of:)))
     }
 
+    /// A `run` command or an `undo` as the shell receives it, secrets masked: its values are in ``values(of:)``.
+    public func show(_ script: ShellScript) -> String {
+        masker(script.script)
+    }
+
+    /// Each variable of a command with the reference it carries and that reference's value, masked (nil when only the
+    /// run knows it).
+    public func values(of script: ShellScript) -> [(variable: String, reference: Reference, value: String?)] {
+        script.bindings.map { ($0.variable, $0.reference, values.knownValue(of: $0.reference).map { masker($0) }) }
+    }
+
     /// A webhook shown as its scheme and host only (or the reference it comes from, when unresolved).
     public func showWebhook(_ template: Template) -> String {
         let text = template.render(values.knownValue(of:))
@@ -119,7 +130,7 @@ public struct PlanView: Sendable {
         policy.append("drill: \(step.drill.rawValue)")
         out += "      " + policy.joined(separator: " · ") + "\n"
         if let when = step.when { out += "      when \(when)\n" }
-        if let undo = step.undo { out += "      undo: \(show(undo))\n" }
+        if let undo = step.undo { out += "      undo: \((show(undo) + valuesText(undo)).replacing("\n", with: "\n        "))\n" }
         return out
     }
 
@@ -140,7 +151,7 @@ public struct PlanView: Sendable {
             if let workdir = command.workdir { text += " in \(show(workdir))" }
             if !command.environment.isEmpty { text += ", env " + command.environment.map(\.name).joined(separator: ", ") }
             if command.expectedExit != 0 { text += ", expects exit \(command.expectedExit)" }
-            return text
+            return text + valuesText(command.command)
         case .notify(let notification):
             return "notify \(notification.channel) [\(notification.severity.rawValue)]: \"\(show(notification.text))\""
                 + (notification.undelivered == .later ? " (if undelivered: later, from the outbox)" : "")
@@ -150,6 +161,14 @@ public struct PlanView: Sendable {
         case .wait(let duration):
             return "wait \(duration)"
         }
+    }
+
+    /// A line for each variable of a command: `with FILET_V1 = ${vars.x} = "its value"`.
+    private func valuesText(_ script: ShellScript) -> String {
+        values(of: script).map { variable, reference, value in
+            "\nwith \(variable) = ${\(reference)}"
+                + (value.map { " = " + JSONValue.string($0).rendered(pretty: false) } ?? ", known during the run")
+        }.joined()
     }
 
     private func destinationText(_ channel: Channel) -> String {
@@ -223,7 +242,7 @@ public struct PlanView: Sendable {
             ("on_failure", .string(step.onFailure.rawValue)),
             ("idempotent", .bool(step.idempotent)),
             ("drill", .string(step.drill.rawValue)),
-            ("undo", .optional(step.undo.map(show))),
+            ("undo", .optional(step.undo.map(show))), ("undo_values", step.undo.map(valuesJSON) ?? .null),
         ]
         return .object(members)
     }
@@ -242,7 +261,7 @@ public struct PlanView: Sendable {
             .object([
                 ("type", "run"), ("command", .string(show(command.command))), ("shell", .string(command.shell)),
                 ("env", .array(command.environment.map { .string($0.name) })), ("workdir", .optional(command.workdir.map(show))),
-                ("expect_exit", .integer(Int(command.expectedExit))),
+                ("expect_exit", .integer(Int(command.expectedExit))), ("values", valuesJSON(command.command)),
             ])
         case .notify(let notification):
             .object([
@@ -257,6 +276,14 @@ public struct PlanView: Sendable {
         case .wait(let duration):
             .object([("type", "wait"), ("duration", .string(duration.description))])
         }
+    }
+
+    /// `[{variable, reference, value}]`: what each variable of a command carries, `value` null when only the run knows it.
+    private func valuesJSON(_ script: ShellScript) -> JSONValue {
+        .array(
+            values(of: script).map { variable, reference, value in
+                .object([("variable", .string(variable)), ("reference", .string("${\(reference)}")), ("value", .optional(value))])
+            })
     }
 
     private func channelJSON(_ channel: Channel) -> JSONValue {

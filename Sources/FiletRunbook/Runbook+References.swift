@@ -83,12 +83,13 @@ extension Runbook {
 
     /// The templates of a step's action and its `undo`.
     static func templates(of step: Step) -> [Template] {
-        var templates = [step.undo].compactMap { $0 }
+        var templates = [step.undo?.template].compactMap { $0 }
         switch step.action {
         case .check(.http(let check)): templates += [check.url, check.contains].compactMap { $0 } + check.headers.map(\.value)
         case .check(.tcp(let target)): templates.append(target)
         case .check(.dns(let name)): templates.append(name)
-        case .run(let command): templates += [command.command, command.workdir].compactMap { $0 } + command.environment.map(\.value)
+        case .run(let command):
+            templates += [command.command.template, command.workdir].compactMap { $0 } + command.environment.map(\.value)
         case .notify(let notification): templates.append(notification.text)
         case .confirm(let confirmation): templates.append(confirmation.prompt)
         case .wait: break

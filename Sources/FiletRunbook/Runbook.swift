@@ -69,7 +69,7 @@ public struct Step: Sendable {
     public var onFailure: FailurePolicy
     public var idempotent: Bool
     public var drill: DrillBehaviour
-    public var undo: Template?
+    public var undo: ShellScript?
     public var isFinally: Bool
     public var location: SourceLocation
 }
@@ -145,7 +145,7 @@ public struct Header: Sendable {
 }
 
 public struct Command: Sendable {
-    public var command: Template
+    public var command: ShellScript
     public var shell: String = "/bin/sh"
     public var environment: [(name: String, value: Template)] = []
     public var workdir: Template?

@@ -307,7 +307,7 @@ struct RunbookDecoder {
             ?? defaults.onFailure
         let explicitIdempotence = fields["idempotent"].flatMap { reader.boolean($0.value, "the idempotent of \(what)") }
         let explicitDrill = fields["drill"].flatMap { reader.choice($0.value, "the drill of \(what)", as: DrillBehaviour.self) }
-        let undo = fields["undo"].flatMap { entry in stepTemplate(entry.value, "the undo of \(what)", isFinally: isFinally) }
+        let undo = fields["undo"].flatMap { entry in shellScript(entry.value, "the undo of \(what)", isFinally: isFinally) }
         let title = fields["title"].flatMap { reader.text($0.value, "the title of \(what)") }
         guard let action = decodedAction else { return nil }
         let timeout = fields["timeout"] == nil ? Self.defaultTimeout(for: action, defaults: defaults) : explicitTimeout
@@ -470,8 +470,8 @@ struct RunbookDecoder {
         } else {
             commandNode = node
         }
-        guard let text = stepTemplate(commandNode, "the command of \(what)", isFinally: isFinally) else { return nil }
-        var command = Command(command: text)
+        guard let script = shellScript(commandNode, "the command of \(what)", isFinally: isFinally) else { return nil }
+        var command = Command(command: script)
         if let shell = options["shell"], let path = reader.text(shell.value, "the shell of \(what)") {
             if path.hasPrefix("/") {
                 command.shell = path
@@ -484,6 +484,12 @@ struct RunbookDecoder {
                 for entry in entries {
                     guard Reference.isName(entry.key.text) else {
                         reader.report("bad-name", "'\(entry.key.text)' is not an environment variable name", at: entry.keyLocation)
+                        continue
+                    }
+                    guard !ShellScript.isReserved(entry.key.text) else {
+                        reader.report(
+                            "reserved-name", "'\(entry.key.text)' is reserved: filet passes the command's interpolated values in it",
+                            at: entry.keyLocation, hint: "rename it: \(ShellScript.variablePrefix) followed by digits is filet's")
                         continue
                     }
                     let value =
@@ -553,6 +559,19 @@ struct RunbookDecoder {
     private mutating func stepTemplate(_ node: Node, _ what: String, isFinally: Bool) -> Template? {
         guard let template = reader.template(node, what) else { return nil }
         return checkReferences(template, what, at: node, isFinally: isFinally, allowsRunReferences: true) ? template : nil
+    }
+
+    /// A `run` command or an `undo`: a step template whose every reference stands where filet can quote it.
+    private mutating func shellScript(_ node: Node, _ what: String, isFinally: Bool) -> ShellScript? {
+        guard let template = stepTemplate(node, what, isFinally: isFinally) else { return nil }
+        do throws(Template.Problem) {
+            return try ShellScript(template)
+        } catch {
+            reader.report(
+                "unsafe-interpolation", "\(what): \(error.message)", at: reader.location(in: node, characterOffset: error.offset),
+                hint: error.hint)
+            return nil
+        }
     }
 
     /// Checks the references that can be checked without the plan: vars exist,

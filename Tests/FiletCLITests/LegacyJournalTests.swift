@@ -188,13 +188,14 @@ import Testing
 
     /// Each record as `type {fields}`, with the values that change from one run to the next replaced by `*`, without
     /// the records of ``addedSinceTheFixtures`` and the fields today's filet adds at the end of a record
-    /// (`overridden_vars`, `os_uid`, `os_user`: issue 9); for the steps of `whoAnswered`, who answered the
-    /// confirmation, how, why and the answer (`by`, `how`, `reason`, `output`) replaced by `*` too.
+    /// (`overridden_vars`, `os_uid`, `os_user`: issue 9; an undo's `script` and `values`: issue 10); for the steps of
+    /// `whoAnswered`, who answered the confirmation, how, why and the answer (`by`, `how`, `reason`, `output`) replaced
+    /// by `*` too.
     static func shape(of path: String, whoAnswered: Set<String> = []) throws -> [String] {
         let varying: Set<String> = [
             "duration_ms", "latency_ms", "addresses", "host", "runbook_path", "filet_version", "message_id", "head", "key", "sig",
         ]
-        let added: Set<String> = ["overridden_vars", "os_uid", "os_user"]
+        let added: Set<String> = ["overridden_vars", "os_uid", "os_user", "script", "values"]
         func normalized(_ value: JSONValue, also: Set<String>) -> JSONValue {
             switch value {
             case .object(let members):

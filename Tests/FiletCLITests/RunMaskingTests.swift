@@ -129,7 +129,7 @@ import Testing
             #expect(vars?["jeton"] as? String == "***" && vars?["derive"] as? String == "Bearer-***-override")
         }
         #expect(text.stdout.contains("exit 4, expected 0: refused: ***"))
-        #expect(plan.stdout.contains("echo \"jeton=***\""))
+        #expect(plan.stdout.contains("echo \"jeton=$FILET_V1\"\n        with FILET_V1 = ${vars.jeton} = \"***\"\n"))
     }
 
     /// Two JSON spellings that common encoders produce and that the masker does not know yet.

@@ -105,6 +105,9 @@ import Testing
                 interrupted: ["b"], rerun: ["b"], markDone: [], decidedAtTerminal: [], concurrency: 8,
                 killLeftover: [RunResumed.LeftoverGroup(step: "b", pgid: 4242)]),
             ProcessKilled(step: "b", pgid: 4242, signal: "SIGKILL", ended: true, waitedMilliseconds: 5012),
+            UndoStarted(
+                step: "a", command: "echo 'x; y' ***", because: "step 'b' failed", script: #"echo "$FILET_V1" "$FILET_V2""#,
+                values: [("FILET_V1", "'x; y'"), ("FILET_V2", "***")]),
         ]
         for payload in payloads { try await writer.append(payload.kind, payload.fields) }
         try await writer.close()
@@ -115,6 +118,7 @@ import Testing
         #expect(names[3].last == "shutdown_grace" && !names[4].contains("shutdown_grace"))
         #expect(names[5].last == "kill_leftover")
         #expect(names[6] == ["step", "pgid", "signal", "ended", "waited_ms"])
+        #expect(names[7] == ["step", "command", "because", "script", "values"])
         for (record, payload) in zip(records, payloads) {
             let decoded = try record.decoded().payload
             #expect(decoded.kind == payload.kind)
@@ -125,6 +129,9 @@ import Testing
         #expect(try records[2].decode(StepFinished.self).interrupted == false)
         #expect(try records[3].decode(RunInterrupted.self).shutdownGrace == "2s")
         #expect(try records[5].decode(RunResumed.self).killLeftover == [RunResumed.LeftoverGroup(step: "b", pgid: 4242)])
+        let undo = try records[7].decode(UndoStarted.self)
+        #expect(undo.script == #"echo "$FILET_V1" "$FILET_V2""#)
+        #expect(undo.values.map(\.variable) == ["FILET_V1", "FILET_V2"] && undo.values.map(\.value) == ["'x; y'", "***"])
     }
 
     @Test func aRecordLackingAFieldItsTypeNeedsIsReportedWithItsLineAndField() async throws {

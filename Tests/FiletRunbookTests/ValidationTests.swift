@@ -338,7 +338,7 @@ let header = """
     @Test func varOverridesMustBeDeclared() throws {
         let plan = try load(header + "vars: { cible: a }\nsteps:\n  - { id: s, run: \"echo ${vars.cible}\" }\n").get()
         let view = try PlanView(plan: plan, path: "x", overrides: ["cible": "b"], environment: [:])
-        #expect(view.text().contains("run echo b"))
+        #expect(view.text().contains("run echo \"$FILET_V1\"\n        with FILET_V1 = ${vars.cible} = \"b\"\n"))
         #expect(throws: PlanView.VariableError.self) {
             try PlanView(plan: plan, path: "x", overrides: ["cibel": "b"], environment: [:])
         }
