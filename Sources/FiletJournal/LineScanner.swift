@@ -1,3 +1,5 @@
+import FiletSupport
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -7,6 +9,10 @@
 /// Reads a file in large chunks and hands over each line in place, without copying it
 /// into a `String` or an array: a multi-gigabyte journal is read once, in constant memory.
 enum LineScanner {
+    /// The longest line a journal may hold. A record is far smaller (a command's output is kept to 64 KiB a stream);
+    /// a longer line is not a journal, and reading it whole would only fill the memory.
+    static let maximumLineLength = 16 << 20
+
     /// What a scan saw.
     struct Totals {
         var lines = 0
@@ -20,8 +26,12 @@ enum LineScanner {
         path: String, chunkSize: Int = 1 << 22,
         _ body: (_ line: UnsafeBufferPointer<UInt8>, _ number: Int, _ terminated: Bool) -> Bool
     ) throws(JournalError) -> Totals {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw JournalError.system(.read, path: path, "cannot open the journal", errno: errno) }
+        let descriptor: Int32
+        switch RegularFile.openForReading(path) {
+        case .success(let opened): descriptor = opened
+        case .failure(let problem):
+            throw JournalError(.read, path: path, errno: problem.errno, message: "\(path): \(problem) (a journal is a .jsonl file)")
+        }
         defer { _ = systemClose(descriptor) }
         #if os(Linux)
             _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
@@ -34,6 +44,11 @@ enum LineScanner {
         var totals = Totals()
         while true {
             if filled == capacity {
+                guard capacity < maximumLineLength else {
+                    throw JournalError(
+                        .corrupt, path: path,
+                        message: "\(path):\(totals.lines + 1): a line longer than \(maximumLineLength >> 20) MiB: not a journal record")
+                }
                 // One line longer than the buffer: grow it.
                 let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
                 larger.update(from: buffer, count: filled)

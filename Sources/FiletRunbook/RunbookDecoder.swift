@@ -217,6 +217,12 @@ struct RunbookDecoder {
                 reader.report("bad-header", "'\(name)' is not a valid HTTP header name", at: entry.keyLocation)
                 return nil
             }
+            if let text = entry.value.scalar?.text, text.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) {
+                reader.report(
+                    "bad-header", "the value of header '\(name)' holds a line break or a NUL byte, which HTTP does not allow",
+                    at: entry.value.location, hint: "a header value is one line: remove the line break (a folded >- scalar joins lines)")
+                return nil
+            }
             guard let value = reader.template(entry.value, "header '\(name)'"),
                 checkReferences(value, "header '\(name)'", at: entry.value, isFinally: false, allowsRunReferences: allowsRunReferences)
             else { return nil }

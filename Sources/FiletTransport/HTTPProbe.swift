@@ -67,6 +67,12 @@ public struct HTTPProbe: Sendable {
             observation.failure = .cancelled
             return observation
         }
+        // A value that became several lines (a variable, an environment value) is refused, never silently cut.
+        if let broken = headers.first(where: { $0.value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 } }) {
+            observation.failure = ProbeFailure(
+                .invalidRequest, "the value of header '\(broken.name)' holds a line break or a NUL byte, which HTTP does not allow")
+            return observation
+        }
         let endpoint = HTTPEndpoint(host: host, port: target.port ?? (scheme == "https" ? 443 : 80))
 
         var request = URLRequest(url: target)

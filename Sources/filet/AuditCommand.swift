@@ -44,20 +44,20 @@ struct VerifyCommand: ParsableCommand {
 
     func run() throws {
         let key = try journalKey(keyEnv)
-        guard FileManager.default.fileExists(atPath: journal) else { throw ValidationError("\(journal): no such file") }
+        guard FileManager.default.fileExists(atPath: journal) else { throw InputError("\(journal): no such file") }
         let verifyingKey: VerifyingKey?
         let anchorLine: JournalAnchor?
         do throws(CheckpointError) {
             verifyingKey = try publicKey.map { path throws(CheckpointError) in try VerifyingKey(path: path) }
             anchorLine = try anchor.map { line throws(CheckpointError) in try JournalAnchor(line: line) }
         } catch {
-            throw ValidationError(error.message)
+            throw InputError(error.message)
         }
         let verification: JournalVerification
         do throws(JournalError) {
             verification = try JournalVerifier.verify(path: journal, key: key, publicKey: verifyingKey, anchor: anchorLine)
         } catch {
-            throw ValidationError(error.message)
+            throw InputError(error.message)
         }
         switch format {
         case .json:

@@ -35,7 +35,7 @@ struct AuditReportCommand: ParsableCommand {
     func run() throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: journal, isDirectory: &isDirectory) else {
-            throw ValidationError("\(journal): no such file")
+            throw InputError("\(journal): no such file")
         }
         let text: String
         if isDirectory.boolValue {
@@ -44,7 +44,7 @@ struct AuditReportCommand: ParsableCommand {
             do throws(JournalError) {
                 summary = try RunsSummary.load(directory: journal, key: key)
             } catch {
-                throw ValidationError(error.message)
+                throw InputError(error.message)
             }
             switch format {
             case .md: text = summary.markdown()
@@ -63,7 +63,7 @@ struct AuditReportCommand: ParsableCommand {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
             } catch {
-                throw ValidationError("\(output): cannot write the report: \(error.localizedDescription)")
+                throw InputError("\(output): cannot write the report: \(error.localizedDescription)")
             }
             Terminal.error("filet: report written to \(output)")
         } else {

@@ -42,7 +42,7 @@ func journalKey(_ keyEnv: String) throws -> [UInt8]? {
             try JournalKey.validated(value, source: keyEnv)
         }
     } catch {
-        throw ValidationError(error.message)
+        throw InputError(error.message)
     }
 }
 
@@ -51,8 +51,8 @@ func journalKey(_ keyEnv: String) throws -> [UInt8]? {
 func loadTimeline(_ path: String, keyEnv: String) throws -> RunTimeline {
     let key = try journalKey(keyEnv)
     var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw ValidationError("\(path): no such file") }
-    guard !isDirectory.boolValue else { throw ValidationError("\(path): is a directory, not a journal file") }
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw InputError("\(path): no such file") }
+    guard !isDirectory.boolValue else { throw InputError("\(path): is a directory, not a journal file") }
     do throws(JournalError) {
         return try RunTimeline.load(path: path, key: key)
     } catch  where error.kind == .corrupt {
@@ -63,6 +63,6 @@ func loadTimeline(_ path: String, keyEnv: String) throws -> RunTimeline {
         Terminal.error("filet: \(error.message)")
         throw ExitStatus.failure.exitCode
     } catch {
-        throw ValidationError(error.message)
+        throw InputError(error.message)
     }
 }

@@ -57,12 +57,12 @@ struct AnchorCommand: ParsableCommand {
     var journal: String
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: journal) else { throw ValidationError("\(journal): no such file") }
+        guard FileManager.default.fileExists(atPath: journal) else { throw InputError("\(journal): no such file") }
         let verification: JournalVerification
         do throws(JournalError) {
             verification = try JournalVerifier.verify(path: journal)
         } catch {
-            throw ValidationError(error.message)
+            throw InputError(error.message)
         }
         let damage = verification.problems.filter { ![.notClosed, .tornTail].contains($0.kind) }
         guard damage.isEmpty, let anchor = verification.currentAnchor else {

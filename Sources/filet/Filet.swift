@@ -40,6 +40,9 @@ struct Filet: AsyncParsableCommand {
         } catch let error as SourceFile.ReadError {
             Terminal.error("filet: \(error)")
             Foundation.exit(ExitStatus.usage.rawValue)
+        } catch let error as InputError {
+            Terminal.error("filet: \(error.message)")
+            Foundation.exit(ExitStatus.usage.rawValue)
         } catch {
             if exitCode(for: error) == .validationFailure {
                 Terminal.error(fullMessage(for: error))
@@ -48,6 +51,14 @@ struct Filet: AsyncParsableCommand {
             exit(withError: error)
         }
     }
+}
+
+/// An input that cannot be used (a journal that is not a regular file, a key that does not parse): said as
+/// `filet: message`, exit 2, without the usage text that a mistyped flag gets.
+struct InputError: Error {
+    var message: String
+
+    init(_ message: String) { self.message = message }
 }
 
 enum Terminal {

@@ -19,6 +19,16 @@ struct OutboxLocation: ParsableArguments {
     var journal: String = "filet-journal"
 
     var outbox: Outbox { Outbox(journalDirectory: journal) }
+
+    /// The journal directory must exist: a mistyped path is not an empty outbox.
+    func validate() throws {
+        guard !journal.isEmpty else { throw ValidationError("--journal takes a directory, not an empty text") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: journal, isDirectory: &isDirectory) else {
+            throw ValidationError("--journal \(journal): no such directory (the directory of journals the runs wrote)")
+        }
+        guard isDirectory.boolValue else { throw ValidationError("--journal \(journal): not a directory") }
+    }
 }
 
 struct OutboxListCommand: ParsableCommand {
@@ -36,7 +46,7 @@ struct OutboxListCommand: ParsableCommand {
     func run() throws {
         let outbox = location.outbox
         let scan: OutboxScan
-        do throws(OutboxError) { scan = try outbox.scan() } catch { throw ValidationError(error.message) }
+        do throws(OutboxError) { scan = try outbox.scan() } catch { throw InputError(error.message) }
         let now = OutboxEntry.nowMilliseconds()
         switch format {
         case .json:
@@ -138,7 +148,7 @@ struct OutboxDeliverCommand: AsyncParsableCommand {
                 })
         } catch {
             switch error {
-            case .refused(let message): throw ValidationError(message)
+            case .refused(let message): throw InputError(message)
             case .busy(let message): Terminal.error("filet: \(message)")
             case .write(let message, let journalPath):
                 Terminal.error("filet: \(message)" + (journalPath.map { "\nfilet: journal \($0)" } ?? ""))

@@ -32,8 +32,8 @@ struct PlanCommand: ParsableCommand {
         do throws(PlanView.VariableError) {
             view = try PlanView(plan: plan, path: file, overrides: overrides, environment: ProcessInfo.processInfo.environment)
         } catch {
-            throw ValidationError(error.description)
+            throw InputError(error.description)
         }
-        Terminal.output(format == .json ? view.json().rendered() + "\n" : view.text())
+        Terminal.say(format == .json ? view.json().rendered() + "\n" : view.text())
     }
 }

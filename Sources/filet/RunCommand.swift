@@ -79,6 +79,7 @@ struct RunOptions: ParsableArguments {
     var checkpointSeconds: Int = 30
 
     func validate() throws {
+        guard !journal.isEmpty else { throw ValidationError("--journal takes a directory, not an empty text (default: filet-journal)") }
         try validateSigning()
         guard concurrency >= 1 && concurrency <= 1024 else { throw ValidationError("--concurrency must be between 1 and 1024") }
         if let timeout, RunbookDuration(parsing: timeout) == nil {

@@ -45,9 +45,12 @@ import Testing
         return (runbook, outbox)
     }
 
+    /// A journal directory without an outbox/ (no run ever left a message): empty. (A missing journal directory is a
+    /// mistyped path: exit 2, in BadInputTests.)
     @Test func listsAnEmptyOutbox() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.journal, withIntermediateDirectories: true)
         let result = try await FiletProcess.run(["outbox", "list", "--journal", directory.journal])
         #expect(result.status == 0)
         #expect(result.stdout == "the outbox is empty (\(directory.journal)/outbox)\n")
