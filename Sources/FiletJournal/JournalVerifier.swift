@@ -127,6 +127,8 @@ private struct Scan {
         let envelope: RecordFormat.Envelope
         do throws(RecordFormat.SyntaxError) {
             envelope = try RecordFormat.parseEnvelope(line)
+            // Only the spelling the writer makes: an edit that re-spells a value (a space, an escape) is not a record.
+            _ = try RecordFormat.parseFields(line, envelope)
         } catch {
             badLines.append((number, "byte \(error.offset + 1): \(error.message)"))
             previousHash = nil

@@ -216,7 +216,33 @@ enum RecordFormat {
         } catch {
             throw SyntaxError(offset: error.offset, message: error.message)
         }
+        try requireCanonical(fields, in: line, at: envelope.fields)
         return fields
+    }
+
+    /// The members must be byte for byte what the writer makes of them (``renderFields(_:type:path:)``): no space, no
+    /// other escape, no other number form. Any other spelling was not written by filet, so an edit that only adds a
+    /// space or re-escapes a character is found even on the last line, which no later `prev` covers.
+    private static func requireCanonical(
+        _ fields: [(String, JSONValue)], in line: UnsafeBufferPointer<UInt8>, at range: Range<Int>
+    ) throws(SyntaxError) {
+        var offset = range.lowerBound
+        for (name, value) in fields {
+            var canonical: [UInt8] = [UInt8(ascii: ",")]
+            canonical.append(contentsOf: JSONValue.quoted(name).utf8)
+            canonical.append(UInt8(ascii: ":"))
+            canonical.append(contentsOf: value.rendered(pretty: false).utf8)
+            let end = offset + canonical.count
+            guard end <= range.upperBound, canonical.elementsEqual(UnsafeBufferPointer(rebasing: line[offset..<end])) else {
+                throw SyntaxError(
+                    offset: offset,
+                    message: "the field '\(name)' is not written as filet writes it (a space, an escape or a number changed)")
+            }
+            offset = end
+        }
+        guard offset == range.upperBound else {
+            throw SyntaxError(offset: offset, message: "the record is not written as filet writes it")
+        }
     }
 
     /// A position in a line, with the few checks the envelope needs.

@@ -88,6 +88,28 @@ import Testing
     }
 }
 
+extension BadInputTests {
+    /// The same last record spelled otherwise (an escape, a number form, a space) is not a record filet wrote: the
+    /// journal does not verify, and the message says why.
+    @Test(arguments: [#""status":"succ\u0065eded""#, #""status": "succeeded""#, #""status":"succeeded" "#])
+    func aRecordSpelledOtherwiseDoesNotVerify(_ spelling: String) async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let runbook = try directory.write("r.yaml", Self.header + "steps:\n  - { id: a, run: 'true' }\n")
+        #expect(try await FiletProcess.run(["run", runbook, "--journal", directory.journal]).status == 0)
+        let journal = try JournalFile.only(in: directory.journal)
+        let text = try String(contentsOfFile: journal.path, encoding: .utf8)
+        // Only the last record (run.finished) changes: no later prev covers it.
+        let last = try #require(text.range(of: #""status":"succeeded""#, options: .backwards))
+        #expect(text[..<last.lowerBound].contains(#""type":"run.finished""#))
+        let edited = text.replacingCharacters(in: last, with: spelling)
+        try edited.write(toFile: journal.path, atomically: false, encoding: .utf8)
+        let verify = try await FiletProcess.run(["audit", "verify", journal.path])
+        #expect(verify.status == 1, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("NOT INTACT"), "\(verify.stdout)")
+    }
+}
+
 extension TestDirectory {
     /// A named pipe in the directory: a read of it would wait for a writer forever.
     func fifo(_ name: String) throws -> String {
