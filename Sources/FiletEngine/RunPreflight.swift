@@ -1,4 +1,5 @@
 import Crypto
+import FiletJournal
 import FiletNotify
 public import FiletRunbook
 public import FiletSupport
@@ -117,8 +118,8 @@ public struct RunPreflight: Sendable {
             guard code == ENOENT || code == ENOTDIR else {
                 return .journalDirectory(directory, cannotWrite: path, String(cString: strerror(code)))
             }
-            let parent = (path as NSString).deletingLastPathComponent
-            let next = parent.isEmpty ? "." : parent
+            // Not NSString's deletingLastPathComponent, which crashes on a one-character path.
+            let next = JournalWriter.parent(of: path)
             if next == path { return nil }
             path = next
         }

@@ -1,3 +1,4 @@
+import FiletJournal
 import Foundation
 import Synchronization
 
@@ -46,8 +47,9 @@ public enum FileChannel: Sendable {
     }
 
     private static func appendLine(_ line: [UInt8], to path: String) throws(Failure) -> Appended {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try makeDirectories(directory) }
+        // Not NSString's deletingLastPathComponent, which crashes on a one-character path.
+        let directory = JournalWriter.parent(of: path)
+        if directory != "." { try makeDirectories(directory) }
         var created = false
         var fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_CREAT | O_EXCL, 0o640)
         if fd >= 0 {
@@ -69,7 +71,7 @@ public enum FileChannel: Sendable {
             offset += written  // a short write to a regular file means the disk is full: the loop's next write says so
         }
         guard fdatasync(fd) == 0 else { throw Failure(path: path, operation: "fdatasync", errno: errno) }
-        if created { try syncDirectory(directory.isEmpty ? "." : directory) }
+        if created { try syncDirectory(directory) }
         return Appended(path: path, bytes: line.count, created: created)
     }
 
@@ -77,12 +79,12 @@ public enum FileChannel: Sendable {
     private static func makeDirectories(_ directory: String) throws(Failure) {
         var info = stat()
         if stat(directory, &info) == 0 { return }
-        let parent = (directory as NSString).deletingLastPathComponent
-        if !parent.isEmpty, parent != directory { try makeDirectories(parent) }
+        let parent = JournalWriter.parent(of: directory)
+        if parent != directory { try makeDirectories(parent) }
         if mkdir(directory, 0o750) != 0 && errno != EEXIST {
             throw Failure(path: directory, operation: "create the directory", errno: errno)
         }
-        try syncDirectory(parent.isEmpty ? "." : parent)
+        try syncDirectory(parent)
     }
 
     private static func syncDirectory(_ directory: String) throws(Failure) {
