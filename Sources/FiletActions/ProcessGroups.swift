@@ -19,7 +19,7 @@ public struct ProcessGroupIdentity: Sendable, Hashable {
 
     /// The identity of the group `pid` leads, read now (from /proc).
     public static func of(leader pid: Int32) -> ProcessGroupIdentity {
-        ProcessGroupIdentity(pgid: pid, bootID: ProcessTable.bootID, leaderStart: ProcessTable.stat(of: pid)?.startTicks)
+        ProcessGroupIdentity(pgid: pid, bootID: ProcFiles.bootID, leaderStart: ProcFiles.stat(of: pid)?.startTicks)
     }
 }
 
@@ -38,9 +38,9 @@ public enum ProcessGroups: Sendable {
     public static func survivors(of group: ProcessGroupIdentity) -> [ProcessGroupMember] {
         let pgid = group.pgid
         guard pgid > 1, pgid != getpgrp() else { return [] }
-        if let recorded = group.bootID, let now = ProcessTable.bootID, recorded != now { return [] }
+        if let recorded = group.bootID, let now = ProcFiles.bootID, recorded != now { return [] }
         if kill(-pgid, 0) != 0, errno == ESRCH { return [] }
-        if let leader = ProcessTable.stat(of: pgid), leader.state != "Z", leader.processGroup == pgid,
+        if let leader = ProcFiles.stat(of: pgid), leader.state != "Z", leader.processGroup == pgid,
             let recorded = group.leaderStart, leader.startTicks != recorded
         {
             return []
@@ -85,42 +85,18 @@ public enum ProcessGroups: Sendable {
     }
 }
 
-/// What filet reads of processes in `/proc`.
+/// What filet reads of processes in `/proc`, beyond ``ProcFiles``.
 enum ProcessTable {
-    struct Stat {
-        /// R, S, D, Z, T…
-        var state: String
-        var parent: Int32
-        var processGroup: Int32
-        var startTicks: Int
-    }
-
-    /// This boot's ID, read once.
-    static let bootID: String? = text(of: "/proc/sys/kernel/random/boot_id").map {
-        String($0.filter { !$0.isWhitespace })
-    }.flatMap { $0.isEmpty ? nil : $0 }
-
-    /// `/proc/PID/stat`, nil when the process is gone.
-    static func stat(of pid: Int32) -> Stat? {
-        guard let text = text(of: "/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
-        // After the name in parentheses: state (field 3), ppid, pgrp, … starttime (field 22).
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 19, let parent = Int32(fields[1]), let group = Int32(fields[2]), let start = Int(fields[19]) else {
-            return nil
-        }
-        return Stat(state: String(fields[0]), parent: parent, processGroup: group, startTicks: start)
-    }
-
     /// Every process now, with its stat.
-    static func processes() -> [(Int32, Stat)] {
+    static func processes() -> [(Int32, ProcFiles.Stat)] {
         guard let directory = opendir("/proc") else { return [] }
         defer { closedir(directory) }
-        var found: [(Int32, Stat)] = []
+        var found: [(Int32, ProcFiles.Stat)] = []
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            guard let pid = Int32(name), let stat = stat(of: pid) else { continue }
+            guard let pid = Int32(name), let stat = ProcFiles.stat(of: pid) else { continue }
             found.append((pid, stat))
         }
         return found
@@ -137,7 +113,7 @@ enum ProcessTable {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                     String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
                 }
-                guard Int32(name) != nil, let text = text(of: "/proc/self/task/\(name)/children") else { continue }
+                guard Int32(name) != nil, let text = ProcFiles.text(of: "/proc/self/task/\(name)/children") else { continue }
                 readable = true
                 children += text.split(separator: " ").compactMap { Int32($0.filter { !$0.isWhitespace }) }
             }
@@ -148,42 +124,21 @@ enum ProcessTable {
 
     /// `/proc/PID/cmdline` with spaces for its NULs; `[name]` when it has none (a kernel thread, a zombie).
     static func commandLine(of pid: Int32) -> String {
-        if let bytes = bytes(of: "/proc/\(pid)/cmdline"), !bytes.isEmpty {
+        if let bytes = ProcFiles.bytes(of: "/proc/\(pid)/cmdline"), !bytes.isEmpty {
             var bytes = bytes
             if bytes.last == 0 { bytes.removeLast() }
             return String(decoding: bytes.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
         }
-        return "[\(text(of: "/proc/\(pid)/comm")?.filter { $0 != "\n" } ?? "?")]"
+        return "[\(ProcFiles.text(of: "/proc/\(pid)/comm")?.filter { $0 != "\n" } ?? "?")]"
     }
 
     /// The value of `name` in the environment `pid` was started with; nil when it has none or it cannot be read.
     static func environmentValue(_ name: String, of pid: Int32) -> String? {
-        guard let bytes = bytes(of: "/proc/\(pid)/environ") else { return nil }
+        guard let bytes = ProcFiles.bytes(of: "/proc/\(pid)/environ") else { return nil }
         let prefix = Array((name + "=").utf8)
         for entry in bytes.split(separator: 0) where entry.starts(with: prefix) {
             return String(decoding: entry.dropFirst(prefix.count), as: UTF8.self)
         }
         return nil
-    }
-
-    static func text(of path: String) -> String? { bytes(of: path).map { String(decoding: $0, as: UTF8.self) } }
-
-    /// A whole (small, /proc) file, read with open(2) and read(2).
-    static func bytes(of path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                result += buffer[..<count]
-            } else if count == 0 {
-                return result
-            } else if errno != EINTR {
-                return result.isEmpty ? nil : result
-            }
-        }
     }
 }

@@ -86,7 +86,7 @@ final class CommandRegistry: Sendable {
                 var acted = false
                 let others = Set(state.tags.keys).subtracting([tag])
                 for child in ProcessTable.children() where !state.shells.contains(child) {
-                    guard let stat = ProcessTable.stat(of: child), stat.state != "Z" else {
+                    guard let stat = ProcFiles.stat(of: child), stat.state != "Z" else {
                         // Ended (or ending): reaped, whoever it was; a command's shell is never here.
                         var status: Int32 = 0
                         if waitpid(child, &status, WNOHANG) == child { acted = true }

@@ -75,19 +75,39 @@ extension RunSession {
     /// runs again, repairs a torn last line and reopens the journal. Without a `decider` (no terminal), a
     /// missing decision refuses the resume.
     ///
-    /// The rules: everything verifies but, at most, a torn last line and a missing `run.finished`; the
-    /// runbook still has the recorded SHA-256 unless `force`; no process group of a step stopped mid-way still runs
+    /// The rules: no other process writes the journal (its lock is taken first, before anything is read, and held
+    /// until the resumed run closes the journal; one whose holder is gone is taken over, and `run.resumed` says so);
+    /// everything verifies but, at most, a torn last line and a missing `run.finished`; the
+    /// runbook still has the recorded SHA-256 unless `force`; the run's `--var` values hold, and those the journal
+    /// masked are given again; no process group of a step stopped mid-way still runs
     /// (unless `killLeftover`: then they are ended first); succeeded (or simulated) steps are settled; a step
     /// stopped mid-way (running at a crash, or `interrupted: true`) runs again if it is idempotent, else it needs a
-    /// decision.
+    /// decision. A refusal leaves the journal and its lock file as they were.
     public static func prepareResume(_ request: ResumeRequest, decider: (any InterruptedStepDecider)?) async throws(SessionRefusal)
         -> PreparedRun
     {
+        let journal = request.journalPath
+        guard FileManager.default.fileExists(atPath: journal) else { throw .refused("\(journal): no such file") }
+        let lock: JournalLock
+        do throws(JournalError) { lock = try JournalLock.acquire(journal: journal) } catch {
+            throw error.kind == .locked ? .refused(error.message) : .journal("cannot continue the journal \(journal): \(error.message)")
+        }
+        do throws(SessionRefusal) {
+            return try await prepareResume(request, decider: decider, lock: lock)
+        } catch {
+            lock.releaseUnwritten()
+            throw error
+        }
+    }
+
+    /// ``prepareResume(_:decider:)`` once the journal's lock is held: on success the writer holds it.
+    private static func prepareResume(
+        _ request: ResumeRequest, decider: (any InterruptedStepDecider)?, lock: JournalLock
+    ) async throws(SessionRefusal) -> PreparedRun {
         let environment = request.environment
         let journal = request.journalPath
         let checkpoints = try request.signing?.policy()
         let key = try journalKey(environment)
-        guard FileManager.default.fileExists(atPath: journal) else { throw .refused("\(journal): no such file") }
 
         // 1. Trust.
         let verification: JournalVerification
@@ -155,12 +175,22 @@ extension RunSession {
         let writer: JournalWriter
         do throws(JournalError) {
             repair = try JournalRecovery.repairTornTail(path: journal)
-            writer = try JournalWriter.reopen(path: journal, key: key, checkpoints: checkpoints)
+            writer = try JournalWriter.reopen(path: journal, key: key, checkpoints: checkpoints, lock: lock)
             if let repair { try await writer.append(.journalRecovered, repair.recordFields) }
         } catch {
             throw .journal("cannot continue the journal \(journal): \(error.message)")
         }
         var warnings = shortSecretWarnings(preflight)
+        if let holder = lock.takenOver {
+            warnings.append(
+                "the journal's lock was left by a filet that is gone (\(holder)): taken over, as run.resumed records (lock_taken_over)")
+        }
+        if !recorded.maskedOfUnknownOrigin.isEmpty {
+            let list = recorded.maskedOfUnknownOrigin.map { "${vars.\($0)}" }.joined(separator: ", ")
+            warnings.append(
+                "\(journal) masks \(list) and, written by an older filet, does not say whether the run had \(list) from --var: the "
+                    + "runbook's value is used; if the run was given --var, give it again: filet resume \(journal) --var NAME=VALUE")
+        }
         for leftover in leftovers {
             warnings.append(
                 "ending process group \(leftover.group.pgid) of step '\(leftover.stepID)', left running by the run that stopped "
@@ -181,6 +211,8 @@ extension RunSession {
         configuration.shutdownGrace = request.shutdownGrace
         decisions.settled = Array(settled.keys)
         decisions.killLeftover = leftovers.map { RunResumed.LeftoverGroup(step: $0.stepID, pgid: Int($0.group.pgid)) }
+        decisions.resuppliedVars = recorded.resupplied
+        decisions.lockTakenOver = lock.takenOver
         let resuming = ResumeState(
             settled: settled,
             record: decisions.record(
@@ -279,6 +311,8 @@ struct ResumeDecisions {
     var decidedAtTerminal: [String] = []
     var settled: [String] = []
     var killLeftover: [RunResumed.LeftoverGroup] = []
+    var resuppliedVars: [String] = []
+    var lockTakenOver: JournalLockHolder?
 
     func record(
         plan: Plan, progress: JournalProgress, configuration: RunConfiguration, changed: Bool, forced: Bool,
@@ -294,6 +328,7 @@ struct ResumeDecisions {
             recordedRunbookSHA256: changed ? recordedSHA256 : nil, settled: list(settled), interrupted: list(interrupted),
             rerun: list(rerun), markDone: list(markDone), decidedAtTerminal: list(decidedAtTerminal),
             concurrency: configuration.concurrency,
-            killLeftover: killLeftover, systemUser: configuration.systemUser)
+            killLeftover: killLeftover, systemUser: configuration.systemUser, resuppliedVars: resuppliedVars,
+            lockTakenOver: lockTakenOver)
     }
 }

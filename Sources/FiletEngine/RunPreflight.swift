@@ -1,4 +1,5 @@
 import Crypto
+import FiletJournal
 import FiletNotify
 public import FiletRunbook
 public import FiletSupport

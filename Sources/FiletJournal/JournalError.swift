@@ -20,6 +20,8 @@ public struct JournalError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let create = Kind(rawValue: "create")
         /// A journal file for this run id already exists: the run id must be regenerated.
         public static let exists = Kind(rawValue: "exists")
+        /// Another process writes the journal (``JournalLock``): nothing was read or written.
+        public static let locked = Kind(rawValue: "locked")
         /// `write(2)` failed or wrote only part of a batch.
         public static let write = Kind(rawValue: "write")
         /// `fdatasync(2)` (or `fsync(2)` on creation) failed: durability is unknown.

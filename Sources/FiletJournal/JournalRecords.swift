@@ -545,12 +545,19 @@ public struct RunResumed: JournalPayload {
     /// The operating-system account that resumed the run (`os_uid`, `os_user`); nil in journals written before filet
     /// recorded it.
     public var systemUser: SystemUser?
+    /// The vars whose values `run.started` masked, given again with `--var` (`resupplied_vars`: names only, never a
+    /// value). Written only when there are some; absent in journals of earlier filets.
+    public var resuppliedVars: [String]
+    /// The holder of the journal's lock that ended without giving it back (killed, or its machine stopped), whose lock
+    /// this resume took over (`lock_taken_over`). Written only when there was one; absent in journals of earlier filets.
+    public var lockTakenOver: JournalLockHolder?
 
     package init(
         operatorName: String, host: String, filetVersion: String, resume: Int, previousStatus: String, runbookPath: String,
         runbookSHA256: String, runbookChanged: Bool, forced: Bool, recordedRunbookSHA256: String?, settled: [String],
         interrupted: [String], rerun: [String], markDone: [String], decidedAtTerminal: [String], concurrency: Int,
-        killLeftover: [LeftoverGroup] = [], systemUser: SystemUser? = nil
+        killLeftover: [LeftoverGroup] = [], systemUser: SystemUser? = nil, resuppliedVars: [String] = [],
+        lockTakenOver: JournalLockHolder? = nil
     ) {
         self.operatorName = operatorName
         self.host = host
@@ -570,6 +577,8 @@ public struct RunResumed: JournalPayload {
         self.concurrency = concurrency
         self.killLeftover = killLeftover
         self.systemUser = systemUser
+        self.resuppliedVars = resuppliedVars
+        self.lockTakenOver = lockTakenOver
     }
 
     public var kind: JournalRecordKind { .runResumed }
@@ -585,6 +594,8 @@ public struct RunResumed: JournalPayload {
             ("settled", .texts(settled)), ("interrupted", .texts(interrupted)), ("rerun", .texts(rerun)), ("mark_done", .texts(markDone)),
             ("decided_at_terminal", .texts(decidedAtTerminal)), ("concurrency", .integer(concurrency)),
         ] + (killLeftover.isEmpty ? [] : [("kill_leftover", .array(killLeftover.map(\.json)))]) + systemUser.fields
+            + (resuppliedVars.isEmpty ? [] : [("resupplied_vars", .texts(resuppliedVars))])
+            + (lockTakenOver.map { [("lock_taken_over", $0.json)] } ?? [])
     }
 
     init(_ fields: RecordFields) throws(JournalRecordError) {
@@ -596,7 +607,9 @@ public struct RunResumed: JournalPayload {
             interrupted: fields.strings("interrupted"), rerun: fields.strings("rerun"), markDone: fields.strings("mark_done"),
             decidedAtTerminal: fields.strings("decided_at_terminal"), concurrency: fields.integer("concurrency"),
             killLeftover: fields.value("kill_leftover") == nil ? [] : fields.objects("kill_leftover", LeftoverGroup.init),
-            systemUser: fields.systemUser())
+            systemUser: fields.systemUser(),
+            resuppliedVars: fields.value("resupplied_vars") == nil ? [] : fields.strings("resupplied_vars"),
+            lockTakenOver: fields.value("lock_taken_over") == nil ? nil : JournalLockHolder(fields.nested("lock_taken_over")))
     }
 }
 
@@ -851,7 +864,7 @@ public struct OutboxFinished: JournalPayload {
 
 extension JSONValue {
     fileprivate static func texts(_ items: [String]) -> JSONValue { .array(items.map { .string($0) }) }
-    fileprivate static func optionalInteger(_ number: Int?) -> JSONValue { number.map { .integer($0) } ?? .null }
+    static func optionalInteger(_ number: Int?) -> JSONValue { number.map { .integer($0) } ?? .null }
 }
 
 extension SystemUser? {

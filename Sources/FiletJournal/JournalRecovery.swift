@@ -80,7 +80,7 @@ public enum JournalRecovery: Sendable {
             guard written == bytes.count, fsync(descriptor) == 0 else {
                 throw JournalError.system(.write, path: candidate, "cannot save the torn last line aside", errno: errno)
             }
-            try JournalWriter.syncDirectory(JournalWriter.parent(of: candidate))
+            try JournalWriter.syncDirectory(FilePaths.parent(of: candidate))
             return candidate
         }
     }
@@ -91,9 +91,13 @@ extension JournalWriter {
     /// in seq, `prev` and time, and is signed with the same key. The journal must end with a whole record
     /// (see ``JournalRecovery/repairTornTail(path:)``); checking that it verifies is the caller's work.
     ///
+    /// - Parameter lock: the journal's lock, taken before its records were read: the writer holds it from now on and
+    ///   releases it on ``close()``. When this throws, the lock is still the caller's.
     /// - Throws: ``JournalError/Kind/read``, ``JournalError/Kind/corrupt`` (a torn tail, no record, or a
     ///   run id that is not one), ``JournalError/Kind/invalidKey``, ``JournalError/Kind/write``.
-    public static func reopen(path: String, key: [UInt8]?, checkpoints: CheckpointPolicy? = nil) throws(JournalError) -> JournalWriter {
+    public static func reopen(
+        path: String, key: [UInt8]?, checkpoints: CheckpointPolicy? = nil, lock: JournalLock
+    ) throws(JournalError) -> JournalWriter {
         if let key { try JournalKey.validate(key) }
         let contents = try JournalReader.read(path: path)
         if let torn = contents.tornTail {
@@ -113,7 +117,7 @@ extension JournalWriter {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw JournalError.system(.write, path: path, "cannot reopen the journal", errno: errno) }
         return JournalWriter(
-            adopting: descriptor, path: path, runID: runID, nextSeq: last.seq + 1,
+            adopting: descriptor, lock: lock, path: path, runID: runID, nextSeq: last.seq + 1,
             prev: String(decoding: prev, as: UTF8.self), lastMilliseconds: milliseconds, key: key, checkpoints: checkpoints)
     }
 }

@@ -24,6 +24,8 @@ import Synchronization
 ///
 /// A write or sync failure is fatal (``JournalError/isFatal``): every waiting append throws
 /// it, and so does every later append. The run must stop.
+///
+/// One writer per journal: each holds the journal's ``JournalLock`` until it is closed.
 public final class JournalWriter: Sendable {
     /// The journal file: `<directory>/<run id>.jsonl`.
     public let path: String
@@ -31,6 +33,7 @@ public final class JournalWriter: Sendable {
     public let runID: RunID
 
     private let descriptor: Int32
+    private let lock: JournalLock
     private let queue: DispatchQueue
     private let state: Mutex<State>
 
@@ -57,6 +60,8 @@ public final class JournalWriter: Sendable {
         var failure: JournalError?
         var closed = false
         var descriptorOpen = true
+        /// A record was appended: the journal was written under its lock.
+        var appended = false
         /// With a checkpoint policy: where signing stands.
         var checkpoints: CheckpointState?
     }
@@ -74,8 +79,8 @@ public final class JournalWriter: Sendable {
 
     // MARK: Creating
 
-    /// Creates the journal file of `runID` in `directory` (created if missing) and makes the
-    /// new file and its directory entry durable.
+    /// Takes the lock of the journal of `runID` in `directory` (created if missing), then creates the
+    /// journal file and makes it and its directory entry durable.
     ///
     /// - Parameters:
     ///   - runbookSHA256: the SHA-256 of the runbook file's bytes, 64 hex digits: the `prev` of the first record.
@@ -101,28 +106,35 @@ public final class JournalWriter: Sendable {
         let directory = normalized(directory)
         try makeDirectory(directory)
         let path = directory == "/" ? "/" + runID.fileName : directory + "/" + runID.fileName
+        let exists = JournalError(
+            .exists, path: path, errno: EEXIST, message: "\(path): a journal for run \(runID) already exists; generate another run id")
+        let lock: JournalLock
+        do throws(JournalError) { lock = try JournalLock.acquire(journal: path) } catch {
+            // Another process is creating a journal of the same run id.
+            throw error.kind == .locked ? exists : error
+        }
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else {
             let code = errno
-            if code == EEXIST {
-                throw JournalError(
-                    .exists, path: path, errno: code,
-                    message: "\(path): a journal for run \(runID) already exists; generate another run id")
-            }
+            lock.releaseUnwritten()
+            if code == EEXIST { throw exists }
             throw JournalError.system(.create, path: path, "cannot create the journal", errno: code)
         }
         guard fsync(descriptor) == 0 else {
             let code = errno
             _ = systemClose(descriptor)
+            lock.releaseUnwritten()
             throw JournalError.system(.create, path: path, "cannot make the new journal durable (fsync)", errno: code)
         }
         do throws(JournalError) {
             try syncDirectory(directory)
         } catch {
             _ = systemClose(descriptor)
+            lock.releaseUnwritten()
             throw error
         }
-        return JournalWriter(adopting: descriptor, path: path, runID: runID, runbookSHA256: runbookHash, key: key, checkpoints: checkpoints)
+        return JournalWriter(
+            adopting: descriptor, lock: lock, path: path, runID: runID, runbookSHA256: runbookHash, key: key, checkpoints: checkpoints)
     }
 
     /// Creates a journal for a new run id, generating another one if the file already exists.
@@ -142,12 +154,14 @@ public final class JournalWriter: Sendable {
     }
 
     /// Takes over an open descriptor (append-only, close-on-exec) for a journal that has no
-    /// record yet. `runbookSHA256` is 64 lowercase hex digits; `key` has been validated.
+    /// record yet, and its lock, released on ``close()``. `runbookSHA256` is 64 lowercase hex digits; `key` has been
+    /// validated.
     init(
-        adopting descriptor: Int32, path: String, runID: RunID, runbookSHA256: String, key: [UInt8]?,
+        adopting descriptor: Int32, lock: JournalLock, path: String, runID: RunID, runbookSHA256: String, key: [UInt8]?,
         checkpoints: CheckpointPolicy? = nil
     ) {
         self.descriptor = descriptor
+        self.lock = lock
         self.path = path
         self.runID = runID
         self.queue = DispatchQueue(label: "filet.journal.\(runID)")
@@ -163,13 +177,14 @@ public final class JournalWriter: Sendable {
     }
 
     /// Takes over an open descriptor (append-only, close-on-exec) for a journal that already has
-    /// records (a resumed run): the next record has seq `nextSeq`, `prev` (64 lowercase hex digits)
-    /// and a time no earlier than `lastMilliseconds`. See ``reopen(path:key:)``.
+    /// records (a resumed run), and its lock: the next record has seq `nextSeq`, `prev` (64 lowercase hex digits)
+    /// and a time no earlier than `lastMilliseconds`. See ``reopen(path:key:checkpoints:lock:)``.
     convenience init(
-        adopting descriptor: Int32, path: String, runID: RunID, nextSeq: Int, prev: String, lastMilliseconds: Int64, key: [UInt8]?,
-        checkpoints: CheckpointPolicy? = nil
+        adopting descriptor: Int32, lock: JournalLock, path: String, runID: RunID, nextSeq: Int, prev: String,
+        lastMilliseconds: Int64, key: [UInt8]?, checkpoints: CheckpointPolicy? = nil
     ) {
-        self.init(adopting: descriptor, path: path, runID: runID, runbookSHA256: prev, key: key, checkpoints: checkpoints)
+        self.init(
+            adopting: descriptor, lock: lock, path: path, runID: runID, runbookSHA256: prev, key: key, checkpoints: checkpoints)
         state.withLock { state in
             state.nextSeq = nextSeq
             state.lastMilliseconds = lastMilliseconds
@@ -178,8 +193,10 @@ public final class JournalWriter: Sendable {
 
     deinit {
         // Every append has returned by now (each holds the writer until it does), so
-        // everything written is durable: only the descriptor is left to release.
-        if state.withLock({ $0.descriptorOpen }) { _ = systemClose(descriptor) }
+        // everything written is durable: only the descriptor and the lock are left to release.
+        let (open, appended) = state.withLock { ($0.descriptorOpen, $0.appended) }
+        if open { _ = systemClose(descriptor) }
+        if appended { lock.release() } else { lock.releaseUnwritten() }
     }
 
     // MARK: Appending
@@ -299,6 +316,7 @@ public final class JournalWriter: Sendable {
         line.withUnsafeBytes { DigestWords(sha256: $0) }.appendHex(to: &state.prev)
         state.pending.append(contentsOf: line)
         state.pending.append(UInt8(ascii: "\n"))
+        state.appended = true
         return seq
     }
 
@@ -414,7 +432,7 @@ public final class JournalWriter: Sendable {
 
     // MARK: Closing
 
-    /// Waits until every record appended before it is durable, then closes the file.
+    /// Waits until every record appended before it is durable, then closes the file and releases the journal's lock.
     /// Later appends throw ``JournalError/Kind/closed``. Closing twice does nothing more.
     ///
     /// - Throws: the fatal error that stopped the writer, if one did (so that a failed journal
@@ -440,8 +458,10 @@ public final class JournalWriter: Sendable {
             defer { state.descriptorOpen = false }
             return (state.failure, state.descriptorOpen)
         }
-        if wasOpen, systemClose(descriptor) != 0 {
-            return .failure(JournalError.system(.close, path: path, "cannot close the journal", errno: errno))
+        let closeFailure = wasOpen && systemClose(descriptor) != 0 ? errno : nil
+        lock.release()
+        if let closeFailure {
+            return .failure(JournalError.system(.close, path: path, "cannot close the journal", errno: closeFailure))
         }
         return failure.map { .failure($0) } ?? .success(())
     }
@@ -463,11 +483,6 @@ public final class JournalWriter: Sendable {
         return directory.isEmpty ? "." : directory
     }
 
-    package static func parent(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
     /// Creates `path` and its missing parents (mode 0750), each made durable in its parent.
     package static func makeDirectory(_ path: String) throws(JournalError) {
         var info = stat()
@@ -479,7 +494,7 @@ public final class JournalWriter: Sendable {
         }
         let code = errno
         guard code == ENOENT else { throw JournalError.system(.create, path: path, "cannot use the journal directory", errno: code) }
-        let parent = parent(of: path)
+        let parent = FilePaths.parent(of: path)
         if parent != path { try makeDirectory(parent) }
         if mkdir(path, 0o750) != 0, errno != EEXIST {
             throw JournalError.system(.create, path: path, "cannot create the journal directory", errno: errno)
@@ -489,13 +504,12 @@ public final class JournalWriter: Sendable {
 
     /// `fsync(2)` of a directory, so that a new entry in it survives a crash.
     static func syncDirectory(_ path: String) throws(JournalError) {
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw JournalError.system(.create, path: path, "cannot open the journal directory to sync it", errno: errno)
-        }
-        defer { _ = systemClose(descriptor) }
-        guard fsync(descriptor) == 0 else {
-            throw JournalError.system(.create, path: path, "cannot make the journal directory durable (fsync)", errno: errno)
+        switch DurableDirectory.sync(path) {
+        case nil: return
+        case let failure? where failure.call == "open":
+            throw JournalError.system(.create, path: path, "cannot open the journal directory to sync it", errno: failure.errno)
+        case let failure?:
+            throw JournalError.system(.create, path: path, "cannot make the journal directory durable (fsync)", errno: failure.errno)
         }
     }
 }

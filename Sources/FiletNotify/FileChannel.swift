@@ -87,10 +87,9 @@ public enum FileChannel: Sendable {
     }
 
     private static func syncDirectory(_ directory: String) throws(Failure) {
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw Failure(path: directory, operation: "open the directory", errno: errno) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw Failure(path: directory, operation: "fsync the directory", errno: errno) }
+        if let failure = DurableDirectory.sync(directory) {
+            throw Failure(path: directory, operation: "\(failure.call) the directory", errno: failure.errno)
+        }
     }
 }
 

@@ -238,7 +238,7 @@ public struct Outbox: Sendable {
             }
             return
         }
-        let parent = JournalWriter.parent(of: directory)
+        let parent = FilePaths.parent(of: directory)
         do throws(JournalError) {
             try JournalWriter.makeDirectory(parent)
         } catch {
@@ -253,10 +253,13 @@ public struct Outbox: Sendable {
     private func syncDirectory() throws(OutboxError) { try Self.syncDirectory(directory) }
 
     static func syncDirectory(_ path: String) throws(OutboxError) {
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .system(.sync, path: path, "cannot open the directory to sync it", errno: errno) }
-        defer { _ = systemClose(descriptor) }
-        guard fsync(descriptor) == 0 else { throw .system(.sync, path: path, "cannot make the directory durable (fsync)", errno: errno) }
+        switch DurableDirectory.sync(path) {
+        case nil: return
+        case let failure? where failure.call == "open":
+            throw .system(.sync, path: path, "cannot open the directory to sync it", errno: failure.errno)
+        case let failure?:
+            throw .system(.sync, path: path, "cannot make the directory durable (fsync)", errno: failure.errno)
+        }
     }
 
     // MARK: One delivery at a time

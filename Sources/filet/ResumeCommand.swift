@@ -20,10 +20,14 @@ struct ResumeCommand: AsyncParsableCommand {
             idempotent, else the operator decides: --rerun ID or --mark-done ID, or, on a terminal, the answer to "run \
             it again?" (yes/y/oui/o runs it again, no/n/non marks it done, anything else asks again, Ctrl-C stops). \
             Finally steps run again. While a process group of the stopped run still runs, nothing is resumed unless \
-            --kill-leftover.
+            --kill-leftover. A journal has one writer at a time: while a run or another resume writes it, the resume is \
+            refused at once, naming that filet; a lock left by a filet that was killed is taken over (recorded in \
+            run.resumed). The run's --var values hold; one whose value the journal masks (a secret) must be given again \
+            with --var, and a --var giving another value than the run's is refused.
 
             Exit codes: as filet run (0 succeeded, 1 failed, 3 journal, 124, 130, 143); 2 nothing was resumed \
-            (the journal does not verify, the runbook changed, a decision is missing, the run already succeeded).
+            (the journal does not verify or is being written, the runbook changed, a decision or a masked --var is \
+            missing, the run already succeeded).
             """
     )
 
@@ -45,7 +49,8 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("var"),
         help: ArgumentHelp(
-            "Give again a variable the run was given with --var and whose value its journal masks (a secret).", valueName: "NAME=VALUE"))
+            "Give again a variable the run was given with --var and whose value its journal masks (a secret); the others are kept.",
+            valueName: "NAME=VALUE"))
     var variables: [String] = []
 
     @Flag(help: "Resume even though the runbook file changed since the run started (recorded in the journal).")

@@ -45,6 +45,21 @@ enum Processes {
         for pid in matching(marker) { kill(pid, SIGKILL) }
     }
 
+    /// Starts `filet arguments` and returns once step `step` runs its `sleep MARKER` and its process group is in the
+    /// journal in `directory` (killed with SIGKILL, and the test stopped, when it does not come to that).
+    static func start(
+        _ arguments: [String], environment: [String: String] = [:], untilStep step: String = "b", sleeps marker: String,
+        journal directory: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> RunningProcess {
+        let filet = try FiletProcess.start(arguments, environment: environment)
+        let running = await filet.wait(upTo: .seconds(30)) {
+            !matching(marker).isEmpty && JournalFile.shows("step.process", step: step, in: directory)
+        }
+        if !running { filet.send(SIGKILL) }
+        try #require(running, "\(step) never started: \(filet.stdoutSoFar)", sourceLocation: sourceLocation)
+        return filet
+    }
+
     /// The process groups the journal in `directory` recorded (`step.process`).
     static func recordedGroups(in directory: String) -> [pid_t] {
         JournalFile.paths(in: directory).flatMap { path in
@@ -111,6 +126,7 @@ enum Processes {
         #expect(Processes.matching(marker).isEmpty, "the step's sleep outlived the run")
 
         let journal = try JournalFile.only(in: directory.journal)
+        #expect(!FileManager.default.fileExists(atPath: journal.path + ".lock"), "the run held its journal until it closed it")
         let finished = try #require(journal.records("step.finished", step: "b").first)
         #expect(finished["interrupted"] as? Bool == true, "\(finished)")
         #expect(finished["status"] as? String == (stop == .stepTimeout ? "failed" : "cancelled"))
@@ -136,6 +152,7 @@ enum Processes {
         #expect(record["interrupted"] as? [String] == ["b"])
         #expect(record[decision == "--rerun" ? "rerun" : "mark_done"] as? [String] == ["b"])
         #expect(record["kill_leftover"] == nil)
+        #expect(record["lock_taken_over"] == nil)
         #expect(after.records.last?["status"] as? String == "succeeded")
         #expect(try await FiletProcess.run(["audit", "verify", journal.path]).status == 0)
     }
@@ -175,11 +192,7 @@ enum Processes {
         let marker = Processes.marker()
         defer { Processes.killAll(marker) }
         let runbook = try Self.runbook(directory, marker: marker, stepTimeout: false)
-        let filet = try FiletProcess.start(["run", runbook, "--journal", directory.journal])
-        let running = await filet.wait(upTo: .seconds(30)) {
-            !Processes.matching(marker).isEmpty && JournalFile.shows("step.process", step: "b", in: directory.journal)
-        }
-        try #require(running, "b never started: \(filet.stdoutSoFar)")
+        let filet = try await Processes.start(["run", runbook, "--journal", directory.journal], sleeps: marker, journal: directory.journal)
         filet.send(SIGKILL)
         _ = await filet.finish(within: .seconds(30))
         let leftover = Processes.matching(marker)

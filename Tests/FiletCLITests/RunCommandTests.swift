@@ -42,6 +42,31 @@ import Testing
 
     // MARK: Exit codes and errors
 
+    /// A journal directory and a file channel of one character, relative to the working directory (Foundation's
+    /// `deletingLastPathComponent` crashes on such a path).
+    @Test func oneCharacterPathsRelativeToTheWorkingDirectory() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        try directory.write(
+            "court.yaml",
+            """
+            runbook: court
+            title: Court
+            channels:
+              registre: { file: y }
+            steps:
+              - id: noter
+                notify: { channel: registre, text: noté }
+            """)
+        let filet = try RunningProcess(
+            executable: FiletProcess.binary.path, arguments: ["run", "court.yaml", "--journal", "j"],
+            environment: FiletProcess.environment([:]), directory: directory.url)
+        let result = await filet.finish()
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(directory.contents("y")?.contains("noté") == true)
+        #expect(JournalFile.paths(in: directory.path("j")).count == 1)
+    }
+
     @Test func invalidRunbookExits2AndNothingRuns() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }

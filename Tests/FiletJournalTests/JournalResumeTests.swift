@@ -15,7 +15,7 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = try await writeSampleJournal(in: directory.path, steps: 3, key: key)
-        let writer = try JournalWriter.reopen(path: path, key: key)
+        let writer = try JournalWriter.reopen(path: path, key: key, lock: JournalLock.acquire(journal: path))
         #expect(try await writer.append("run.resumed", [("operator", "chef")]) == 6)
         try await writer.append("step.finished", [("step", "step-4"), ("outcome", "succeeded")])
         try await writer.append("run.finished", [("status", "succeeded")])
@@ -30,7 +30,7 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = try await writeSampleJournal(in: directory.path, steps: 3)
-        let writer = try JournalWriter.reopen(path: path, key: nil)
+        let writer = try JournalWriter.reopen(path: path, key: nil, lock: JournalLock.acquire(journal: path))
         try await writer.append("step.finished", [("step", "step-4"), ("outcome", "succeeded")])
         try await writer.close()
         let verification = try JournalVerifier.verify(path: path)
@@ -41,7 +41,7 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = try await writeSampleJournal(in: directory.path, steps: 3)
-        let writer = try JournalWriter.reopen(path: path, key: nil)
+        let writer = try JournalWriter.reopen(path: path, key: nil, lock: JournalLock.acquire(journal: path))
         try await writer.append("run.resumed", [("operator", "chef")])
         try await writer.close()
         let verification = try JournalVerifier.verify(path: path)

@@ -103,7 +103,9 @@ import Testing
                 operatorName: "o", host: "h", filetVersion: "v", resume: 1, previousStatus: "crashed", runbookPath: "/r.yaml",
                 runbookSHA256: sampleRunbookSHA256, runbookChanged: false, forced: false, recordedRunbookSHA256: nil, settled: [],
                 interrupted: ["b"], rerun: ["b"], markDone: [], decidedAtTerminal: [], concurrency: 8,
-                killLeftover: [RunResumed.LeftoverGroup(step: "b", pgid: 4242)]),
+                killLeftover: [RunResumed.LeftoverGroup(step: "b", pgid: 4242)], resuppliedVars: ["hook"],
+                lockTakenOver: JournalLockHolder(
+                    pid: 4141, host: "h", started: "2026-11-29T08:15:02.123Z", bootID: nil, processStart: 479_100)),
             ProcessKilled(step: "b", pgid: 4242, signal: "SIGKILL", ended: true, waitedMilliseconds: 5012),
             UndoStarted(
                 step: "a", command: "echo 'x; y' ***", because: "step 'b' failed", script: #"echo "$FILET_V1" "$FILET_V2""#,
@@ -116,7 +118,7 @@ import Testing
         #expect(names[0] == ["step", "attempt", "pgid", "boot_id", "leader_start"])
         #expect(names[1].last == "interrupted" && !names[2].contains("interrupted"))
         #expect(names[3].last == "shutdown_grace" && !names[4].contains("shutdown_grace"))
-        #expect(names[5].last == "kill_leftover")
+        #expect(names[5].suffix(3) == ["kill_leftover", "resupplied_vars", "lock_taken_over"])
         #expect(names[6] == ["step", "pgid", "signal", "ended", "waited_ms"])
         #expect(names[7] == ["step", "command", "because", "script", "values"])
         for (record, payload) in zip(records, payloads) {
@@ -128,7 +130,9 @@ import Testing
         #expect(finished.interrupted)
         #expect(try records[2].decode(StepFinished.self).interrupted == false)
         #expect(try records[3].decode(RunInterrupted.self).shutdownGrace == "2s")
-        #expect(try records[5].decode(RunResumed.self).killLeftover == [RunResumed.LeftoverGroup(step: "b", pgid: 4242)])
+        let resumed = try records[5].decode(RunResumed.self)
+        #expect(resumed.killLeftover == [RunResumed.LeftoverGroup(step: "b", pgid: 4242)])
+        #expect(resumed.resuppliedVars == ["hook"] && resumed.lockTakenOver?.pid == 4141 && resumed.lockTakenOver?.bootID == nil)
         let undo = try records[7].decode(UndoStarted.self)
         #expect(undo.script == #"echo "$FILET_V1" "$FILET_V2""#)
         #expect(undo.values.map(\.variable) == ["FILET_V1", "FILET_V2"] && undo.values.map(\.value) == ["'x; y'", "***"])

@@ -260,9 +260,11 @@ import Testing
     }
 
     /// A writer on a descriptor that fails the way a full or broken disk does.
-    private func failingWriter(_ descriptor: Int32, in directory: TemporaryDirectory) -> JournalWriter {
-        JournalWriter(
-            adopting: descriptor, path: directory.path + "/broken.jsonl", runID: .generate(), runbookSHA256: sampleRunbookSHA256, key: nil)
+    private func failingWriter(_ descriptor: Int32, in directory: TemporaryDirectory) throws -> JournalWriter {
+        let path = directory.path + "/broken.jsonl"
+        return JournalWriter(
+            adopting: descriptor, lock: try JournalLock.acquire(journal: path), path: path, runID: .generate(),
+            runbookSHA256: sampleRunbookSHA256, key: nil)
     }
 
     @Test func aWriteErrorIsFatalAndBlocksLaterAppends() async throws {
@@ -271,7 +273,7 @@ import Testing
         #expect(FileManager.default.createFile(atPath: directory.path + "/broken.jsonl", contents: Data()))
         let readOnly = open(directory.path + "/broken.jsonl", O_RDONLY | O_CLOEXEC)
         try #require(readOnly >= 0)
-        let writer = failingWriter(readOnly, in: directory)
+        let writer = try failingWriter(readOnly, in: directory)
         do {
             _ = try await writer.append("run.started", [])
             Issue.record("wrote to a read-only descriptor")
@@ -298,7 +300,7 @@ import Testing
         defer { directory.remove() }
         let full = open("/dev/full", O_WRONLY | O_APPEND | O_CLOEXEC)
         try #require(full >= 0)
-        let writer = failingWriter(full, in: directory)
+        let writer = try failingWriter(full, in: directory)
         let kinds = await withTaskGroup(of: JournalError.Kind?.self) { group in
             for index in 0..<8 {
                 group.addTask {
@@ -324,7 +326,7 @@ import Testing
         var ends: [Int32] = [0, 0]
         try #require(pipe(&ends) == 0)
         defer { close(ends[0]) }
-        let writer = failingWriter(ends[1], in: directory)
+        let writer = try failingWriter(ends[1], in: directory)
         do {
             _ = try await writer.append("run.started", [])
             Issue.record("synced a pipe")
