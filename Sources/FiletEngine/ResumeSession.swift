@@ -87,10 +87,11 @@ extension RunSession {
         -> PreparedRun
     {
         let journal = request.journalPath
-        guard FileManager.default.fileExists(atPath: journal) else { throw .refused("\(journal): no such file") }
+        guard FileManager.default.fileExists(atPath: journal) else { throw .refused(.resumeNoJournal(journal)) }
         let lock: JournalLock
         do throws(JournalError) { lock = try JournalLock.acquire(journal: journal) } catch {
-            throw error.kind == .locked ? .refused(error.message) : .journal("cannot continue the journal \(journal): \(error.message)")
+            throw error.kind == .locked
+                ? .refused(.verbatim(error.message)) : .journal("cannot continue the journal \(journal): \(error.message)")
         }
         do throws(SessionRefusal) {
             return try await prepareResume(request, decider: decider, lock: lock)
@@ -116,38 +117,33 @@ extension RunSession {
             verification = try JournalVerifier.verify(path: journal, key: key)
             contents = try JournalReader.read(path: journal)
         } catch {
-            throw .refused(error.message)
+            throw .refused(.verbatim(error.message))
         }
         let blocking = verification.problems.filter { $0.kind != .tornTail && $0.kind != .notClosed }
         guard blocking.isEmpty else {
             let lines = blocking.map { "  \(journal):\($0.line): \($0.kind): \($0.message)" }.joined(separator: "\n")
-            throw .refused("\(journal) cannot be trusted, so it cannot be resumed: \(verification.verdict)\n\(lines)")
+            throw .refused(.resumeUntrusted(journal, verdict: verification.verdict, lines: lines))
         }
         if verification.hasMACs && key == nil {
-            throw .refused("\(journal) carries MACs: set \(JournalKey.environmentVariable) to the key it was written with")
+            throw .refused(.resumeNeedsKey(journal))
         }
         let progress: JournalProgress
         do throws(JournalRecordError) { progress = try JournalProgress(records: contents.records) } catch {
-            throw .refused("\(journal): \(error)")
+            throw .refused(.verbatim("\(journal): \(error)"))
         }
         if progress.finishedStatus == RunStatus.succeeded.rawValue {
-            throw .refused("\(journal): the run already succeeded (line \(progress.last.line)): there is nothing to resume")
+            throw .refused(.resumeAlreadySucceeded(journal, line: progress.last.line))
         }
 
         // 2. The runbook, as it was.
         guard let runbookFile = request.runbookFile ?? progress.runbookPath else {
-            throw .refused("\(journal) does not record the runbook's path (written by an older filet): pass --runbook FILE")
+            throw .refused(.resumeNoRunbookPath(journal))
         }
         let source = try read(runbookFile)
         let recordedSHA256 = progress.runbookSHA256
         let changed = source.sha256 != recordedSHA256.lowercased()
         if changed && !request.force {
-            throw .refused(
-                """
-                the runbook \(runbookFile) changed since the run started: its SHA-256 is \(source.sha256), \
-                the journal recorded \(recordedSHA256); resuming would mix two versions of the runbook.
-                  restore the file, or pass --force to resume with the file as it is now (recorded in the journal)
-                """)
+            throw .refused(.resumeRunbookChanged(runbookFile, now: source.sha256, recorded: recordedSHA256))
         }
         let plan = try load(source, file: runbookFile)
         // The values the run started with (its --var overrides included); masked ones (secrets) are read again from the
@@ -159,16 +155,29 @@ extension RunSession {
         // Nothing runs again while a step of the stopped run still runs, unless the operator has it ended.
         let leftovers = progress.leftoverGroups(order: plan.steps.map(\.step.id) + plan.finallySteps.map(\.step.id))
         if !leftovers.isEmpty && !request.killLeftover { throw .refused(stillRunning(leftovers)) }
-        var decisions = try await decide(request, plan: plan, progress: progress, runbookFile: runbookFile, decider: decider)
+        // The preflight, for the steps that will run. Before a question at the terminal, it runs once with the steps
+        // asked about taken as done: what it finds then holds whatever the answers, and is said before asking.
+        func preflight(_ decisions: ResumeDecisions) throws(SessionRefusal) -> RunPreflight {
+            let settled = settledSteps(plan: plan, progress: progress, decisions: decisions)
+            let preflight = RunPreflight(
+                plan: plan, mode: progress.mode, overrides: overrides, environment: environment, operatorName: request.operatorName,
+                answering: RunPreflight.Answering(preApproved: request.preApproved, canAsk: request.canAsk), journalDirectory: nil,
+                settled: Set(settled.keys))
+            var problems = preflight.problems
+            if !recorded.missing.isEmpty { problems.append(.varNotKept(recorded.missing, command: "filet resume \(journal)")) }
+            if !recorded.changed.isEmpty { problems.append(.varChanged(recorded.changed)) }
+            if !problems.isEmpty { throw .preflight(problems) }
+            return preflight
+        }
+        var decisions = try await decide(
+            request, plan: plan, progress: progress, runbookFile: runbookFile, decider: decider,
+            beforeAsking: { (undecided: [String], flagged: ResumeDecisions) throws(SessionRefusal) in
+                var answered = flagged
+                answered.markDone += undecided
+                _ = try preflight(answered)
+            })
+        let preflight = try preflight(decisions)
         let settled = settledSteps(plan: plan, progress: progress, decisions: decisions)
-        let preflight = RunPreflight(
-            plan: plan, mode: progress.mode, overrides: overrides, environment: environment, operatorName: request.operatorName,
-            answering: RunPreflight.Answering(preApproved: request.preApproved, canAsk: request.canAsk), journalDirectory: nil,
-            settled: Set(settled.keys))
-        var problems = preflight.problems
-        if !recorded.missing.isEmpty { problems.append(.varNotKept(recorded.missing, command: "filet resume \(journal)")) }
-        if !recorded.changed.isEmpty { problems.append(.varChanged(recorded.changed)) }
-        if !problems.isEmpty { throw .preflight(problems) }
 
         // 4. Repair a torn tail, reopen the journal, and go on.
         let repair: JournalRepair?
@@ -183,21 +192,40 @@ extension RunSession {
         var warnings = shortSecretWarnings(preflight)
         if let holder = lock.takenOver {
             warnings.append(
-                "the journal's lock was left by a filet that is gone (\(holder)): taken over, as run.resumed records (lock_taken_over)")
+                Message(
+                    en:
+                        "the journal's lock was left by a filet that is gone (\(holder)): taken over, as run.resumed records (lock_taken_over)",
+                    fr:
+                        "le verrou du journal a été laissé par un filet disparu (\(holder))\u{A0}: repris, comme run.resumed le consigne (lock_taken_over)"
+                ))
         }
         if !recorded.maskedOfUnknownOrigin.isEmpty {
             let list = recorded.maskedOfUnknownOrigin.map { "${vars.\($0)}" }.joined(separator: ", ")
             warnings.append(
-                "\(journal) masks \(list) and, written by an older filet, does not say whether the run had \(list) from --var: the "
-                    + "runbook's value is used; if the run was given --var, give it again: filet resume \(journal) --var NAME=VALUE")
+                Message(
+                    en: "\(journal) masks \(list) and, written by an older filet, does not say whether the run had \(list) from --var: the "
+                        + "runbook's value is used; if the run was given --var, give it again: filet resume \(journal) --var NAME=VALUE",
+                    fr:
+                        "\(journal) masque \(list) et, écrit par un filet plus ancien, ne dit pas si l’exécution l’avait reçu de --var\u{A0}: "
+                        + "la valeur du runbook est utilisée\u{A0}; si l’exécution avait reçu --var, redonnez-le\u{A0}: filet resume \(journal) --var NOM=VALEUR"
+                ))
         }
         for leftover in leftovers {
             warnings.append(
-                "ending process group \(leftover.group.pgid) of step '\(leftover.stepID)', left running by the run that stopped "
-                    + "(--kill-leftover): SIGTERM, then SIGKILL after 5s")
+                Message(
+                    en: "ending process group \(leftover.group.pgid) of step '\(leftover.stepID)', left running by the run that stopped "
+                        + "(--kill-leftover): SIGTERM, then SIGKILL after 5s",
+                    fr:
+                        "arrêt du groupe de processus \(leftover.group.pgid) de l’étape « \(leftover.stepID) », laissé par l’exécution arrêtée "
+                        + "(--kill-leftover)\u{A0}: SIGTERM, puis SIGKILL après 5 s"))
         }
         if let repair {
-            warnings.append("the last line of \(journal) was torn (\(repair.droppedBytes) bytes): saved to \(repair.savedTo) and cut off")
+            warnings.append(
+                Message(
+                    en: "the last line of \(journal) was torn (\(repair.droppedBytes) bytes): saved to \(repair.savedTo) and cut off",
+                    fr:
+                        "la dernière ligne de \(journal) était déchirée (\(repair.droppedBytes) octets)\u{A0}: gardée dans \(repair.savedTo) et retirée"
+                ))
         }
 
         var configuration = RunConfiguration(
@@ -226,13 +254,15 @@ extension RunSession {
     }
 
     /// The operator's decisions: the flags, then the decider for each interrupted non-idempotent step left.
+    /// `beforeAsking` is called once, with the steps about to be asked about, before the first question.
     private static func decide(
         _ request: ResumeRequest, plan: Plan, progress: JournalProgress, runbookFile: String,
-        decider: (any InterruptedStepDecider)?
+        decider: (any InterruptedStepDecider)?,
+        beforeAsking: (_ undecided: [String], _ flagged: ResumeDecisions) throws(SessionRefusal) -> Void
     ) async throws(SessionRefusal) -> ResumeDecisions {
         let mainIDs = Set(plan.steps.map(\.step.id))
         if let unknown = (request.rerun + request.markDone).first(where: { !mainIDs.contains($0) }) {
-            throw .refused("'\(unknown)' is not a main step of \(runbookFile) (finally steps always run again)")
+            throw .refused(.resumeUnknownStep(unknown, runbookFile))
         }
         var decisions = ResumeDecisions(rerun: request.rerun, markDone: request.markDone)
         var undecided: [String] = []
@@ -244,20 +274,14 @@ extension RunSession {
         }
         guard !undecided.isEmpty else { return decisions }
         guard let decider else {
-            let names = undecided.map { "'\($0)'" }.joined(separator: ", ")
-            let one = undecided.count == 1
-            throw .refused(
-                """
-                \(one ? "step \(names) was" : "steps \(names) were") running when the run stopped and \
-                \(one ? "is" : "are") not idempotent: whether \(one ? "it" : "they") took effect is unknown.
-                  decide for each: --rerun ID (run it again) or --mark-done ID (it took effect: do not run it again)
-                """)
+            throw .refused(.resumeUndecided(undecided))
         }
+        try beforeAsking(undecided, decisions)
         for id in undecided {
             switch await decider.decide(stepID: id) {
             case .rerun: decisions.rerun.append(id)
             case .markDone: decisions.markDone.append(id)
-            case nil: throw .refused("stopped at the question about step '\(id)'")
+            case nil: throw .refused(.resumeStoppedAtQuestion(id))
             }
             decisions.decidedAtTerminal.append(id)
         }
@@ -265,20 +289,31 @@ extension RunSession {
     }
 
     /// Why a resume waits for process groups the stopped run left running.
-    private static func stillRunning(_ leftovers: [LeftoverGroup]) -> String {
+    private static func stillRunning(_ leftovers: [LeftoverGroup]) -> Message {
         let lines = leftovers.map { leftover in
             let members = leftover.members.prefix(3).map { "\($0.pid) \($0.commandLine)" }.joined(separator: "; ")
             let more = leftover.members.count > 3 ? "; …" : ""
-            return "  step '\(leftover.stepID)': process group \(leftover.group.pgid) still runs (\(members)\(more))"
+            return (step: leftover.stepID, pgid: leftover.group.pgid, members: members + more)
         }
         let one = leftovers.count == 1
-        return """
-            \(one ? "a step" : "steps") of the run that stopped \(one ? "is" : "are") still running: running \
-            \(one ? "it" : "them") again now would run \(one ? "it" : "them") twice at once.
-            \(lines.joined(separator: "\n"))
-              wait until \(one ? "it ends" : "they end"), or pass --kill-leftover to end \(one ? "it" : "them") \
-            (SIGTERM, then SIGKILL after 5s; recorded in the journal)
-            """
+        let en = lines.map { "  step '\($0.step)': process group \($0.pgid) still runs (\($0.members))" }.joined(separator: "\n")
+        let fr = lines.map { "  étape « \($0.step) » : le groupe de processus \($0.pgid) tourne encore (\($0.members))" }
+            .joined(separator: "\n")
+        return Message(
+            en: """
+                \(one ? "a step" : "steps") of the run that stopped \(one ? "is" : "are") still running: running \
+                \(one ? "it" : "them") again now would run \(one ? "it" : "them") twice at once.
+                \(en)
+                  wait until \(one ? "it ends" : "they end"), or pass --kill-leftover to end \(one ? "it" : "them") \
+                (SIGTERM, then SIGKILL after 5s; recorded in the journal)
+                """,
+            fr: """
+                \(one ? "une étape" : "des étapes") de l’exécution arrêtée \(one ? "tourne" : "tournent") encore\u{A0}: \
+                \(one ? "la" : "les") relancer maintenant \(one ? "la" : "les") ferait tourner deux fois à la fois.
+                \(fr)
+                  attendez \(one ? "qu’elle se termine" : "qu’elles se terminent"), ou passez --kill-leftover pour \
+                \(one ? "l’arrêter" : "les arrêter") (SIGTERM, puis SIGKILL après 5 s\u{A0}; consigné dans le journal)
+                """)
     }
 
     /// The main steps not run again: marked done, or succeeded (or simulated) and not to be rerun.
@@ -330,5 +365,76 @@ struct ResumeDecisions {
             concurrency: configuration.concurrency,
             killLeftover: killLeftover, systemUser: configuration.systemUser, resuppliedVars: resuppliedVars,
             lockTakenOver: lockTakenOver)
+    }
+}
+
+extension Message {
+    static func resumeNoJournal(_ journal: String) -> Message {
+        Message(en: "\(journal): no such file", fr: "\(journal)\u{A0}: fichier introuvable")
+    }
+
+    static func resumeUntrusted(_ journal: String, verdict: String, lines: String) -> Message {
+        Message(
+            en: "\(journal) cannot be trusted, so it cannot be resumed: \(verdict)\n\(lines)",
+            fr: "\(journal) n’est pas digne de confiance, il ne peut donc pas être repris\u{A0}: \(verdict)\n\(lines)")
+    }
+
+    static func resumeNeedsKey(_ journal: String) -> Message {
+        Message(
+            en: "\(journal) carries MACs: set \(JournalKey.environmentVariable) to the key it was written with",
+            fr: "\(journal) porte des MAC\u{A0}: définissez \(JournalKey.environmentVariable) avec la clé qui l’a écrit")
+    }
+
+    static func resumeAlreadySucceeded(_ journal: String, line: Int) -> Message {
+        Message(
+            en: "\(journal): the run already succeeded (line \(line)): there is nothing to resume",
+            fr: "\(journal)\u{A0}: l’exécution a déjà réussi (ligne \(line))\u{A0}: il n’y a rien à reprendre")
+    }
+
+    static func resumeNoRunbookPath(_ journal: String) -> Message {
+        Message(
+            en: "\(journal) does not record the runbook's path (written by an older filet): pass --runbook FILE",
+            fr: "\(journal) ne dit pas où est le runbook (écrit par un filet plus ancien)\u{A0}: passez --runbook FICHIER")
+    }
+
+    static func resumeRunbookChanged(_ file: String, now: String, recorded: String) -> Message {
+        Message(
+            en: """
+                the runbook \(file) changed since the run started: its SHA-256 is \(now), \
+                the journal recorded \(recorded); resuming would mix two versions of the runbook.
+                  restore the file, or pass --force to resume with the file as it is now (recorded in the journal)
+                """,
+            fr: """
+                le runbook \(file) a changé depuis le début de l’exécution\u{A0}: son SHA-256 est \(now), \
+                le journal a consigné \(recorded)\u{A0}; reprendre mélangerait deux versions du runbook.
+                  remettez le fichier, ou passez --force pour reprendre avec le fichier tel qu’il est (consigné dans le journal)
+                """)
+    }
+
+    static func resumeUnknownStep(_ step: String, _ file: String) -> Message {
+        Message(
+            en: "'\(step)' is not a main step of \(file) (finally steps always run again)",
+            fr: "« \(step) » n’est pas une étape principale de \(file) (les étapes finally sont toujours relancées)")
+    }
+
+    static func resumeUndecided(_ steps: [String]) -> Message {
+        let one = steps.count == 1
+        let en = steps.map { "'\($0)'" }.joined(separator: ", ")
+        let fr = steps.map { "« \($0) »" }.joined(separator: ", ")
+        return Message(
+            en: """
+                \(one ? "step \(en) was" : "steps \(en) were") running when the run stopped and \
+                \(one ? "is" : "are") not idempotent: whether \(one ? "it" : "they") took effect is unknown.
+                  decide for each: --rerun ID (run it again) or --mark-done ID (it took effect: do not run it again)
+                """,
+            fr: """
+                \(one ? "l’étape \(fr) était en cours" : "les étapes \(fr) étaient en cours") quand l’exécution s’est arrêtée et \
+                \(one ? "n’est pas idempotente" : "ne sont pas idempotentes")\u{A0}: on ne sait pas si \(one ? "elle a" : "elles ont") pris effet.
+                  décidez pour chacune\u{A0}: --rerun ID (la relancer) ou --mark-done ID (elle a pris effet\u{A0}: ne pas la relancer)
+                """)
+    }
+
+    static func resumeStoppedAtQuestion(_ step: String) -> Message {
+        Message(en: "stopped at the question about step '\(step)'", fr: "arrêté à la question sur l’étape « \(step) »")
     }
 }

@@ -12,8 +12,8 @@ public enum SessionRefusal: Error, Sendable {
     case unreadable(SourceFile.ReadError)
     /// The runbook does not validate: every diagnostic, located in `source`.
     case invalidRunbook(file: String, source: SourceFile, diagnostics: DiagnosticList)
-    /// A bad input (a key, the journal to resume, a missing decision), in words.
-    case refused(String)
+    /// A bad input (a key, the journal to resume, a missing decision), in words for the operator.
+    case refused(Message)
     /// What the preflight found (``RunPreflight``): every problem at once, for the operator. Nothing was created.
     case preflight([Message])
     /// The journal could not be created or continued, in words naming it.
@@ -94,7 +94,7 @@ public struct SigningRequest: Sendable {
             if let interval { policy.interval = interval }
             return policy
         } catch {
-            throw .refused(error.message)
+            throw .refused(.verbatim(error.message))
         }
     }
 }
@@ -106,7 +106,7 @@ public struct PreparedRun: Sendable {
     public let runID: String
     public let journalPath: String
     /// What the operator should read before the run starts (short secrets, a repaired journal).
-    public let warnings: [String]
+    public let warnings: [Message]
     let configuration: RunConfiguration
     let writer: JournalWriter
     let notifications: NotificationService
@@ -198,9 +198,10 @@ public enum RunSession: Sendable {
             return try work()
         } catch {
             switch error {
-            case .refused(let text), .journal(let text): problems.append(Message(en: text, fr: text))
+            case .refused(let message): problems.append(message)
+            case .journal(let text): problems.append(.verbatim(text))
             case .preflight(let more): problems += more
-            case .unreadable(let failure): problems.append(Message(en: failure.description, fr: failure.description))
+            case .unreadable(let failure): problems.append(.verbatim(failure.description))
             case .invalidRunbook(let file, _, _): problems.append(Message(en: "\(file) is not valid", fr: "\(file) n’est pas valide"))
             }
             return nil
@@ -208,17 +209,22 @@ public enum RunSession: Sendable {
     }
 
     static func journalKey(_ environment: [String: String]) throws(SessionRefusal) -> [UInt8]? {
-        do throws(JournalError) { return try JournalKey.fromEnvironment(environment) } catch { throw .refused(error.message) }
+        do throws(JournalError) { return try JournalKey.fromEnvironment(environment) } catch { throw .refused(.verbatim(error.message)) }
     }
 
-    static func shortSecretWarnings(_ preflight: RunPreflight) -> [String] {
+    static func shortSecretWarnings(_ preflight: RunPreflight) -> [Message] {
         preflight.shortSecrets.map {
-            "warning: secret \($0) is shorter than \(Masker.recommendedMinimumLength) characters; masking it may also hide ordinary text"
+            Message(
+                en:
+                    "warning: secret \($0) is shorter than \(Masker.recommendedMinimumLength) characters; masking it may also hide ordinary text",
+                fr:
+                    "attention\u{A0}: le secret \($0) fait moins de \(Masker.recommendedMinimumLength) caractères\u{A0}; le masquer peut aussi cacher du texte ordinaire"
+            )
         }
     }
 
     static func prepared(
-        plan: Plan, configuration: RunConfiguration, writer: JournalWriter, outboxDirectory: String, warnings: [String],
+        plan: Plan, configuration: RunConfiguration, writer: JournalWriter, outboxDirectory: String, warnings: [Message],
         resuming: ResumeState?
     ) -> PreparedRun {
         let notifications = NotificationService(

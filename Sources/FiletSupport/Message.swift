@@ -31,6 +31,12 @@ public struct Message: Sendable, Hashable {
         self.fr = fr
     }
 
+    /// A text a lower layer wrote in one language only (a journal's or a key's error, naming a file and an errno):
+    /// the same words in every language, until that layer speaks French too.
+    public static func verbatim(_ text: String) -> Message {
+        Message(en: text, fr: text)
+    }
+
     public func text(_ language: Language) -> String {
         switch language {
         case .en: en

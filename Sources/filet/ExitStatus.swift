@@ -65,7 +65,7 @@ extension SessionRefusal {
             Terminal.error(DiagnosticRenderer(file: source).render(diagnostics.diagnostics))
             Terminal.error("filet: \(file) is not valid: \(nothing)")
         case .refused(let message):
-            Terminal.error("filet: \(message)\nfilet: \(nothing)")
+            Terminal.error("filet: \(message.text(language))\nfilet: \(nothing)")
         case .preflight(let problems) where problems.count == 1:
             Terminal.error("filet: \(problems[0].text(language))\nfilet: \(nothing)")
         case .preflight(let problems):

@@ -111,7 +111,7 @@ struct RunOptions: ParsableArguments {
 /// What the terminal adds around a prepared run: its warnings, the live view, the confirmation prompt and the signals.
 enum TerminalSession {
     static func run(_ prepared: PreparedRun, operatorName: String, preApproved: Bool, format: OutputFormat) async -> RunOutcome {
-        for warning in prepared.warnings { Terminal.error("filet: \(warning)") }
+        for warning in prepared.warnings { Terminal.error("filet: " + warning.text(Terminal.language)) }
         let view = TerminalView(format: format, language: Terminal.language)
         await view.begin(prepared)
         let confirmations = TerminalConfirmation(

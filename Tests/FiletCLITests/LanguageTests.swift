@@ -109,6 +109,23 @@ import Testing
         }
     }
 
+    /// A resume's refusal in French, and in English with --lang en.
+    @Test func resumeRefusesInTheOperatorsLanguage() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let runbook = try directory.write("ok.yaml", "runbook: ok\ntitle: Ok\nsteps:\n  - { id: a, run: 'true' }\n")
+        #expect(try await FiletProcess.run(["run", runbook, "--journal", directory.journal]).status == 0)
+        let journal = try JournalFile.only(in: directory.journal)
+        let french = try await FiletProcess.run(["resume", journal.path], environment: ["LANG": "fr_FR.UTF-8"])
+        #expect(french.status == 2)
+        #expect(
+            french.stderr.contains("l’exécution a déjà réussi (ligne ") && french.stderr.contains("rien n’a été repris"), "\(french.stderr)"
+        )
+        let english = try await FiletProcess.run(["resume", journal.path, "--lang", "en"], environment: ["LANG": "fr_FR.UTF-8"])
+        #expect(
+            english.stderr.contains("the run already succeeded (line ") && english.stderr.contains("nothing resumed"), "\(english.stderr)")
+    }
+
     @Test func anUnknownLanguageIsAUsageError() async throws {
         let directory = try TestDirectory()
         defer { directory.remove() }

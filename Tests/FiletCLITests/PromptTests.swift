@@ -90,8 +90,8 @@ struct PromptTests {
 
     // MARK: resume
 
-    /// `b` is not idempotent and runs until RESUMING exists; `c` comes after it.
-    static func interruptedRun(in directory: TestDirectory) async throws -> String {
+    /// `b` is not idempotent and runs until RESUMING exists; `c` comes after it (reading `${env.extra}`, when given).
+    static func interruptedRun(in directory: TestDirectory, extra: String? = nil) async throws -> String {
         let runbook = try directory.write(
             "reprise.yaml",
             """
@@ -101,9 +101,10 @@ struct PromptTests {
               - id: b
                 run: echo x >> \(directory.path("B")); i=0; while [ ! -f \(directory.path("RESUMING")) ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
               - id: c
-                run: echo x >> \(directory.path("C"))
+                run: echo x \(extra.map { "${env.\($0)}" } ?? "") >> \(directory.path("C"))
             """)
-        let filet = try FiletProcess.start(["run", runbook, "--journal", directory.journal])
+        let filet = try FiletProcess.start(
+            ["run", runbook, "--journal", directory.journal], environment: extra.map { [$0: "là"] } ?? [:])
         let reached = await filet.wait(upTo: .seconds(30)) {
             JournalFile.shows("step.started", step: "b", in: directory.journal) && directory.exists("B")
         }
@@ -142,5 +143,20 @@ struct PromptTests {
         #expect(resumed[reruns ? "rerun" : "mark_done"] as? [String] == ["b"])
         #expect(resumed["decided_at_terminal"] as? [String] == ["b"])
         #expect(resumed["os_uid"] as? Int == Int(getuid()))
+    }
+
+    /// What the preflight can tell is said before the question about an interrupted step, whatever the answer
+    /// would be: here `c` reads a variable that is no longer set.
+    @Test func resumeSaysWhatBlocksItBeforeAsking() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let path = try await Self.interruptedRun(in: directory, extra: "FILET_TEST_NEEDED_BY_C")
+        let terminal = try await TmuxTerminal(["resume", path], environment: Self.french)
+        defer { terminal.close() }
+        #expect(await terminal.exitStatus() == 2, "\(terminal.lastScreen)")
+        #expect(terminal.lastScreen.contains("FILET_TEST_NEEDED_BY_C"), "\(terminal.lastScreen)")
+        #expect(terminal.lastScreen.contains("rien n’a été repris"), "\(terminal.lastScreen)")
+        #expect(!terminal.lastScreen.contains("La relancer ?"), "asked before saying what blocks it:\n\(terminal.lastScreen)")
+        #expect(directory.contents("B")?.split(separator: "\n").count == 1)
     }
 }
