@@ -45,21 +45,21 @@ public enum NotificationPayload: Sendable {
         var context =
             "*\(Self.label(message.severity))* · runbook `\(message.runbookID)` · run `\(message.runID)` · step `\(message.stepID)`"
         if message.drill { context = "*\(drillWord)* · " + context }
-        return .object([
-            ("text", .string(fallbackText(message, emoji: shortcode(message.severity)))),
-            (
-                "blocks",
-                .array([
-                    .object([
-                        ("type", "section"),
-                        ("text", .object([("type", "mrkdwn"), ("text", .string("\(shortcode(message.severity)) \(message.text)"))])),
-                    ]),
-                    .object([
-                        ("type", "context"),
-                        ("elements", .array([.object([("type", "mrkdwn"), ("text", .string(context))])])),
-                    ]),
+        // Slack refuses (400) a section over 3,000 characters and a message over 50 blocks: a long text takes several
+        // sections, and what still does not fit is cut with a notice, never sent to be refused.
+        let sections = TextLimit.pieces(
+            "\(shortcode(message.severity)) \(message.text)", of: slackSectionLimit, atMost: slackBlockLimit - 1)
+        let blocks: [JSONValue] =
+            sections.map { .object([("type", "section"), ("text", .object([("type", "mrkdwn"), ("text", .string($0))]))]) }
+            + [
+                .object([
+                    ("type", "context"),
+                    ("elements", .array([.object([("type", "mrkdwn"), ("text", .string(context))])])),
                 ])
-            ),
+            ]
+        return .object([
+            ("text", .string(TextLimit.cut(fallbackText(message, emoji: shortcode(message.severity)), to: slackTextLimit))),
+            ("blocks", .array(blocks)),
         ])
     }
 
@@ -83,10 +83,11 @@ public enum NotificationPayload: Sendable {
         ])
     }
 
-    /// A Rocket.Chat incoming webhook: `text` and one attachment with a colour and fields.
+    /// A Rocket.Chat incoming webhook: `text` (cut to Rocket.Chat's 5,000 characters, with a notice) and one
+    /// attachment with a colour and fields.
     public static func rocketChat(_ message: NotificationMessage) -> JSONValue {
         .object([
-            ("text", .string(fallbackText(message, emoji: shortcode(message.severity)))),
+            ("text", .string(TextLimit.cut(fallbackText(message, emoji: shortcode(message.severity)), to: rocketChatTextLimit))),
             (
                 "attachments",
                 .array([
@@ -118,7 +119,20 @@ public enum NotificationPayload: Sendable {
                 ("text", .string("\(unicodeMarker(message.severity)) \(label(message.severity)) · \(message.runbookTitle)")),
                 ("weight", "Bolder"), ("size", "Medium"), ("color", .string(teamsColor(message.severity))), ("wrap", true),
             ]))
-        body.append(.object([("type", "TextBlock"), ("text", .string(message.text)), ("wrap", true)]))
+        // A card's TextBlock joins single line breaks: each line of the text is a block of its own, a blank line a gap.
+        var gap = false
+        for line in message.text.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard line.contains(where: { !$0.isWhitespace }) else {
+                gap = true
+                continue
+            }
+            body.append(
+                .object([
+                    ("type", "TextBlock"), ("text", .string(String(line))), ("wrap", true),
+                    ("spacing", .string(gap ? "Medium" : "None")),
+                ]))
+            gap = false
+        }
         var facts: [JSONValue] = [
             fact("Runbook", message.runbookID), fact("Run", message.runID), fact("Step", message.stepID),
             fact("Severity", message.severity.rawValue), fact("Time", message.timestamp),
@@ -150,6 +164,13 @@ public enum NotificationPayload: Sendable {
     }
 
     // MARK: Shared pieces
+
+    /// Slack's limits (api.slack.com/reference/block-kit): a section's text, the blocks of a message, the top `text`.
+    static let slackSectionLimit = 3_000
+    static let slackBlockLimit = 50
+    static let slackTextLimit = 40_000
+    /// Rocket.Chat's default `Message_MaxAllowedSize`.
+    static let rocketChatTextLimit = 5_000
 
     /// The word every format shows in a drill.
     public static let drillWord = "EXERCICE"
@@ -214,5 +235,42 @@ public enum NotificationPayload: Sendable {
 
     static func fact(_ title: String, _ value: String) -> JSONValue {
         .object([("title", .string(title)), ("value", .string(value))])
+    }
+}
+
+/// Texts fitted to a service's limits, counted in Unicode scalars (what the services count, or more).
+enum TextLimit {
+    /// The notice that ends a cut text.
+    static func notice(_ cut: Int) -> String { " … [\(cut) characters cut: the whole text is in filet's journal]" }
+
+    /// `text` whole when it fits `limit`, else cut with ``notice(_:)`` so that the whole stays within it.
+    static func cut(_ text: String, to limit: Int) -> String {
+        let scalars = Array(text.unicodeScalars)
+        guard scalars.count > limit else { return text }
+        var kept = max(0, limit - notice(scalars.count).unicodeScalars.count)
+        kept = max(0, limit - notice(scalars.count - kept).unicodeScalars.count)
+        return String(String.UnicodeScalarView(scalars[..<kept])) + notice(scalars.count - kept)
+    }
+
+    /// `text` in pieces of at most `limit` each, broken after a line feed or a space where one is near the end of a
+    /// piece; at most `count` pieces, the last one cut with a notice when the text is longer still.
+    static func pieces(_ text: String, of limit: Int, atMost count: Int) -> [String] {
+        var rest = Array(text.unicodeScalars)
+        var pieces: [String] = []
+        while !rest.isEmpty {
+            if pieces.count == count - 1 {
+                pieces.append(cut(String(String.UnicodeScalarView(rest)), to: limit))
+                break
+            }
+            var end = min(limit, rest.count)
+            if end < rest.count,
+                let breakAt = rest[(end - min(end, 200))..<end].lastIndex(where: { $0 == "\n" || $0 == " " }), breakAt > 0
+            {
+                end = breakAt + 1
+            }
+            pieces.append(String(String.UnicodeScalarView(rest[..<end])))
+            rest.removeFirst(end)
+        }
+        return pieces
     }
 }
