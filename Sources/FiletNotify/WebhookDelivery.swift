@@ -191,6 +191,12 @@ public struct WebhookDelivery: Sendable {
             report.outcome = .failed(reason: error.description, retryable: false)
             return report
         }
+        if let broken = endpoint.headers.first(where: { $0.value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 } }) {
+            report.outcome = .failed(
+                reason: "the value of header '\(broken.name)' holds a line break or a NUL byte, which HTTP does not allow",
+                retryable: false)
+            return report
+        }
         let body = NotificationPayload.body(for: message, format: endpoint.format)
         let address = HTTPEndpoint(host: host, port: url.port ?? (scheme == "https" ? 443 : 80))
         let policy = RetryPolicy(retries: max(endpoint.retries, 0), backoff: backoff, cap: backoffCap)

@@ -53,6 +53,20 @@
             #expect(short.member("text")?.stringValue?.hasSuffix("court") == true)
         }
 
+        /// A header value that a variable made two lines is never sent, cut or whole: the delivery fails for good.
+        @Test func aHeaderValueWithALineBreakIsNotSent() async throws {
+            let server = try TestHTTPServer { _ in .respond(.status(200)) }
+            defer { server.stop() }
+            let endpoint = WebhookEndpoint(url: server.url("/hook"), format: .generic, headers: [("X-Jeton", "a\r\nX-Injected: 1")])
+            let report = await quickDelivery().deliver(sampleMessage(), to: endpoint, deadline: nil)
+            #expect(
+                report.outcome
+                    == .failed(
+                        reason: "the value of header 'X-Jeton' holds a line break or a NUL byte, which HTTP does not allow",
+                        retryable: false))
+            #expect(server.requests.isEmpty)
+        }
+
         /// Each line of the text is a TextBlock of its own (a card joins single line breaks); a blank line is a gap.
         @Test func teamsLinesAreBlocksOfTheirOwn() async throws {
             let body = try await Self.received("Salle B\nÉtage 2\n\nAppeler le 17", format: .teams)
