@@ -14,7 +14,9 @@ import Testing
     static let hookToken = "T0kenPath5egment"
     static let hookKey = "Qu3ryK3yValue"
 
-    /// Each form a step prints, by step id: a Python expression of `s`, the secret's UTF-8 bytes.
+    /// Each form a step prints, by step id: a Python expression of `s`, the secret's UTF-8 bytes. A cut (the 32 KiB
+    /// head, the 32 KiB tail, the 1,024-byte last line) falls 13 bytes inside the secret: 12 characters of each. No line feed ends the output: the tail is then
+    /// cut at a byte, not at a line start.
     static let forms = [
         "raw": "s",
         "combining": "s + \"\\u0301\".encode()",
@@ -25,9 +27,9 @@ import Testing
         "base64": "b64.b64encode(s)",
         "base64-url": "b64.urlsafe_b64encode(s)",
         "base64-wrapped": "b64.encodebytes(b\"x\" * 50 + s)",
-        "head-cut": "b\"a\" * 32765 + s + b\"b\" * 70000",
-        "tail-cut": "b\"a\" * 70000 + s + b\"b\" * 32765",
-        "line-cut": "b\"a\" * 1020 + s",
+        "head-cut": "b\"a\" * 32755 + s + b\"b\" * 70000",
+        "tail-cut": "b\"a\" * 70000 + s + b\"b\" * 32755",
+        "line-cut": "b\"a\" * 1011 + s",
     ]
 
     static func runbook(hookURL: String, okURL: String) -> String {
@@ -36,13 +38,13 @@ import Testing
             for (form, expression) in forms.sorted(by: { $0.key < $1.key }) {
                 steps += """
                       - id: \(form)-\(name.lowercased())
-                        run: python3 -c 'import os, sys, base64 as b64, urllib.parse as u; s = os.environb[b"\(name)"]; sys.stdout.buffer.write(\(expression) + b"\\n")'
+                        run: python3 -c 'import os, sys, base64 as b64, urllib.parse as u; s = os.environb[b"\(name)"]; sys.stdout.buffer.write(\(expression))'
 
                     """
             }
             steps += """
                   - id: line-err-\(name.lowercased())
-                    run: python3 -c 'import os, sys; sys.stderr.buffer.write(b"a" * 1020 + os.environb[b"\(name)"] + b"\\n"); sys.exit(3)'
+                    run: python3 -c 'import os, sys; sys.stderr.buffer.write(b"a" * 1011 + os.environb[b"\(name)"] + b"\\n"); sys.exit(3)'
                   - id: reuse-\(name.lowercased())
                     run: echo "reused ${steps.line-cut-\(name.lowercased()).output}"
                   - id: tell-\(name.lowercased())
