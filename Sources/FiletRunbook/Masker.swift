@@ -112,19 +112,27 @@ public struct Masker: Sendable, Hashable {
             if !bytes.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
                 for pattern in wrappablePatterns { Self.occurrences(of: pattern, in: bytes) { found.append($0) } }
             } else {
-                // The text without its line breaks, and where each of its bytes was.
+                // The text without its line breaks, and for each break removed, the index in `joined` it stood before.
                 var joined: [UInt8] = []
-                var origins: [Int] = []
+                var breaks: [Int] = []
                 joined.reserveCapacity(bytes.count)
-                origins.reserveCapacity(bytes.count)
-                for (index, byte) in bytes.enumerated() where byte != 0x0A && byte != 0x0D {
-                    joined.append(byte)
-                    origins.append(index)
+                for byte in bytes {
+                    if byte == 0x0A || byte == 0x0D { breaks.append(joined.count) } else { joined.append(byte) }
+                }
+                // Where byte `index` of `joined` was in `bytes`: shifted by each break removed before it.
+                func origin(_ index: Int) -> Int {
+                    var low = 0
+                    var high = breaks.count
+                    while low < high {
+                        let middle = (low + high) / 2
+                        if breaks[middle] <= index { low = middle + 1 } else { high = middle }
+                    }
+                    return index + low
                 }
                 joined.withUnsafeBufferPointer { joined in
                     for pattern in wrappablePatterns {
                         Self.occurrences(of: pattern, in: joined) {
-                            found.append(origins[$0.lowerBound]..<(origins[$0.upperBound - 1] + 1))
+                            found.append(origin($0.lowerBound)..<(origin($0.upperBound - 1) + 1))
                         }
                     }
                 }
