@@ -209,13 +209,14 @@ public struct Masker: Sendable, Hashable {
     }
 
     /// URL encodings as common tools write them: RFC 3986 unreserved characters kept,
-    /// the same keeping '/' (Python's `quote`), letters and digits only, and HTML form encoding
+    /// the same keeping '/' (Python's `quote`), ASCII letters and digits only, all letters and digits
+    /// only (non-ASCII ones kept, as Foundation's `.alphanumerics`), and HTML form encoding
     /// (`*-._` kept); each also with `+` for a space (`quote_plus`, `application/x-www-form-urlencoded`).
     private static func percentEncodings(of text: String) -> [String] {
         let letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
         let unreserved = CharacterSet(charactersIn: letters + "-._~")
         let sets = [
-            unreserved, unreserved.union(CharacterSet(charactersIn: "/")), CharacterSet(charactersIn: letters),
+            unreserved, unreserved.union(CharacterSet(charactersIn: "/")), CharacterSet(charactersIn: letters), .alphanumerics,
             CharacterSet(charactersIn: letters + "*-._"),
         ]
         let encoded = sets.compactMap { text.addingPercentEncoding(withAllowedCharacters: $0) }
