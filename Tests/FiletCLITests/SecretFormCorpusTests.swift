@@ -1,3 +1,7 @@
+import FiletEngine
+import FiletNotify
+import FiletRunbook
+import FiletSyntax
 import FiletTestSupport
 import Foundation
 import Testing
@@ -154,5 +158,39 @@ import Testing
         let entry = try String(contentsOfFile: outboxDirectory + "/" + (entries.first ?? ""), encoding: .utf8)
         #expect(entry.contains("unknown hook ***, key ***"), "\(entry)")
         #expect(requests.filter { $0.path == "/ok" }.map(\.bodyText).allSatisfy { $0.contains("secret *** told") })
+    }
+    /// An entry stored by an earlier filet holds its text as rendered, secrets included: it still delivers, masked.
+    @Test func anOldEntryWithASecretInItsTextIsDeliveredMasked() async throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let secret = Self.secrets["FILET_TEST_PLAIN"] ?? ""
+        let runbook = try directory.write(
+            "runbook.yaml",
+            """
+            runbook: ancien
+            title: Ancien
+            secrets: [FILET_TEST_PLAIN]
+            channels:
+              journal:
+                file: \(directory.path("notifications.jsonl"))
+            steps:
+              - id: canal
+                notify: { channel: journal, text: "jeton ${env.FILET_TEST_PLAIN}" }
+
+            """)
+        let run = "20261129T093757Z-b665"
+        let message = NotificationMessage(
+            id: NotificationMessage.id(runID: run, stepID: "canal"), runbookID: "ancien", runbookTitle: "Ancien", runID: run,
+            mode: .run, stepID: "canal", channel: "journal", severity: .info, text: "jeton \(secret)",
+            timestamp: "2026-11-29T09:37:57.670Z", drill: false)
+        try Outbox(journalDirectory: directory.journal).store(
+            OutboxEntry(
+                message: message, channel: "journal", runbookPath: runbook, runbookSHA256: try SourceFile.read(path: runbook).sha256,
+                createdMilliseconds: OutboxEntry.nowMilliseconds(), attempts: 1, lastError: nil, journalRunID: run))
+        let result = try await FiletProcess.run(
+            ["outbox", "deliver", "--journal", directory.journal], environment: ["FILET_TEST_PLAIN": secret])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let sent = try #require(directory.contents("notifications.jsonl"))
+        #expect(sent.contains("jeton ***") && !sent.contains(secret), "\(sent)")
     }
 }
