@@ -96,7 +96,8 @@ case "journal": try await journalBenchmark()
 case "engine": try await engineBenchmark()
 case "notify": try await notifyBenchmark()
 case "view": try viewBenchmark()
+case "mask": maskBenchmark()
 default:
-    print("usage: filet-bench parse | validate | command | journal | engine | notify | view")
+    print("usage: filet-bench parse | validate | command | journal | engine | notify | view | mask")
     exit(2)
 }

@@ -161,8 +161,8 @@ private struct Supervision {
         stderrFD = process.stderr
         self.exitFD = exitFD
         self.cancelFD = cancelFD
-        stdout = OutputCapture(limit: spec.outputLimit, followsLines: outputLines != nil)
-        stderr = OutputCapture(limit: spec.outputLimit, followsLines: outputLines != nil)
+        stdout = OutputCapture(limit: spec.outputLimit, followsLines: outputLines != nil, secrets: spec.secrets)
+        stderr = OutputCapture(limit: spec.outputLimit, followsLines: outputLines != nil, secrets: spec.secrets)
         self.outputLines = outputLines
     }
 

@@ -1,3 +1,5 @@
+public import FiletRunbook
+
 /// What a `run` step executes: `<shell> -c <script>` in its own process group, with exactly
 /// the given environment, stdin from `/dev/null`, and stdout and stderr captured up to a cap.
 public struct CommandSpec: Sendable, Hashable {
@@ -20,6 +22,8 @@ public struct CommandSpec: Sendable, Hashable {
     /// After the shell exits, how long filet keeps reading output that a process left behind
     /// still writes (a `cmd &` in the script), before it kills what remains of the group.
     public var drainLimit: Duration
+    /// The run's secrets: no cut of the kept output splits one (the caller masks the output).
+    public var secrets: Masker
 
     public static let defaultShell = "/bin/sh"
     public static let defaultOutputLimit = 64 * 1024
@@ -31,7 +35,8 @@ public struct CommandSpec: Sendable, Hashable {
         workingDirectory: String? = nil,
         outputLimit: Int = CommandSpec.defaultOutputLimit,
         terminationGrace: Duration = .seconds(2),
-        drainLimit: Duration = .seconds(1)
+        drainLimit: Duration = .seconds(1),
+        secrets: Masker = Masker()
     ) {
         self.shell = shell
         self.script = script
@@ -40,6 +45,7 @@ public struct CommandSpec: Sendable, Hashable {
         self.outputLimit = outputLimit
         self.terminationGrace = terminationGrace
         self.drainLimit = drainLimit
+        self.secrets = secrets
     }
 
     /// Rejects what cannot be passed to a process: NUL bytes, malformed variable names,

@@ -1,28 +1,36 @@
 import Crypto
+import FiletRunbook
 import FiletSupport
 
 /// Collects one output stream of a command in bounded memory: the first half of the limit,
 /// the last half, the total size, the SHA-256 of everything, and the last non-blank line.
+/// No cut splits a secret: it moves out of it, so that the secret is kept whole (and masked by the caller) or not at all.
 struct OutputCapture {
     private let headCapacity: Int
     private let tailCapacity: Int
-    /// The first `headCapacity` bytes of the stream.
+    private let secrets: Masker
+    /// Bytes kept beyond each cut, to see a secret the cut would split.
+    private let margin: Int
+    /// The first `headCapacity + margin` bytes of the stream.
     private var head: [UInt8] = []
     /// The bytes after `head`; once more than twice `tailWindow` long, trimmed to the last `tailWindow`.
     private var tail: [UInt8] = []
     private var totalBytes = 0
     private var hasher = SHA256()
-    private var lastLine = LastLineTracker()
+    private var lastLine: LastLineTracker
     /// The newest complete line, for a live view; nil when nobody follows the output.
     private var liveLine: LiveLineTracker?
 
-    /// The kept end of the stream plus the byte before it, which tells whether it starts a line.
-    private var tailWindow: Int { tailCapacity + 1 }
+    /// The kept end of the stream plus the byte before it, which tells whether it starts a line, and the margin.
+    private var tailWindow: Int { tailCapacity + 1 + margin }
 
-    init(limit: Int, followsLines: Bool = false) {
+    init(limit: Int, followsLines: Bool = false, secrets: Masker = Masker()) {
         headCapacity = max(0, limit) / 2
         tailCapacity = max(0, limit) - headCapacity
-        if followsLines { liveLine = LiveLineTracker() }
+        self.secrets = secrets
+        margin = secrets.longestSpan
+        lastLine = LastLineTracker(margin: margin, secrets: secrets)
+        if followsLines { liveLine = LiveLineTracker(margin: margin) }
     }
 
     /// Whether a line completed since the last ``takeNewLine()``.
@@ -35,7 +43,8 @@ struct OutputCapture {
     mutating func takeNewLine() -> String? {
         guard let line = liveLine?.newLine else { return nil }
         liveLine?.newLine = nil
-        return String(decoding: line, as: UTF8.self)
+        let end = SecretCut.end(min(line.count, LiveLineTracker.limit), in: line, secrets)
+        return String(decoding: line[..<end], as: UTF8.self)
     }
 
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
@@ -45,8 +54,8 @@ struct OutputCapture {
         lastLine.consume(bytes)
         liveLine?.consume(bytes)
         var rest = bytes[...]
-        if head.count < headCapacity {
-            let taken = rest.prefix(headCapacity - head.count)
+        if head.count < headCapacity + margin {
+            let taken = rest.prefix(headCapacity + margin - head.count)
             head.append(contentsOf: taken)
             rest = rest.dropFirst(taken.count)
         }
@@ -70,17 +79,20 @@ struct OutputCapture {
                 sha256: sha256, truncated: false, droppedBytes: 0, lastLine: lastLine)
         }
         let newline = UInt8(ascii: "\n")
-        // The head ends at its last line end; with none, at the last whole character.
-        var kept = head[...]
+        // The head ends at its last line end; with none, at the last whole character; never inside a secret.
+        var kept = head.prefix(headCapacity)
         if kept.last != newline {
             if let end = kept.lastIndex(of: newline) { kept = kept[...end] } else { kept = UTF8Cut.wholeCharacters(kept) }
         }
-        // The tail starts at a line start; with none, at the first whole character.
-        let window = tail.suffix(tailWindow)
-        var end = window.dropFirst()
-        if window.first != newline {
+        kept = head[..<SecretCut.end(kept.endIndex, in: head, secrets)]
+        // The tail starts at a line start; with none, at the first whole character; never inside a secret.
+        let window = Array((tail.count >= tailWindow ? tail : head + tail).suffix(tailWindow))
+        let first = window.count - tailCapacity
+        var end = window[first...]
+        if window[first - 1] != newline {
             if let start = end.firstIndex(of: newline) { end = end[(start + 1)...] } else { end = UTF8Cut.fromWholeCharacter(end) }
         }
+        end = window[SecretCut.start(end.startIndex, in: window, secrets)...]
         let dropped = totalBytes - kept.count - end.count
         var text = String(decoding: kept, as: UTF8.self)
         if !text.isEmpty, kept.last != newline { text += "\n" }
@@ -96,10 +108,18 @@ struct OutputCapture {
 struct LastLineTracker {
     private static let limit = CapturedOutput.lastLineLimit
     private static let newline = UInt8(ascii: "\n")
+    /// The bytes kept of a line: the limit and a margin to see a secret the cut would split.
+    private let capacity: Int
+    private let secrets: Masker
     /// The last complete non-blank line seen.
     private var line: [UInt8] = []
     /// The line being written (no line feed yet), from its first non-blank byte; empty while blank.
     private var pending: [UInt8] = []
+
+    init(margin: Int = 0, secrets: Masker = Masker()) {
+        capacity = Self.limit + margin
+        self.secrets = secrets
+    }
 
     mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let lastNewline = bytes.lastIndex(of: Self.newline) else {
@@ -116,7 +136,7 @@ struct LastLineTracker {
             }
             let candidate = Self.dropLeadingBlanks(bytes[(previous + 1)..<end])
             if !candidate.isEmpty {
-                line = Array(candidate.prefix(Self.limit))
+                line = Array(candidate.prefix(capacity))
                 break
             }
             end = previous
@@ -127,14 +147,17 @@ struct LastLineTracker {
 
     private mutating func appendPending(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {
         let bytes = pending.isEmpty ? Self.dropLeadingBlanks(bytes) : bytes
-        guard pending.count < Self.limit else { return }
-        pending.append(contentsOf: bytes.prefix(Self.limit - pending.count))
+        guard pending.count < capacity else { return }
+        pending.append(contentsOf: bytes.prefix(capacity - pending.count))
     }
 
     func finish() -> String {
         let bytes = pending.isEmpty ? line : pending
         var kept = bytes[...]
-        if bytes.count >= Self.limit { kept = UTF8Cut.wholeCharacters(kept) }
+        if bytes.count >= Self.limit {
+            kept = UTF8Cut.wholeCharacters(bytes.prefix(Self.limit))
+            kept = bytes[..<SecretCut.end(kept.endIndex, in: bytes, secrets)]
+        }
         while let last = kept.last, Self.isBlank(last) { kept = kept.dropLast() }
         return String(decoding: kept, as: UTF8.self)
     }
@@ -150,14 +173,18 @@ struct LastLineTracker {
 
 /// Follows a stream for a live view: the newest non-blank line ended by a line feed or a carriage return
 /// (a progress bar redraws its line with carriage returns), at most ``limit`` bytes of it. A line not ended
-/// yet is never shown: a secret being written would be masked only once whole.
+/// yet is never shown: a secret being written would be masked only once whole. It keeps a margin beyond the
+/// limit, for the cut to see a secret it would split.
 struct LiveLineTracker {
     static let limit = 512
+    private let capacity: Int
     /// The newest complete line not taken yet.
     var newLine: [UInt8]?
     var completedAt: ContinuousClock.Instant = .zeroInstant
     /// The line being written, at most ``limit`` bytes of it.
     private var pending: [UInt8] = []
+
+    init(margin: Int = 0) { capacity = Self.limit + margin }
 
     private static func ends(_ byte: UInt8) -> Bool { byte == 0x0A || byte == 0x0D }
 
@@ -171,7 +198,7 @@ struct LiveLineTracker {
             let previous = bytes[..<end].lastIndex(where: Self.ends)
             let candidate: [UInt8]
             if let previous {
-                candidate = Array(bytes[(previous + 1)..<end].prefix(Self.limit))
+                candidate = Array(bytes[(previous + 1)..<end].prefix(capacity))
             } else {
                 append(bytes[..<end])
                 candidate = pending
@@ -189,8 +216,28 @@ struct LiveLineTracker {
     }
 
     private mutating func append(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {
-        guard pending.count < Self.limit else { return }
-        pending.append(contentsOf: bytes.prefix(Self.limit - pending.count))
+        guard pending.count < capacity else { return }
+        pending.append(contentsOf: bytes.prefix(capacity - pending.count))
+    }
+}
+
+/// Cuts of byte sequences that never split a secret: a cut that falls inside one moves out of it,
+/// before it for where kept bytes end, after it for where they start.
+enum SecretCut {
+    /// `cut` (an index of `bytes`, where kept bytes end), moved to the start of a secret it falls inside.
+    static func end(_ cut: Int, in bytes: [UInt8], _ secrets: Masker) -> Int {
+        secretAround(cut, in: bytes, secrets)?.lowerBound ?? cut
+    }
+
+    /// `cut` (an index of `bytes`, where kept bytes start), moved to the end of a secret it falls inside.
+    static func start(_ cut: Int, in bytes: [UInt8], _ secrets: Masker) -> Int {
+        secretAround(cut, in: bytes, secrets)?.upperBound ?? cut
+    }
+
+    private static func secretAround(_ cut: Int, in bytes: [UInt8], _ secrets: Masker) -> Range<Int>? {
+        guard !secrets.isEmpty else { return nil }
+        let ranges = bytes.withUnsafeBufferPointer { secrets.secretRanges(in: $0) }
+        return ranges.first { $0.lowerBound < cut && cut < $0.upperBound }
     }
 }
 

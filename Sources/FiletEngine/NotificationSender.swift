@@ -55,8 +55,8 @@ extension Channel {
 
 /// Delivers outbox entries: re-reads each entry's runbook, refuses it when the file changed (its
 /// SHA-256 differs), resolves the channel's destination from the runbook, the values the run recorded
-/// (its `--var` overrides) and the environment, hands the message to a ``NotificationSender`` and masks
-/// the reason it gives with the runbook's secrets.
+/// (its `--var` overrides) and the environment, hands the message (its text masked) to a ``NotificationSender``
+/// and masks the reason it gives with the runbook's secrets.
 public struct OutboxDispatcher: Sendable {
     public let sender: any NotificationSender
     public let environment: [String: String]
@@ -116,7 +116,10 @@ public struct OutboxDispatcher: Sendable {
         }
         let masker = RunSecrets.masker(for: plan.runbook, configuration: configuration)
         let destination = channel.destination(values: configuration.values(for: plan.runbook), mode: entry.message.mode)
-        switch await sender.send(entry.message, via: channel, to: destination) {
+        // The text of an entry stored by an earlier filet may hold a secret: it is sent masked, as a run sends it now.
+        var message = entry.message
+        message.text = masker(message.text)
+        switch await sender.send(message, via: channel, to: destination) {
         case .delivered: return .delivered
         case .accepted: return .accepted
         case .failed(let reason, let retryable): return .failed(reason: masker(reason), retryable: retryable)

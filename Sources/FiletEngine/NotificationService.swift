@@ -17,12 +17,15 @@ public final class NotificationService: Sendable {
     public let runbookPath: String
     /// What the channels' templates read: the run's vars, `--var` overrides included, and environment.
     private let values: RunValues
+    /// A secret named in a notification's text is masked in the text sent (and so in the outbox).
+    private let masker: Masker
     private let disabled = Mutex<[String: String]>([:])
 
     public init(plan: Plan, configuration: RunConfiguration, sender: any NotificationSender, outbox: Outbox, runbookPath: String) {
         self.plan = plan
         self.configuration = configuration
         values = configuration.values(for: plan.runbook)
+        masker = RunSecrets.masker(for: plan.runbook, configuration: configuration)
         self.sender = sender
         self.outbox = outbox
         self.runbookPath = runbookPath
@@ -36,6 +39,7 @@ public final class NotificationService: Sendable {
         stepID: String
     ) async -> ActionResult {
         let runbook = plan.runbook
+        let text = masker(text)
         let message = NotificationMessage(
             id: NotificationMessage.id(runID: configuration.runID, stepID: stepID), runbookID: runbook.id, runbookTitle: runbook.title,
             runID: configuration.runID, mode: configuration.mode, stepID: stepID, channel: name, severity: severity, text: text,
@@ -80,7 +84,7 @@ public final class NotificationService: Sendable {
         let entry = OutboxEntry(
             message: message, channel: name, runbookPath: runbookPath, runbookSHA256: configuration.runbookSHA256,
             createdMilliseconds: OutboxEntry.nowMilliseconds(), attempts: deliveries.count,
-            lastError: failures.last, journalRunID: configuration.runID)
+            lastError: failures.last.map(masker.callAsFunction), journalRunID: configuration.runID)
         do throws(OutboxError) {
             try outbox.store(entry)
         } catch {

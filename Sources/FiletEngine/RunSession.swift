@@ -124,7 +124,8 @@ public struct PreparedRun: Sendable {
     public func run(confirmations: any ConfirmationProvider, observer: (any RunObserver)?, interruption: Interruption) async -> RunOutcome {
         let performer = StandardPerformer(
             environment: configuration.environment, forwarding: plan.runbook.environmentNames,
-            confirmations: confirmations, notifications: notifications)
+            confirmations: confirmations, notifications: notifications,
+            secrets: RunSecrets.masker(for: plan.runbook, configuration: configuration))
         let executor = Executor(plan: plan, configuration: configuration, performer: performer, recorder: writer, observer: observer)
         var outcome = await executor.run(interruption: interruption, resuming: resuming)
         do throws(JournalError) {

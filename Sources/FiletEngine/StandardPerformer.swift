@@ -1,5 +1,5 @@
 public import FiletActions
-import FiletRunbook
+public import FiletRunbook
 import FiletSupport
 
 /// Performs every kind of action for real: commands, checks, confirmations and waits.
@@ -10,15 +10,18 @@ public struct StandardPerformer: ActionPerformer {
     public var forwardedNames: Set<String>
     public var confirmations: any ConfirmationProvider
     public var notifications: NotificationService
+    /// The run's secrets, which no cut of a command's output splits.
+    public var secrets: Masker
 
     public init(
         environment: [String: String], forwarding names: Set<String>, confirmations: any ConfirmationProvider,
-        notifications: NotificationService
+        notifications: NotificationService, secrets: Masker = Masker()
     ) {
         self.environment = environment
         forwardedNames = names
         self.confirmations = confirmations
         self.notifications = notifications
+        self.secrets = secrets
     }
 
     public func perform(_ action: PreparedAction, stepID: String) async -> ActionResult {
@@ -76,7 +79,7 @@ extension StandardPerformer {
         let spec = CommandSpec(
             script: Self.execIfSingleProgram(command.script),
             environment: CommandRunner.minimalEnvironment(from: environment, adding: added),
-            shell: command.shell, workingDirectory: command.workingDirectory)
+            shell: command.shell, workingDirectory: command.workingDirectory, secrets: secrets)
         let result: CommandResult
         do {
             result = try await CommandRunner.run(spec, progress: progress)

@@ -28,12 +28,16 @@ public struct PlanView: Sendable {
         self.path = path
         self.values = values
         overridden = Set(overrides.keys)
-        // Channel destinations and signing secrets are secrets by nature.
+        // Channel destinations (and each token of a webhook URL) and signing secrets are secrets by nature.
+        func known(_ template: Template?) -> String? {
+            template.map { $0.render(values.knownValue(of:)) }.flatMap { $0.contains("${") ? nil : $0 }
+        }
         for channel in runbook.channels {
-            for template in [channel.signingSecret, channel.drillWebhook, channel.webhookTemplate].compactMap({ $0 }) {
-                let text = template.render(values.knownValue(of:))
-                if !text.contains("${") { masker.add(text) }
+            for url in [channel.drillWebhook, channel.webhookTemplate].compactMap(known) {
+                masker.add(url)
+                masker.addParts(ofURL: url)
             }
+            if let secret = known(channel.signingSecret) { masker.add(secret) }
         }
         self.masker = masker
     }

@@ -59,3 +59,41 @@ import Testing
         #expect(policy.delay(beforeAttempt: 6, random: 0.5) == .seconds(5))
     }
 }
+
+@Suite struct MaskerFormTests {
+    static let secret = "Zq8w tok/x+y=Kp4r"
+
+    @Test(arguments: [
+        "Zq8w tok/x+y=Kp4r\u{301}",  // a combining mark after it
+        "Zq8w+tok%2Fx%2By%3DKp4r",  // form encoding
+        "Zq8w%20tok%2fx%2by%3dKp4r",  // percent-encoding, lowercase hex digits
+        Hex.string(Array(secret.utf8)), Hex.string(Array(secret.utf8)).uppercased(),
+        Data(secret.utf8).base64EncodedString().replacing("+", with: "-").replacing("/", with: "_"),
+    ])
+    func hidesTheForm(_ form: String) {
+        let shown = Array(Masker(secrets: [Self.secret])("before \(form) after").utf8)
+        // Bytes, not characters: "***" followed by a combining mark is not a `Character` "*".
+        #expect(!shown.contains(Array(form.utf8)) && !shown.contains(Array(Self.secret.utf8)))
+        #expect(shown.contains(Array(Masker.mask.utf8)))
+    }
+
+    @Test func hidesBase64WrappedAcrossLines() {
+        let secret = String(repeating: "Wr4pped-secret-", count: 8)
+        let encoded = Data(("prefix " + secret).utf8).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn])
+        let shown = Masker(secrets: [secret])(encoded)
+        let core = Data(secret.utf8).base64EncodedString().dropFirst(8).dropLast(8)
+        #expect(!shown.replacing("\r", with: "").replacing("\n", with: "").contains(core))
+    }
+
+    @Test func hidesTheTokensOfAWebhookURL() {
+        var masker = Masker()
+        masker.addParts(ofURL: "https://hooks.example/services/T0KEN1234abc?key=Qu3ryKey99&x=1")
+        #expect(masker("unknown token T0KEN1234abc, key Qu3ryKey99 for services") == "unknown token ***, key *** for services")
+    }
+
+    @Test func findsWhereSecretsAre() {
+        let masker = Masker(secrets: ["abcdefgh"])
+        let text = Array("xx abcdefghabcdefgh yy abcdefgh".utf8)
+        #expect(text.withUnsafeBufferPointer { masker.secretRanges(in: $0) } == [3..<19, 23..<31])
+    }
+}
