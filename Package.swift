@@ -63,6 +63,8 @@ let package = Package(
             ],
             path: "Benchmarks/filet-bench"
         ),
+        /// The fuzz targets (FuzzTarget): libFuzzer + AddressSanitizer through scripts/fuzz.sh, else a replayer.
+        .executableTarget(name: "filet-fuzz", dependencies: ["FiletTestSupport"], path: "Fuzz/filet-fuzz"),
         .testTarget(name: "FiletSupportTests", dependencies: ["FiletSupport"]),
         .testTarget(name: "FiletSyntaxTests", dependencies: ["FiletSyntax", "FiletSupport", "FiletTestSupport", yams]),
         .testTarget(name: "FiletRunbookTests", dependencies: ["FiletRunbook", "FiletSyntax", "FiletSupport", "FiletTestSupport"]),
