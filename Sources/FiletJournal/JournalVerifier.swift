@@ -41,15 +41,26 @@ public enum JournalVerifier: Sendable {
             }
             expectedRunbook = words
         }
-        var scan = Scan(path: path, key: key, expectedRunbook: expectedRunbook)
-        scan.publicKey = publicKey
-        scan.publicKeyFingerprint = publicKey?.fingerprint
-        scan.anchor = anchor
-        let totals = try LineScanner.scan(path: path) { line, number, terminated in
-            scan.take(line, number: number, terminated: terminated)
-            return true
+        func pass(respelled: (line: Int, reason: String)?) throws(JournalError) -> (JournalVerification, Scan) {
+            var scan = Scan(path: path, key: key, expectedRunbook: expectedRunbook)
+            scan.publicKey = publicKey
+            scan.publicKeyFingerprint = publicKey?.fingerprint
+            scan.anchor = anchor
+            scan.respelled = respelled
+            let totals = try LineScanner.scan(path: path) { line, number, terminated in
+                scan.take(line, number: number, terminated: terminated)
+                return true
+            }
+            return (scan.conclude(lineCount: totals.lines), scan)
         }
-        return scan.conclude(lineCount: totals.lines)
+        // A line spelled otherwise than filet writes it is no record. Every line but the last is covered by the next
+        // record's prev (another spelling, other bytes, another hash), so only the last is re-rendered and compared;
+        // when it differs, the journal is verified again with that line taken as no record.
+        let (verification, scan) = try pass(respelled: nil)
+        guard let number = scan.lastRecordNumber, let problem = RecordFormat.spellingProblem(scan.lastRecord) else {
+            return verification
+        }
+        return try pass(respelled: (number, "byte \(problem.offset + 1): \(problem.message)")).0
     }
 }
 
@@ -88,6 +99,12 @@ private struct Scan {
     var run: [UInt8]?
 
     var entries: [Entry] = []
+    /// The last line read that was a record, and its number: its spelling is checked once the scan ends. One buffer,
+    /// reused from line to line.
+    var lastRecord: [UInt8] = []
+    var lastRecordNumber: Int?
+    /// A line found spelled otherwise than filet writes it, taken as no record, and why.
+    var respelled: (line: Int, reason: String)?
     /// Lines that are not records, and why.
     var badLines: [(line: Int, reason: String)] = []
     /// The full hash of the previous line when it was a record.
@@ -124,11 +141,15 @@ private struct Scan {
             prefixBroken = true
             return
         }
+        if let respelled, respelled.line == number {
+            badLines.append(respelled)
+            previousHash = nil
+            prefixBroken = true
+            return
+        }
         let envelope: RecordFormat.Envelope
         do throws(RecordFormat.SyntaxError) {
             envelope = try RecordFormat.parseEnvelope(line)
-            // Only the spelling the writer makes: an edit that re-spells a value (a space, an escape) is not a record.
-            _ = try RecordFormat.parseFields(line, envelope)
         } catch {
             badLines.append((number, "byte \(error.offset + 1): \(error.message)"))
             previousHash = nil
@@ -136,6 +157,9 @@ private struct Scan {
             return
         }
         let hash = DigestWords(sha256: UnsafeRawBufferPointer(line))
+        lastRecord.removeAll(keepingCapacity: true)
+        lastRecord.append(contentsOf: line)
+        lastRecordNumber = number
         let prev = envelope.prevDigest
         var flags: Entry.Flags = []
         if let previousHash, previousHash == prev { flags.insert(.linkedToPreviousLine) }

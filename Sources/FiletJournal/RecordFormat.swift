@@ -216,8 +216,21 @@ enum RecordFormat {
         } catch {
             throw SyntaxError(offset: error.offset, message: error.message)
         }
-        try requireCanonical(fields, in: line, at: envelope.fields)
         return fields
+    }
+
+    /// Why `line` is not spelled as filet writes it, nil when it is (or when it is no record at all, which the
+    /// envelope's parse says on its own).
+    static func spellingProblem(_ line: [UInt8]) -> SyntaxError? {
+        line.withUnsafeBufferPointer { line in
+            do throws(SyntaxError) {
+                let envelope = try parseEnvelope(line)
+                try requireCanonical(try parseFields(line, envelope), in: line, at: envelope.fields)
+                return nil
+            } catch {
+                return error
+            }
+        }
     }
 
     /// The members must be byte for byte what the writer makes of them (``renderFields(_:type:path:)``): no space, no
